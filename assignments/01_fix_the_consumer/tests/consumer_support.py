@@ -1,0 +1,116 @@
+"""Helpers shared by the visible and hidden tests of assignment 1 (plain functions;
+the fixtures are in conftest.py).
+
+Nothing here is secret: it builds inputs (items that pause, handles that sleep or
+raise) and reads what happened (every call of handle, on the grader's clock).
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from autograder.checks import CallTracker, exactly_once, timing
+from autograder.checks.stacks import render, thread_stacks
+
+
+class Boom(Exception):
+    """What a failing handle raises in these tests."""
+
+
+class Items:
+    """An iterable of items that can pause, and counts how many were taken.
+
+    `pauses` maps an index to seconds slept *before* yielding that item, like a
+    producer waiting for the next order.
+    """
+
+    def __init__(self, values, pauses=None):
+        self.values = list(values)
+        self.pauses = dict(pauses or {})
+        self.pulled = 0
+        self.exhausted = False
+        self._lock = threading.Lock()
+
+    def __iter__(self):
+        for i, value in enumerate(self.values):
+            if i in self.pauses:
+                timing.sleep(self.pauses[i])
+            with self._lock:
+                self.pulled += 1
+            yield value
+        self.exhausted = True
+
+
+def sleeping(delay, result=lambda x: x * 10):
+    """A handle that waits `delay` s (waiting work: it releases the GIL) then returns."""
+    def handle(x):
+        timing.sleep(delay)
+        return result(x)
+    return CallTracker(handle)
+
+
+def raising_for(bad, delay=0.01, result=lambda x: x * 10):
+    """A handle that raises Boom(x) for x in `bad`."""
+    def handle(x):
+        timing.sleep(delay)
+        if x in bad:
+            raise Boom(x)
+        return result(x)
+    return CallTracker(handle)
+
+
+def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):
+    """Every index present, mapped to handle(values[index]); handle called once per item."""
+    n = len(values)
+    if not isinstance(result, dict):
+        feedback.fail("process_all() must return a dict {index: result}.",
+                      measured=f"it returned {type(result).__name__}: {result!r:.120}",
+                      expected=f"a dict with keys 0..{n - 1}")
+    feedback.measure("results returned", len(result), expected=n)
+    feedback.measure("calls to handle", handle.count, expected=n)
+    ledger = exactly_once(values, handle.args)
+    missing = sorted(set(range(n)) - set(result), key=int)
+    extra = sorted((k for k in result if k not in range(n)), key=repr)
+    if not ledger.ok or missing:
+        lost = len(missing)
+        feedback.fail(
+            f"{lost} of {n} items never got a result; {ledger.text()}.",
+            measured=f"indexes with no result: {missing[:10]}{' ...' if lost > 10 else ''}; "
+                     f"handle called {handle.count} times",
+            expected=f"handle called exactly once per item ({n} calls) and a result for every "
+                     f"index 0..{n - 1}",
+            cause=_loss_cause(ledger, missing, values))
+    if extra:
+        feedback.fail("process_all() returned keys that are not input indexes.",
+                      measured=f"unexpected keys: {extra[:8]}",
+                      expected=f"keys exactly 0..{n - 1} (the position of each item in `items`)",
+                      cause="results keyed by the item itself, or by a counter, instead of its index")
+    wrong = [i for i in range(n) if not isinstance(result[i], BaseException)
+             and result[i] != expect(values[i])]
+    if wrong:
+        i = wrong[0]
+        feedback.fail(f"{len(wrong)} result(s) sit under the wrong index.",
+                      measured=f"result[{i}] = {result[i]!r}",
+                      expected=f"result[{i}] = handle(items[{i}]) = {expect(values[i])!r}",
+                      cause="results paired with the wrong index: carry (index, item) through the "
+                            "queue together and store handle's return under that index")
+
+
+def _loss_cause(ledger, missing, values):
+    if ledger.repeated:
+        return ("some items were handled twice: each item must be taken from the queue by "
+                "exactly one consumer")
+    if any(values[i] is None for i in missing if i < len(values)):
+        return ("an item that is None was taken for the stop signal: if None can be an item, "
+                "it cannot also be the sentinel (use a unique object())")
+    if ledger.lost and len(set(values)) < len(values):
+        return ("duplicate items were handled once: results must be tracked per position "
+                "(index), not per item value")
+    return ("consumers stopped before the producer was done (a get() timeout taken to mean "
+            "'no more work'), or results still in flight were not collected (draining with "
+            "`while not q.empty()` before the consumers finished)")
+
+
+def where_threads_are():
+    return render(thread_stacks(only_student=True))

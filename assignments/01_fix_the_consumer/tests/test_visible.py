@@ -1,0 +1,171 @@
+"""Assignment 1, visible tests: what `make check ASSIGNMENT=1` runs.
+
+The hidden tests check the same behaviours with other sizes and timings.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from consumer_support import Boom, Items, check_results, raising_for, sleeping
+
+from autograder.checks import CallTracker, timing
+from autograder.checks.stacks import render, thread_stacks
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_every_item_handled_once(process_all, guard, feedback):
+    """every item is handled exactly once and its result stored under its index"""
+    values = list(range(20))
+    handle = sleeping(0.01)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=5)
+    check_results(feedback, result, values, handle)
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("visible")
+def test_empty_input(process_all, guard, feedback):
+    """empty input returns {} at once"""
+    handle = sleeping(0.01)
+    result = guard.call(process_all, [], handle, deadline=3)
+    feedback.measure("returned after", f"{guard.elapsed:.3f} s")
+    feedback.check(result == {}, "process_all([], handle) must return an empty dict.",
+                   measured=repr(result)[:100], expected="{}")
+    feedback.check(guard.elapsed < 0.5, "process_all([], handle) took too long to return.",
+                   measured=f"{guard.elapsed:.2f} s", expected="well under 0.5 s",
+                   cause="consumers waiting out a get() timeout before they stop")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_raising_handle_is_recorded(process_all, guard, feedback):
+    """a handle that raises is recorded as that item's result, and nothing hangs"""
+    values = list(range(10))
+    handle = raising_for({1, 4, 7})
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=5,
+                        what="process_all() with a handle that raises for 3 of 10 items")
+    check_results(feedback, result, values, handle)
+    for i in (1, 4, 7):
+        got = result[i]
+        feedback.check(isinstance(got, Boom) and got.args == (i,),
+                       f"result[{i}] should be the exception handle raised for item {i}.",
+                       measured=repr(got), expected=f"Boom({i}) (the exception object itself)",
+                       cause="the exception was swallowed or replaced: catch it in the consumer "
+                             "and store it as that index's result")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_pausing_producer_loses_nothing(process_all, guard, feedback):
+    """items that arrive after a pause of 1.2 s are not lost"""
+    values = list(range(8))
+    items = Items(values, pauses={4: 1.2})
+    handle = sleeping(0.01)
+    result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=6,
+                        what="process_all() with a producer that pauses 1.2 s")
+    feedback.measure("items pulled from the input", items.pulled, expected=len(values))
+    check_results(feedback, result, values, handle)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_returns_promptly(process_all, guard, feedback):
+    """returns as soon as the last item is done (no idle timeout at the end)"""
+    values = list(range(12))
+    handle = sleeping(0.03)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
+    check_results(feedback, result, values, handle)
+    tail = guard.returned_at - handle.last_end
+    work = handle.last_end - guard.started_at
+    feedback.measure("time from the last handle() finishing to process_all() returning",
+                     f"{tail:.3f} s", expected="< 0.3 s")
+    feedback.measure("time spent on the work itself", f"{work:.3f} s")
+    feedback.check(tail < 0.3,
+                   f"process_all() returned {tail:.2f} s after the last item was done.",
+                   measured=f"{tail:.2f} s idle after the work ended",
+                   expected="under 0.3 s: consumers stop as soon as the producer says it is done",
+                   cause="consumers stop only when get(timeout=...) gives up, so every run ends "
+                         "with a full timeout of nobody working. Let the producer tell them "
+                         "(one sentinel per consumer).")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_workers_bounded_and_all_used(process_all, guard, feedback):
+    """at most num_workers calls at once, and all of them busy when handle waits"""
+    values = list(range(12))
+    handle = sleeping(0.1)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
+    check_results(feedback, result, values, handle)
+    feedback.measure("most handle() calls in flight at once", handle.peak, expected=3)
+    feedback.measure("distinct threads that called handle()", handle.thread_count, expected=3)
+    feedback.check(handle.peak <= 3, f"{handle.peak} calls to handle() ran at once with num_workers=3.",
+                   measured=f"peak {handle.peak} in flight", expected="at most 3",
+                   cause="more consumer threads than num_workers (a thread per item?)")
+    feedback.check(handle.peak == 3 and handle.thread_count == 3,
+                   "With a handle that waits 0.1 s, all 3 workers should be busy at once.",
+                   measured=f"peak {handle.peak} in flight, {handle.thread_count} distinct threads",
+                   expected="3 in flight at once, from 3 threads",
+                   cause="fewer consumers than num_workers, or consumers that hold a lock while "
+                         "calling handle, so they take turns")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_backpressure(process_all, feedback, guard):
+    """the producer stays at most about queue_size + num_workers items ahead"""
+    values = list(range(40))
+    items = Items(values)
+    gate = threading.Event()
+
+    def handle(x):
+        gate.wait(5)
+        return x * 10
+    tracked = CallTracker(handle)
+    box = {}
+    caller = threading.Thread(target=lambda: box.setdefault("r", process_all(items, tracked, 2, 3)),
+                              name="ck-backpressure-caller", daemon=True)
+    caller._ck_internal = True
+    caller.start()
+    # Let the producer run as far ahead as it can while every consumer is stuck.
+    last, began = -1, timing.now()
+    stable_since = began
+    while timing.now() - stable_since < 0.4 and timing.now() - began < 3:
+        if items.pulled != last:
+            last, stable_since = items.pulled, timing.now()
+        timing.sleep(0.02)
+    ahead = items.pulled
+    gate.set()
+    caller.join(5)
+    limit = 3 + 2 + 2
+    feedback.measure("items taken from the input while both consumers were blocked", ahead,
+                     expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the producer's hand, +1 slack)")
+    feedback.check(not caller.is_alive(), "process_all() did not return after the consumers were released.",
+                   where=render(thread_stacks(only_student=True)))
+    check_results(feedback, box.get("r"), values, tracked)
+    feedback.check(ahead <= limit,
+                   f"The producer pulled {ahead} of 40 items while both consumers were stuck.",
+                   measured=f"{ahead} items taken from the input", expected=f"at most {limit}",
+                   cause="the queue is not bounded: Queue(maxsize=queue_size) makes put() block "
+                         "when consumers fall behind (backpressure), so a slow kitchen cannot be "
+                         "buried in orders")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_no_thread_left_behind(process_all, guard, feedback):
+    """every thread it started has finished when it returns"""
+    values = list(range(9))
+    handle = sleeping(0.01)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
+    check_results(feedback, result, values, handle)
+    leaks = guard.leaks()
+    feedback.measure("threads still alive after return", len(leaks.threads), expected=0)
+    if leaks:
+        feedback.fail(leaks.text(),
+                      expected="no thread of yours alive once process_all() has returned",
+                      cause="consumers left blocked in get() (daemon threads that are never told "
+                            "to stop) or threads never joined: send one sentinel per consumer, "
+                            "then join() every thread before returning",
+                      where=leaks.thread_stacks)

@@ -1,0 +1,16 @@
+"""What graded tests use: feedback, timing, hygiene and call tracking.
+
+Import from here in tests:  `from autograder.checks import CallTracker, exactly_once, timing`
+"""
+from . import hygiene, stacks, timing
+from .feedback import Feedback, GradedFailure, Measurement
+from .hygiene import Leaks, ThreadExceptions, leaks_since, snapshot, wait_for
+from .timing import CpuBudget, Comparison, SpeedupVerdict, compare, cpu_budget, judge_speedup, now
+from .tracking import CallTracker, Ledger, exactly_once, max_overlap
+
+__all__ = [
+    "hygiene", "stacks", "timing", "Feedback", "GradedFailure", "Measurement", "Leaks",
+    "ThreadExceptions", "leaks_since", "snapshot", "wait_for", "CpuBudget", "Comparison",
+    "SpeedupVerdict", "compare", "cpu_budget", "judge_speedup", "now", "CallTracker", "Ledger",
+    "exactly_once", "max_overlap",
+]

@@ -1,0 +1,153 @@
+"""Structural evidence of concurrency that no clock noise can fake or hide.
+
+`CallTracker` wraps the function a submission calls (a `handle`, a download, a check)
+and records every call: which thread and process ran it, when it started and ended on
+the trusted clock, what it was given and what it returned. From that:
+
+    tracker.peak            most calls in flight at once
+    tracker.thread_count    distinct threads that made calls
+    tracker.max_overlap()   most intervals overlapping (same as peak, from the log)
+    tracker.args            every argument seen, for exactly-once checks
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from .timing import now
+
+
+@dataclasses.dataclass
+class Call:
+    arg: Any
+    start: float
+    end: float | None = None
+    thread_ident: int = 0
+    thread_name: str = ""
+    pid: int = 0
+    error: BaseException | None = None
+    result: Any = None
+
+
+class CallTracker:
+    """A thread-safe wrapper that logs every call of `func`.
+
+    `func(arg)` is called with the tracker's own lock *released*, so the tracker adds
+    no serialization of its own.
+    """
+
+    def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
+        self.func = func if func is not None else (lambda x: x)
+        self._lock = threading.Lock()
+        self.calls: list[Call] = []
+        self.in_flight = 0
+        self.peak = 0
+
+    def __call__(self, arg: Any) -> Any:
+        thread = threading.current_thread()
+        call = Call(arg=arg, start=now(), thread_ident=threading.get_ident(),
+                    thread_name=thread.name, pid=os.getpid())
+        with self._lock:
+            self.calls.append(call)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            call.result = self.func(arg)
+            return call.result
+        except BaseException as exc:
+            call.error = exc
+            raise
+        finally:
+            call.end = now()
+            with self._lock:
+                self.in_flight -= 1
+
+    # ----------------------------------------------------------------- views
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+    @property
+    def args(self) -> list[Any]:
+        return [c.arg for c in self.calls]
+
+    @property
+    def thread_count(self) -> int:
+        return len({c.thread_ident for c in self.calls})
+
+    @property
+    def pids(self) -> set[int]:
+        return {c.pid for c in self.calls}
+
+    @property
+    def first_start(self) -> float | None:
+        return min((c.start for c in self.calls), default=None)
+
+    @property
+    def last_end(self) -> float | None:
+        ends = [c.end for c in self.calls if c.end is not None]
+        return max(ends, default=None)
+
+    def max_overlap(self) -> int:
+        return max_overlap([(c.start, c.end if c.end is not None else float("inf"))
+                            for c in self.calls])
+
+
+def max_overlap(intervals: Iterable[tuple[float, float]]) -> int:
+    """Most intervals open at one instant (an end at t closes before a start at t)."""
+    events = []
+    for start, end in intervals:
+        events.append((start, 1))
+        events.append((end, -1))
+    events.sort(key=lambda e: (e[0], e[1]))
+    best = cur = 0
+    for _, delta in events:
+        cur += delta
+        best = max(best, cur)
+    return best
+
+
+@dataclasses.dataclass
+class Ledger:
+    """Exactly-once accounting: what was expected vs what was seen."""
+
+    lost: list[Any]
+    repeated: list[Any]
+    unexpected: list[Any]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.repeated or self.unexpected)
+
+    def text(self, noun: str = "item") -> str:
+        parts = []
+        if self.lost:
+            parts.append(f"{len(self.lost)} {noun}(s) never handled: {_preview(self.lost)}")
+        if self.repeated:
+            parts.append(f"{len(self.repeated)} {noun}(s) handled more than once: {_preview(self.repeated)}")
+        if self.unexpected:
+            parts.append(f"{len(self.unexpected)} {noun}(s) handled that were never given: "
+                         f"{_preview(self.unexpected)}")
+        return "; ".join(parts) or f"every {noun} handled exactly once"
+
+
+def exactly_once(expected: Iterable[Any], seen: Iterable[Any]) -> Ledger:
+    want, got = Counter(expected), Counter(seen)
+    lost, repeated, unexpected = [], [], []
+    for item, n in want.items():
+        if got[item] < n:
+            lost.extend([item] * (n - got[item]))
+        elif got[item] > n:
+            repeated.extend([item] * (got[item] - n))
+    for item, n in got.items():
+        if item not in want:
+            unexpected.extend([item] * n)
+    return Ledger(lost, repeated, unexpected)
+
+
+def _preview(xs: list[Any], n: int = 6) -> str:
+    shown = ", ".join(repr(x) for x in xs[:n])
+    return f"[{shown}{', ...' if len(xs) > n else ''}]"

@@ -1,0 +1,86 @@
+"""`python -m autograder ...`: the commands behind the make targets.
+
+    grade N [PATH] [--results FILE] [--json]   every test, visible and hidden
+    check N [PATH]                             visible tests only: the student's loop
+    list                                       the assignments in the manifest
+
+Exit status: 0 whenever grading completed, whatever the score; 2 when the grader could
+not grade (no such assignment, unreadable path, broken test suite).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import manifest, reports, runner
+from .submission import SubmissionError
+
+EXIT_CANNOT_GRADE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m autograder",
+                                description="concurrency-kit: grade Python concurrency assignments")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("assignment", help="assignment number or slug (see `list`)")
+        sp.add_argument("path", nargs="?", default=None,
+                        help="submission: a folder, a .py file or a .zip "
+                             "(default: the assignment's working copy under assignments/)")
+        sp.add_argument("--results", metavar="FILE",
+                        help="also write Gradescope results.json to FILE")
+        sp.add_argument("--json", action="store_true", help="print results.json instead of text")
+        sp.add_argument("--budget", type=float, default=None,
+                        help="override the manifest's wall-clock budget (seconds)")
+
+    common(sub.add_parser("grade", help="run every graded test (visible and hidden)"))
+    common(sub.add_parser("check", help="run the visible tests only (fast feedback)"))
+    sub.add_parser("list", help="list the assignments")
+    return p
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_CANNOT_GRADE
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            for a in manifest.load():
+                print(f"{a.number:>2}  {a.slug:<32} {a.points:g} points  {a.title}")
+            return 0
+        assignment = manifest.get(args.assignment)
+    except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
+        return _fail(str(exc))
+
+    path = Path(args.path) if args.path else None
+    if path is not None and not path.exists():
+        return _fail(f"no such file or folder: {path}")
+    visibility = "visible" if args.command == "check" else "all"
+    try:
+        grade = runner.grade(assignment, path, visibility=visibility, budget=args.budget)
+    except SubmissionError as exc:
+        return _fail(str(exc))
+    except runner.GraderError as exc:
+        return _fail(str(exc))
+
+    data = reports.gradescope(grade)
+    if args.results:
+        reports.write_json(data, args.results)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        source = str(path) if path else f"assignments/{assignment.slug}"
+        print(reports.text(grade, colour=reports.use_colour(), source=source))
+        if args.results:
+            print(f"results.json written to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,463 @@
+"""The pytest plugin that runs inside the graded child process.
+
+Registered in pyproject.toml (entry point `pytest11`), so `pytest assignments/01_*/tests`
+works on its own: it grades the stub in that folder, or the folder named by
+`--ck-submission` / the CK_SUBMISSION environment variable.
+
+What it gives graded tests:
+    @pytest.mark.points(2)                     points the test is worth
+    @pytest.mark.visibility("visible")         or "after_due_date", "after_published", "hidden"
+    student        fixture: the student's module, imported from the submission
+    feedback       fixture: measure(...), note(...), fail(...) -> messages that teach
+    guard          fixture: call the student's function under a deadline, then check leaks
+
+What it does around them:
+    per-test timeouts through pytest-timeout's own hook, with every thread's stack
+    (trimmed to the student's file) in the failure message instead of on stderr;
+    a watchdog that gives up on a test that ignores the timeout;
+    one JSON event per test on the channel fd the grader passed (--ck-channel-fd).
+It never decides a score: the grader does.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import channel as _channel
+from .checks import stacks
+from .checks.feedback import Feedback, GradedFailure
+from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
+from .checks.timing import now, sleep
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+HUNG_GRACE = 2.0  # seconds past the test timeout before the watchdog gives up on a test
+
+
+# --------------------------------------------------------------------- options
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("concurrency-kit", "concurrency-kit grading")
+    group.addoption("--ck-submission", default=None,
+                    help="folder holding the student's file(s) (default: $CK_SUBMISSION, "
+                         "else the assignment's own folder, i.e. the stub)")
+    group.addoption("--ck-channel-fd", type=int, default=None,
+                    help="file descriptor to write result events to (set by the grader)")
+    group.addoption("--ck-visibility", default="all", choices=("all", "visible"),
+                    help="'visible' runs only the tests students may see (make check)")
+    group.addoption("--ck-module", default=None,
+                    help="module the `student` fixture imports (default: from the manifest)")
+
+
+class TestHung(pytest.fail.Exception):  # a BaseException: `except Exception` cannot eat it
+    """A graded test ran past its timeout."""
+
+
+class StudentImportError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------- the state
+
+class _Grading:
+    """Per-session state of the plugin."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        fd = config.getoption("--ck-channel-fd")
+        self.writer = _channel.Writer(fd) if fd is not None else None
+        self.current: pytest.Item | None = None
+        self.current_since = 0.0
+        self.current_timeout: float | None = None
+        self.current_reports: list = []
+        self.results: dict[str, dict] = {}
+        self.module_cache: dict[str, Any] = {}
+        self.submission = self._submission_dir()
+        if self.submission is not None:
+            stacks.STUDENT_ROOTS[:] = [os.path.realpath(self.submission)]
+
+    def _submission_dir(self) -> Path | None:
+        chosen = self.config.getoption("--ck-submission") or os.environ.get("CK_SUBMISSION")
+        if chosen:
+            return Path(chosen).resolve()
+        return None
+
+    def send(self, event: str, **fields: Any) -> None:
+        if self.writer is not None:
+            self.writer.send(event, **fields)
+
+
+_KEY = pytest.StashKey[_Grading]()
+_FEEDBACK = pytest.StashKey[Feedback]()
+_HANG = pytest.StashKey[str]()
+
+
+def _state(config: pytest.Config) -> _Grading:
+    return config.stash[_KEY]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): points a graded test is worth")
+    config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
+    global _CONFIG
+    config.stash[_KEY] = _Grading(config)
+    _CONFIG = config
+    if config.getoption("--ck-channel-fd") is not None:
+        _start_watchdog(config)
+
+
+# ----------------------------------------------------------------- collection
+
+def graded_info(item: pytest.Item) -> dict | None:
+    """{points, visibility} of a graded test, or None for an ordinary test."""
+    points = item.get_closest_marker("points")
+    if points is None:
+        return None
+    vis = item.get_closest_marker("visibility")
+    visibility = vis.args[0] if vis else "visible"
+    if visibility not in VISIBILITIES:
+        raise pytest.UsageError(f"{item.nodeid}: visibility {visibility!r} not one of {VISIBILITIES}")
+    value = points.args[0]
+    if not isinstance(value, (int, float)) or value < 0:
+        raise pytest.UsageError(f"{item.nodeid}: points must be a number >= 0, not {value!r}")
+    doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
+    return {"nodeid": item.nodeid, "name": _title(item, doc), "points": float(value),
+            "visibility": visibility, "doc": doc}
+
+
+def _title(item: pytest.Item, doc: str) -> str:
+    first = doc.splitlines()[0].strip() if doc else ""
+    return first or item.name.removeprefix("test_").replace("_", " ")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    state = _state(config)
+    if config.getoption("--ck-visibility") == "visible":
+        keep, drop = [], []
+        for item in items:
+            info = graded_info(item)
+            (keep if info is None or info["visibility"] == "visible" else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    graded = [info for info in (graded_info(i) for i in items) if info is not None]
+    state.send("collected", tests=graded)
+
+
+# ------------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def feedback(request: pytest.FixtureRequest) -> Feedback:
+    """Record measurements and fail with messages written for the student."""
+    fb = Feedback()
+    request.node.stash[_FEEDBACK] = fb
+    return fb
+
+
+def _submission_for(request: pytest.FixtureRequest) -> Path:
+    state = _state(request.config)
+    if state.submission is not None:
+        return state.submission
+    # Run directly with pytest: grade the stub that sits beside tests/.
+    here = Path(str(request.node.path)).resolve().parent
+    folder = here.parent if here.name == "tests" else here
+    state.submission = folder
+    stacks.STUDENT_ROOTS[:] = [os.path.realpath(folder)]
+    return folder
+
+
+def _module_name(request: pytest.FixtureRequest) -> str:
+    chosen = request.config.getoption("--ck-module")
+    if chosen:
+        return chosen
+    from . import manifest
+    assignment = manifest.for_tests_dir(Path(str(request.node.path)))
+    if assignment is None:
+        raise pytest.UsageError("cannot tell which module to import: pass --ck-module")
+    return assignment.module
+
+
+def import_student(state: _Grading, folder: Path, name: str) -> Any:
+    """Import the student's module `name` from `folder`, once per session.
+
+    The folder goes first on sys.path, so process pools started with `spawn` or
+    `forkserver` can import the student's functions by name in their workers.
+    Failures are remembered: every test that needs the module fails with the same
+    clear message.
+    """
+    key = f"{folder}:{name}"
+    if key in state.module_cache:
+        cached = state.module_cache[key]
+        if isinstance(cached, StudentImportError):
+            raise cached
+        return cached
+    path = folder / f"{name}.py"
+    if not path.is_file():
+        found = sorted(p.name for p in folder.glob("*.py")) if folder.is_dir() else []
+        err = StudentImportError(
+            f"Your submission has no {name}.py (looked in {folder}"
+            + (f"; found {', '.join(found)}" if found else "; it holds no .py file") + "). "
+            f"Keep the file name of the stub: the tests import `{name}`.")
+        state.module_cache[key] = err
+        raise err
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    sys.modules.pop(name, None)
+    try:
+        module = importlib.import_module(name)
+    except TestHung:
+        err = StudentImportError(
+            f"Importing {name}.py did not finish within the test's time limit: code at the top "
+            f"level of your file runs forever (an infinite loop, or a blocking call outside any "
+            f"function). Put work inside functions.")
+        state.module_cache[key] = err
+        raise
+    except SyntaxError as exc:
+        err = StudentImportError(
+            f"{name}.py has a syntax error at line {exc.lineno}: {exc.msg}\n    {(exc.text or '').strip()}")
+        state.module_cache[key] = err
+        raise err from None
+    except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student bug too
+        where = "\n".join(stacks.format_frames(
+            [f for f in traceback.extract_tb(exc.__traceback__) if stacks.is_student_file(f.filename)]))
+        err = StudentImportError(
+            f"Importing {name}.py raised {type(exc).__name__}: {exc}\n"
+            f"Code at the top level of your file runs when the tests import it; "
+            f"it must only define things." + (f"\n{where}" if where else ""))
+        state.module_cache[key] = err
+        raise err from None
+    state.module_cache[key] = module
+    return module
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest) -> Any:
+    """The student's module (the assignment's first file), imported from the submission."""
+    state = _state(request.config)
+    return import_student(state, _submission_for(request), _module_name(request))
+
+
+class Guard:
+    """Call the student's function under a deadline and check what it leaves behind."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        self.feedback = feedback
+        self.before = None
+        self.elapsed: float | None = None
+        self.returned_at: float | None = None
+        self.started_at: float | None = None
+        self.thread_errors = ThreadExceptions()
+        self._leaked_pids: set[int] = set()
+
+    def call(self, fn, *args, deadline: float = 5.0, what: str | None = None, **kwargs):
+        """fn(*args, **kwargs); fails the test, showing where every thread is, if it has
+        not returned within `deadline` seconds. Exceptions from fn propagate."""
+        __tracebackhide__ = True
+        what = what or f"{getattr(fn, '__name__', 'your function')}()"
+        self.before = snapshot()
+        with self.thread_errors:
+            self.started_at = now()
+            finished, result, error = run_with_deadline(lambda: fn(*args, **kwargs), deadline)
+            self.returned_at = now()
+        self.elapsed = self.returned_at - self.started_at
+        if not finished:
+            where = stacks.render(stacks.thread_stacks(only_student=True)) or \
+                stacks.render(stacks.thread_stacks())
+            cause = "a thread waits for something that never comes: a join() on a queue whose " \
+                    "task_done() calls are missing, a get() with no sentinel, or a lock never released"
+            died = self.thread_errors.text()
+            if died:
+                cause = ("a thread died with an exception, so the work it owed never got done:\n"
+                         + died)
+            self.feedback.fail(f"{what} did not return within {deadline:g} s: it hangs.",
+                               measured=f"still running after {deadline:g} s",
+                               expected="returns as soon as the work is done",
+                               cause=cause, where=where)
+        if error is not None:
+            raise error
+        return result
+
+    def leaks(self, grace: float = 0.25):
+        """Threads and child processes the call started that are still alive."""
+        if self.before is None:
+            raise RuntimeError("guard.leaks() before guard.call()")
+        found = leaks_since(self.before, grace=grace)
+        self._leaked_pids |= set(found.processes)
+        return found
+
+    def cleanup(self) -> None:
+        if self._leaked_pids:
+            reap_processes(self._leaked_pids)
+
+
+@pytest.fixture
+def guard(feedback: Feedback):
+    """See `Guard`: `guard.call(student.fn, ..., deadline=5)`, then `guard.leaks()`."""
+    g = Guard(feedback)
+    yield g
+    g.cleanup()
+
+
+# -------------------------------------------------------------------- timeouts
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
+    """pytest-timeout's hook: we take the timer so a hang's stacks reach the feedback."""
+    state = _state(item.config)
+    state.current_timeout = settings.timeout
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        return None  # let pytest-timeout use its thread method
+
+    def handler(signum, frame):
+        __tracebackhide__ = True
+        main = [("main thread (the test)", stacks.format_frames(traceback.extract_stack(frame)))]
+        others = stacks.thread_stacks(skip_current=True)
+        text = stacks.render(main + others)
+        item.stash[_HANG] = text
+        raise TestHung(f"Timeout: the test did not finish within {settings.timeout:g} s.")
+
+    def cancel():
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # read by pytest-timeout's cancel hook
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+def _start_watchdog(config: pytest.Config) -> None:
+    """If a test outlives its timeout by HUNG_GRACE (the alarm could not interrupt it),
+    report it with every thread's stack and end this process; the grader runs the
+    remaining tests in a fresh one."""
+    state = _state(config)
+
+    def watch():
+        while True:
+            sleep(0.2)
+            item, timeout = state.current, state.current_timeout
+            if item is None or not timeout:
+                continue
+            if now() - state.current_since > timeout + HUNG_GRACE and state.current is item:
+                text = stacks.render(stacks.thread_stacks(skip_current=True))
+                state.send("hung", nodeid=item.nodeid,
+                           message=f"The test ignored its {timeout:g} s timeout and was abandoned "
+                                   f"(a thread blocked the interpreter, or caught the timeout).\n"
+                                   f"Where the threads were:\n{text}")
+                os._exit(70)
+
+    t = threading.Thread(target=watch, name="ck-watchdog", daemon=True)
+    t._ck_internal = True  # type: ignore[attr-defined]
+    t.start()
+
+
+# --------------------------------------------------------------------- results
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    state = _state(item.config)
+    state.current, state.current_since, state.current_reports = item, now(), []
+    state.send("start", nodeid=item.nodeid)
+    yield
+    state.send("result", **_result_event(item, state.current_reports))
+    state.current = None
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    state = _state_or_none()
+    if state is not None and state.current is not None and report.nodeid == state.current.nodeid:
+        state.current_reports.append(report)
+
+
+def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
+    exc = call.excinfo.value if call.excinfo else None
+    if exc is None:
+        return ""
+    if isinstance(exc, GradedFailure):
+        return exc.text()
+    if isinstance(exc, TestHung):
+        hang = item.stash.get(_HANG, "")
+        return (f"{exc.msg}\nIt hung. Where every thread was when the time ran out "
+                f"(your file's lines first):\n{hang}")
+    if isinstance(exc, StudentImportError):
+        return str(exc)
+    student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
+                      if stacks.is_student_file(fs.filename)]
+    if student_frames:
+        where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True))
+        return f"Your code raised {type(exc).__name__}: {exc}\n{where}"
+    return f"The test failed: {call.excinfo.exconly()}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        report.ck_message = _message(item, call)  # type: ignore[attr-defined]
+        if isinstance(call.excinfo.value, (GradedFailure, TestHung, StudentImportError)):
+            # Show the student's message, not pytest's traceback of the test itself.
+            report.longrepr = report.ck_message  # type: ignore[attr-defined]
+
+
+def _result_event(item: pytest.Item, reports: list[pytest.TestReport]) -> dict:
+    failed = [r for r in reports if r.failed]
+    skipped = [r for r in reports if r.skipped]
+    if failed:
+        first = failed[0]
+        outcome = "failed" if first.when == "call" else "error"
+        message = getattr(first, "ck_message", "") or str(first.longrepr)[-3000:]
+        if first.when == "teardown":
+            message = "After the test, cleaning up failed: " + message
+    elif skipped:
+        outcome, message = "skipped", str(skipped[0].longrepr)[-500:]
+    else:
+        outcome, message = "passed", ""
+    fb = item.stash.get(_FEEDBACK, None)
+    output = "".join(f"[{name}]\n{text}" for r in reports for name, text in r.sections
+                     if text and name.startswith("Captured"))
+    return {
+        "nodeid": item.nodeid, "outcome": outcome, "message": message,
+        "measurements": [m.as_dict() for m in fb.measurements] if fb else [],
+        "notes": list(fb.notes) if fb else [],
+        "duration": sum(r.duration for r in reports),
+        "output": output[-2000:],
+    }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    yield
+    _state(session.config).send("done")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _CONFIG
+    state = config.stash.get(_KEY, None)
+    _CONFIG = None
+    if state is None or state.writer is None:
+        return
+    # Threads a submission left running would keep this process alive at exit;
+    # the results are already sent, so leave now.
+    leftover = [t for t in threading.enumerate()
+                if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if leftover:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+_CONFIG: pytest.Config | None = None
+
+
+def _state_or_none() -> _Grading | None:
+    return _CONFIG.stash.get(_KEY, None) if _CONFIG is not None else None

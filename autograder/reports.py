@@ -1,0 +1,142 @@
+"""What a grade looks like to people and to an LMS.
+
+    text(grade)          the terminal report: one block per test, points, measured
+                         numbers, feedback, then the total
+    gradescope(grade)    Gradescope's results.json (see the "Autograder Results Format"
+                         of Gradescope's docs: top-level score, execution_time, output,
+                         visibility, stdout_visibility, tests[] with name, number,
+                         score, max_score, status, output, output_format, visibility)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from .scoring import Grade, TestResult
+
+STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "hung": "HANG",
+                "crashed": "CRASH", "not-run": "SKIP"}
+
+
+def _colour(enabled: bool):
+    codes = {"PASS": "32", "FAIL": "31", "HANG": "35", "CRASH": "35", "SKIP": "33", "dim": "2",
+             "bold": "1"}
+
+    def paint(text: str, what: str) -> str:
+        if not enabled or what not in codes:
+            return text
+        return f"\033[{codes[what]}m{text}\033[0m"
+    return paint
+
+
+def use_colour(stream=None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _pts(x: float) -> str:
+    return f"{x:g}"
+
+
+def test_body(result: TestResult) -> list[str]:
+    """The feedback lines of one test (no header): measurements, notes, message."""
+    lines = []
+    shown = set()
+    for m in result.measurements:
+        text = f"{m['label']}: {m['value']}"
+        if m.get("expected") is not None:
+            text += f" (expected {m['expected']})"
+        if text not in shown:
+            lines.append(text)
+            shown.add(text)
+    lines.extend(result.notes)
+    if not result.passed and result.message:
+        # GradedFailure messages repeat measurements; keep the message whole anyway:
+        # it is the part written for the student.
+        lines.extend(result.message.rstrip().splitlines())
+    return lines
+
+
+def text(grade: Grade, *, colour: bool = False, source: str | None = None,
+         show_hidden_details: bool = True) -> str:
+    paint = _colour(colour)
+    out = []
+    head = f"Assignment {grade.assignment}: {grade.title}"
+    if source:
+        head += f"  ({source})"
+    out.append(paint(head, "bold"))
+    if grade.visibility == "visible":
+        out.append(paint("Visible tests only (make check). `make grade` also runs the hidden ones.", "dim"))
+    for note in grade.notes:
+        out.append(f"note: {note}")
+    out.append("")
+    for r in grade.tests:
+        label = STATUS_LABEL.get(r.status, r.status.upper())
+        tag = "" if r.info.visibility == "visible" else " [hidden]"
+        out.append(f"{paint(label.ljust(5), label)} {_pts(r.score).rjust(3)}/{_pts(r.max_score)}  "
+                   f"{r.info.name}{tag}")
+        body = test_body(r)
+        if r.info.visibility != "visible" and not show_hidden_details:
+            body = ["(details of hidden tests are shown after the due date)"] if not r.passed else []
+        for line in body:
+            out.append("             " + line)
+    out.append("")
+    out.append(paint(f"Total: {_pts(grade.score)}/{_pts(grade.max_score)}", "bold") + _breakdown(grade))
+    return "\n".join(out)
+
+
+def _breakdown(grade: Grade) -> str:
+    groups: dict[str, list[TestResult]] = {}
+    for r in grade.tests:
+        groups.setdefault("visible" if r.info.visibility == "visible" else "hidden", []).append(r)
+    if len(groups) < 2:
+        return ""
+    parts = [f"{name} {_pts(sum(t.score for t in rs))}/{_pts(sum(t.max_score for t in rs))}"
+             for name, rs in groups.items()]
+    return "  (" + ", ".join(parts) + ")"
+
+
+def _test_output(r: TestResult) -> str:
+    body = test_body(r)
+    if r.status != "passed" and r.output:
+        body += ["", "What your code printed during this test (last lines):", r.output[-1500:]]
+    return "\n".join(body)
+
+
+def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
+    tests = []
+    for i, r in enumerate(grade.tests, 1):
+        tests.append({
+            "name": r.info.name,
+            "number": f"{grade.assignment}.{i}",
+            "score": r.score,
+            "max_score": r.max_score,
+            "status": "passed" if r.passed else "failed",
+            "output": _test_output(r),
+            "output_format": "text",
+            "visibility": r.info.visibility,
+            "tags": [r.status],
+            "extra_data": {"nodeid": r.info.nodeid, "duration": round(r.duration, 3)},
+        })
+    return {
+        "score": grade.score,
+        "max_score": grade.max_score,
+        "execution_time": round(grade.duration, 2),
+        "output": "\n".join(grade.notes) or f"{grade.title}: {_pts(grade.score)}/{_pts(grade.max_score)}",
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": stdout_visibility,
+        "tests": tests,
+    }
+
+
+def write_json(data: dict, path: str | os.PathLike) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

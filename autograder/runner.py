@@ -1,0 +1,172 @@
+"""Grade one submission: stage it, learn the tests, run them sandboxed, score.
+
+    grade(assignment, path) -> Grade
+
+1. stage the submission's files into a scratch folder (submission.py);
+2. collect the graded tests in a child that imports no student code, so the grader
+   knows what to expect before any student code runs;
+3. run the tests in a child (sandbox.py) under the assignment's budget; when a child
+   dies or hangs beyond its timeout, the test it was running scores 0 with the reason
+   and the remaining tests run again in a fresh child, while the budget lasts;
+4. score: expected tests x reported results (scoring.py).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import KIT_ROOT, sandbox
+from .manifest import Assignment
+from .scoring import Grade, TestInfo, score
+from .submission import Staged, stage
+
+STALL_GRACE = 6.0      # seconds past a test's timeout before the grader kills the child
+MAX_RESTARTS = 20
+
+_BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); import pytest; "
+         "sys.exit(pytest.main(sys.argv[1:]))")
+
+
+def _env(scratch: Path) -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "CK_CPU_QUOTA", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    tmp = scratch / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env.update({
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "TMPDIR": str(tmp),
+        "NO_COLOR": "1",
+    })
+    return env
+
+
+def pytest_command(assignment: Assignment, scratch: Path, *, submission: Path | None,
+                   visibility: str, extra: list[str]) -> list[str]:
+    ini = scratch / "pytest.ini"
+    if not ini.exists():
+        ini.write_text("[pytest]\n")
+    cmd = [sys.executable, "-I", "-c", _BOOT, str(KIT_ROOT),
+           "-p", "autograder.plugin", "-p", "pytest_timeout", "-p", "no:cacheprovider",
+           "-c", str(ini), "--rootdir", str(assignment.folder),
+           "-q", "--no-header", "-p", "no:randomly",
+           f"--timeout={assignment.test_timeout:g}",
+           f"--ck-module={assignment.module}", f"--ck-visibility={visibility}"]
+    if submission is not None:
+        cmd.append(f"--ck-submission={submission}")
+    return cmd + extra
+
+
+_COLLECT_CACHE: dict[tuple, list[TestInfo]] = {}
+
+
+def _tests_fingerprint(assignment: Assignment) -> tuple:
+    files = sorted(assignment.tests_dir.rglob("*.py"))
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+
+
+class GraderError(Exception):
+    """The grader itself could not run the tests (not the submission's fault)."""
+
+
+class CollectionError(GraderError):
+    pass
+
+
+def expected_tests(assignment: Assignment, visibility: str = "all") -> list[TestInfo]:
+    """The graded tests, learned by a child that never imports student code."""
+    key = (assignment.slug, visibility, _tests_fingerprint(assignment))
+    if key in _COLLECT_CACHE:
+        return _COLLECT_CACHE[key]
+    with tempfile.TemporaryDirectory(prefix="ck-collect-") as tmp:
+        scratch = Path(tmp)
+        cmd = pytest_command(assignment, scratch, submission=None, visibility=visibility,
+                             extra=["--collect-only", str(assignment.tests_dir)])
+        run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=60)
+    collected = [e for e in run.events if e["event"] == "collected"]
+    if not collected or run.returncode not in (0, 5):
+        raise CollectionError(
+            f"could not collect the tests of assignment {assignment.number} "
+            f"(exit {run.returncode}):\n{run.output[-3000:]}")
+    tests = [TestInfo.from_event(t) for t in collected[-1]["tests"]]
+    _COLLECT_CACHE[key] = tests
+    return tests
+
+
+def _missing_reason(run: sandbox.ChildRun, nodeid: str, assignment: Assignment,
+                    budget: float) -> tuple[str, str]:
+    if run.ended_by == "stall":
+        return ("hung", f"This test hung so hard it ignored its {assignment.test_timeout:g} s "
+                        f"timeout (a thread holding the interpreter, or code that catches the "
+                        f"timeout); the grader stopped it after "
+                        f"{assignment.test_timeout + STALL_GRACE:g} s.")
+    if run.ended_by == "budget":
+        return ("not-run", f"The grading budget of {budget:g} s ran out while this test was "
+                           f"running; it scores 0.")
+    code = run.returncode
+    how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-code if code else '?'}"
+    return ("crashed", f"The test process ended in the middle of this test ({how}): your code "
+                       f"called sys.exit()/os._exit(), killed its own process, or crashed the "
+                       f"interpreter. The other tests were run again in a fresh process.")
+
+
+def grade(assignment: Assignment, path: str | os.PathLike | None, *,
+          visibility: str = "all", budget: float | None = None,
+          keep_scratch: bool = False) -> Grade:
+    """Grade `path` (folder, .py or .zip; None = the assignment's own folder)."""
+    started = time.monotonic()
+    budget = budget or assignment.budget
+    expected = expected_tests(assignment, visibility)
+    scratch = Path(tempfile.mkdtemp(prefix=f"ck-grade-{assignment.number}-"))
+    try:
+        staged: Staged = stage(assignment, path if path is not None else assignment.folder,
+                               scratch / "submission")
+        notes = list(staged.notes)
+        events: list[dict] = []
+        reasons: dict[str, tuple[str, str]] = {}
+        pending = [t.nodeid for t in expected]
+        restarts = 0
+        while pending and restarts <= MAX_RESTARTS:
+            left = budget - (time.monotonic() - started)
+            if left < 1.0:
+                break
+            cmd = pytest_command(assignment, scratch, submission=staged.folder,
+                                 visibility=visibility,
+                                 extra=[str(assignment.folder / n) for n in pending])
+            run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=left,
+                                    stall=assignment.test_timeout + STALL_GRACE)
+            events += run.events
+            reported = {e.get("nodeid") for e in run.events if e["event"] in ("result", "hung")}
+            culprit = run.last_started
+            if culprit and culprit not in reported:
+                reasons[culprit] = _missing_reason(run, culprit, assignment, budget)
+                reported.add(culprit)
+            if run.killed and run.ended_by in ("exit", "done-timeout"):
+                notes.append(f"{len(run.killed)} process(es) your code started were still running "
+                             f"after the tests ended; the grader killed them.")
+            if run.ended_by == "budget":
+                notes.append(f"The grading budget of {budget:g} s ran out; the tests that did "
+                             f"not finish score 0.")
+                break
+            if not run.events and run.ended_by == "exit":
+                raise GraderError(f"the test process for assignment {assignment.number} exited "
+                                  f"(code {run.returncode}) before running any test:\n"
+                                  f"{run.output[-3000:]}")
+            if not reported & set(pending):
+                break
+            pending = [n for n in pending if n not in reported]
+            restarts += 1
+        for nodeid in pending:
+            reasons.setdefault(nodeid, ("not-run", f"This test did not run: the grading budget of "
+                                                   f"{budget:g} s ran out before it started."))
+        results = score(expected, events, reasons)
+        return Grade(assignment=assignment.number, title=assignment.title, tests=results,
+                     notes=notes, duration=time.monotonic() - started, visibility=visibility)
+    finally:
+        if not keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)

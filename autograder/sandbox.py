@@ -1,0 +1,286 @@
+"""Run one graded child process under a hard budget, and leave nothing behind.
+
+The child runs in its own session and process group. While it runs we note every
+descendant it has; the grader is also a "child subreaper" (Linux), so processes that
+daemonize (double fork, setsid) are re-parented to us rather than to init. When the run
+ends, for whatever reason, the group, every descendant seen and every orphan re-parented
+to us is killed. The grader never waits on the child without a deadline:
+
+    budget   total wall-clock seconds for this child
+    stall    seconds one test may run (from its "start" event) before the whole child is
+             killed; covers a test that hangs so hard the in-process timeout cannot fire
+    done     after the child says "done", it gets a few seconds to exit, then it is killed
+"""
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+try:
+    import psutil
+except ImportError:  # pragma: no cover
+    psutil = None
+
+from . import channel
+
+EXIT_GRACE = 3.0
+OUTPUT_KEEP = 16 * 1024      # bytes of the child's stdout/stderr kept (head and tail)
+
+
+@dataclasses.dataclass
+class ChildRun:
+    events: list[dict]
+    returncode: int | None
+    ended_by: str            # "exit", "budget", "stall", "done-timeout"
+    stalled_on: str | None   # nodeid of the test running when we killed it
+    output: str
+    output_bytes: int
+    duration: float
+    killed: list[int]        # pids we had to kill (strays included)
+
+    @property
+    def last_started(self) -> str | None:
+        """The test that was running when the child ended, if it never reported."""
+        finished = {e.get("nodeid") for e in self.events if e["event"] in ("result", "hung")}
+        started = [e.get("nodeid") for e in self.events if e["event"] == "start"]
+        for nodeid in reversed(started):
+            if nodeid not in finished:
+                return nodeid
+        return None
+
+
+_SUBREAPER_SET = False
+
+
+def become_subreaper() -> bool:
+    """Make orphans of our descendants re-parent to this process (Linux only)."""
+    global _SUBREAPER_SET
+    if _SUBREAPER_SET:
+        return True
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_CHILD_SUBREAPER = 36
+        if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
+            _SUBREAPER_SET = True
+    except (OSError, AttributeError):
+        pass
+    return _SUBREAPER_SET
+
+
+class _Output:
+    """Drain a pipe, keeping only the first and last OUTPUT_KEEP/2 bytes."""
+
+    def __init__(self, stream) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, stream) -> None:
+        half = OUTPUT_KEEP // 2
+        while True:
+            try:
+                chunk = stream.read1(65536)
+            except (OSError, ValueError):
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            if len(self.head) < half:
+                take = half - len(self.head)
+                self.head += chunk[:take]
+                chunk = chunk[take:]
+            self.tail += chunk
+            if len(self.tail) > half:
+                del self.tail[:-half]
+
+    def text(self) -> str:
+        body = bytes(self.head)
+        kept = len(self.head) + len(self.tail)
+        if self.total > kept:
+            body += f"\n[... {self.total - kept} bytes of output cut ...]\n".encode()
+        body += bytes(self.tail)
+        return body.decode("utf-8", "replace")
+
+
+def _descendants(pid: int) -> set[tuple[int, float]]:
+    if psutil is None:
+        return set()
+    try:
+        procs = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return set()
+    out = set()
+    for p in procs:
+        try:
+            out.add((p.pid, p.create_time()))
+        except psutil.Error:
+            pass
+    return out
+
+
+def _orphans_of_ours(exclude: set[int]) -> set[tuple[int, float]]:
+    """Processes re-parented to this (subreaper) process that we did not start directly."""
+    if psutil is None or not _SUBREAPER_SET:
+        return set()
+    out = set()
+    try:
+        for p in psutil.Process().children(recursive=True):
+            try:
+                if p.pid not in exclude:
+                    out.add((p.pid, p.create_time()))
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return out
+
+
+def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
+    """SIGKILL the process group and every (pid, start time) in `seen` still alive."""
+    killed = []
+    if pgid is not None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if psutil is not None:
+        procs = []
+        for pid, created in seen:
+            try:
+                p = psutil.Process(pid)
+                if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
+                    p.kill()
+                    procs.append(p)
+                    killed.append(pid)
+            except psutil.Error:
+                continue
+        psutil.wait_procs(procs, timeout=2)
+    # Reap any zombies re-parented to us (they are not our Popen children).
+    for pid, _ in seen:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        except OSError:
+            pass
+    return killed
+
+
+# Live Popen children of all runs in this process: orphan sweeps must spare them.
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
+              stall: float | None = None) -> ChildRun:
+    """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events."""
+    become_subreaper()
+    read_fd, write_fd = os.pipe()
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        cmd + [f"--ck-channel-fd={write_fd}"], cwd=str(cwd), env=env, pass_fds=(write_fd,),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    os.close(write_fd)
+    with _LIVE_LOCK:
+        _LIVE.add(proc.pid)
+    pgid = proc.pid
+    output = _Output(proc.stdout)
+    events_q: queue.Queue = queue.Queue()
+
+    def read():
+        for event in channel.read_events(read_fd):
+            events_q.put(event)
+        events_q.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    events: list[dict] = []
+    seen: set[tuple[int, float]] = set()
+    current, current_since = None, 0.0
+    done_at = None
+    ended_by = "exit"
+    eof = False
+    last_scan = 0.0
+    exited_at = None
+    while True:
+        t = time.monotonic()
+        if t - last_scan > 0.25:
+            seen |= _descendants(proc.pid)
+            last_scan = t
+        try:
+            event = events_q.get(timeout=0.05)
+        except queue.Empty:
+            event = False
+        if event is None:
+            eof = True
+        elif event:
+            events.append(event)
+            kind = event["event"]
+            if kind == "start":
+                current, current_since = event.get("nodeid"), time.monotonic()
+            elif kind in ("result", "hung"):
+                current = None
+            elif kind == "done":
+                done_at = time.monotonic()
+        if eof and proc.poll() is not None:
+            break
+        t = time.monotonic()
+        if t - start > budget:
+            ended_by = "budget"
+            break
+        if stall is not None and current is not None and t - current_since > stall:
+            ended_by = "stall"
+            break
+        if done_at is not None and t - done_at > EXIT_GRACE:
+            ended_by = "done-timeout"
+            break
+        if proc.poll() is not None:
+            # Exited, but a leftover grandchild may still hold the channel open.
+            exited_at = exited_at or t
+            if t - exited_at > 1.0:
+                break
+    stalled_on = current if ended_by in ("budget", "stall") else None
+    seen |= _descendants(proc.pid)
+    with _LIVE_LOCK:
+        _LIVE.discard(proc.pid)
+        spare = set(_LIVE)
+    # The whole tree goes, whatever ended the run: the group, everything we saw, and
+    # daemons that escaped the group (re-parented to us as subreaper).
+    killed = kill_tree(pgid, seen | _orphans_of_ours(spare))
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+        pass
+    orphans = _orphans_of_ours(spare)
+    if orphans:
+        killed += kill_tree(None, orphans)
+    reader.join(timeout=2)
+    while True:  # events written just before the end
+        try:
+            event = events_q.get_nowait()
+        except queue.Empty:
+            break
+        if event:
+            events.append(event)
+    try:
+        os.close(read_fd)
+    except OSError:
+        pass
+    output.thread.join(timeout=2)
+    return ChildRun(events=events, returncode=proc.returncode, ended_by=ended_by,
+                    stalled_on=stalled_on, output=output.text(), output_bytes=output.total,
+                    duration=time.monotonic() - start, killed=sorted(set(killed)))

@@ -1,0 +1,111 @@
+"""From the tests we expected and the events the child sent, to points.
+
+The grader decides, not the child: a test scores its points only if it was expected (we
+collected it ourselves) and a "result" event says it passed. Anything else scores 0,
+with a reason: failed, hung, crashed the test process, or never ran because the budget
+ran out.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+
+@dataclasses.dataclass
+class TestInfo:
+    nodeid: str
+    name: str
+    points: float
+    visibility: str
+    doc: str = ""
+
+    @classmethod
+    def from_event(cls, d: dict) -> "TestInfo":
+        return cls(nodeid=str(d["nodeid"]), name=str(d.get("name") or d["nodeid"]),
+                   points=float(d.get("points", 0)), visibility=str(d.get("visibility", "visible")),
+                   doc=str(d.get("doc", "")))
+
+
+@dataclasses.dataclass
+class TestResult:
+    info: TestInfo
+    status: str                  # passed, failed, error, hung, crashed, not-run
+    message: str = ""
+    measurements: list[dict] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    duration: float = 0.0
+    output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def score(self) -> float:
+        return self.info.points if self.passed else 0.0
+
+    @property
+    def max_score(self) -> float:
+        return self.info.points
+
+
+@dataclasses.dataclass
+class Grade:
+    assignment: int
+    title: str
+    tests: list[TestResult]
+    notes: list[str]             # about the whole run: renamed file, budget, strays
+    duration: float = 0.0
+    visibility: str = "all"
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+    @property
+    def complete(self) -> bool:
+        return all(t.status != "not-run" for t in self.tests)
+
+
+def _result_status(event: dict) -> str:
+    outcome = event.get("outcome")
+    if outcome == "passed":
+        return "passed"
+    if outcome in ("failed", "error"):
+        return outcome
+    return "failed"  # skipped or unknown: a graded test that did not pass earns nothing
+
+
+def score(expected: Iterable[TestInfo], events: Iterable[dict],
+          missing_reason: dict[str, tuple[str, str]] | None = None) -> list[TestResult]:
+    """Pair every expected test with its last result; unknown nodeids are ignored.
+
+    `missing_reason` maps nodeid -> (status, message) for tests the runner knows
+    something about (hung hard, crashed, budget); the rest are "not-run".
+    """
+    by_id: dict[str, dict] = {}
+    for event in events:
+        if event.get("event") in ("result", "hung") and isinstance(event.get("nodeid"), str):
+            by_id[event["nodeid"]] = event
+    missing_reason = missing_reason or {}
+    out = []
+    for info in expected:
+        event = by_id.get(info.nodeid)
+        if event is None:
+            status, message = missing_reason.get(
+                info.nodeid, ("not-run", "This test did not run: the grading stopped before it."))
+            out.append(TestResult(info, status, message))
+        elif event["event"] == "hung":
+            out.append(TestResult(info, "hung", str(event.get("message", ""))))
+        else:
+            out.append(TestResult(
+                info, _result_status(event), str(event.get("message", "")),
+                measurements=[m for m in event.get("measurements", []) if isinstance(m, dict)],
+                notes=[str(n) for n in event.get("notes", [])],
+                duration=float(event.get("duration") or 0.0),
+                output=str(event.get("output", ""))))
+    return out
