@@ -134,7 +134,11 @@ def graded_info(item: pytest.Item) -> dict | None:
 
 def _title(item: pytest.Item, doc: str) -> str:
     first = doc.splitlines()[0].strip() if doc else ""
-    return first or item.name.removeprefix("test_").replace("_", " ")
+    title = first or item.name.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params:
+        title += " (" + ", ".join(f"{k}={v!r}" for k, v in callspec.params.items()) + ")"
+    return title
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -257,9 +261,11 @@ class Guard:
         self.thread_errors = ThreadExceptions()
         self._leaked_pids: set[int] = set()
 
-    def call(self, fn, *args, deadline: float = 5.0, what: str | None = None, **kwargs):
-        """fn(*args, **kwargs); fails the test, showing where every thread is, if it has
-        not returned within `deadline` seconds. Exceptions from fn propagate."""
+    def call(self, fn, *args, deadline: float = 5.0, what: str | None = None,
+             hang_cause: str | None = None, **kwargs):
+        """fn(*args, **kwargs); fails the test, showing where every thread it started is,
+        if it has not returned within `deadline` seconds. Exceptions from fn propagate.
+        `hang_cause` is the likely cause to give when it hangs in this scenario."""
         __tracebackhide__ = True
         what = what or f"{getattr(fn, '__name__', 'your function')}()"
         self.before = snapshot()
@@ -269,10 +275,13 @@ class Guard:
             self.returned_at = now()
         self.elapsed = self.returned_at - self.started_at
         if not finished:
-            where = stacks.render(stacks.thread_stacks(only_student=True)) or \
-                stacks.render(stacks.thread_stacks())
-            cause = "a thread waits for something that never comes: a join() on a queue whose " \
-                    "task_done() calls are missing, a get() with no sentinel, or a lock never released"
+            fresh = {t.ident for t in threading.enumerate()
+                     if t.ident not in self.before.threads}
+            where = stacks.render(stacks.thread_stacks(idents=fresh, only_student=True)) or \
+                stacks.render(stacks.thread_stacks(idents=fresh))
+            cause = hang_cause or (
+                "a thread waits for something that never comes: a join() on a queue whose "
+                "task_done() calls are missing, a get() with no sentinel, or a lock never released")
             died = self.thread_errors.text()
             if died:
                 cause = ("a thread died with an exception, so the work it owed never got done:\n"

@@ -42,12 +42,18 @@ def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False) -
     for fs, innermost in keep:
         mine = is_student_file(fs.filename)
         name = Path(fs.filename).name if mine else _short(fs.filename)
-        tag = "" if mine else "  (library)"
+        tag = "" if mine else ("  (the grader's test code)" if _is_kit(fs.filename) else "  (library)")
         lines.append(f"{name}:{fs.lineno} in {fs.name}(){tag}")
         code = (fs.line or linecache.getline(fs.filename, fs.lineno)).strip()
         if code:
             lines.append(f"    {code}" + ("    <-- waiting here" if innermost else ""))
     return lines
+
+
+def _is_kit(filename: str) -> bool:
+    from .. import KIT_ROOT
+    real = os.path.realpath(filename)
+    return real.startswith(str(KIT_ROOT) + os.sep) and "site-packages" not in real
 
 
 def _short(filename: str) -> str:

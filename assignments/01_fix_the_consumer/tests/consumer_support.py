@@ -42,6 +42,13 @@ class Items:
         self.exhausted = True
 
 
+PAUSE_HANG = (
+    "the consumers gave up while the producer paused: get(timeout=...) raised Empty and they "
+    "quit, so the items that came after the pause sit in the queue with nobody left to take "
+    "them, and join() waits for them forever. A slow producer is not a finished one: stop "
+    "the consumers only when the producer says it is done (one sentinel per consumer).")
+
+
 def sleeping(delay, result=lambda x: x * 10):
     """A handle that waits `delay` s (waiting work: it releases the GIL) then returns."""
     def handle(x):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from consumer_support import Boom, Items, check_results, raising_for, sleeping
+from consumer_support import PAUSE_HANG, Boom, Items, check_results, raising_for, sleeping
 
 from autograder.checks import CallTracker, timing
 from autograder.checks.stacks import render, thread_stacks
@@ -58,12 +58,13 @@ def test_raising_handle_is_recorded(process_all, guard, feedback):
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
 def test_pausing_producer_loses_nothing(process_all, guard, feedback):
-    """items that arrive after a pause of 1.2 s are not lost"""
+    """items that arrive after a pause of 1.1 s are not lost"""
     values = list(range(8))
-    items = Items(values, pauses={4: 1.2})
+    items = Items(values, pauses={4: 1.1})
     handle = sleeping(0.01)
     result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=6,
-                        what="process_all() with a producer that pauses 1.2 s")
+                        what="process_all() with a producer that pauses 1.1 s",
+                        hang_cause=PAUSE_HANG)
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
     check_results(feedback, result, values, handle)
 
@@ -95,7 +96,7 @@ def test_returns_promptly(process_all, guard, feedback):
 def test_workers_bounded_and_all_used(process_all, guard, feedback):
     """at most num_workers calls at once, and all of them busy when handle waits"""
     values = list(range(12))
-    handle = sleeping(0.1)
+    handle = sleeping(0.05)
     result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
     check_results(feedback, result, values, handle)
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=3)
@@ -104,7 +105,7 @@ def test_workers_bounded_and_all_used(process_all, guard, feedback):
                    measured=f"peak {handle.peak} in flight", expected="at most 3",
                    cause="more consumer threads than num_workers (a thread per item?)")
     feedback.check(handle.peak == 3 and handle.thread_count == 3,
-                   "With a handle that waits 0.1 s, all 3 workers should be busy at once.",
+                   "With a handle that waits 0.05 s, all 3 workers should be busy at once.",
                    measured=f"peak {handle.peak} in flight, {handle.thread_count} distinct threads",
                    expected="3 in flight at once, from 3 threads",
                    cause="fewer consumers than num_workers, or consumers that hold a lock while "
@@ -131,7 +132,7 @@ def test_backpressure(process_all, feedback, guard):
     # Let the producer run as far ahead as it can while every consumer is stuck.
     last, began = -1, timing.now()
     stable_since = began
-    while timing.now() - stable_since < 0.4 and timing.now() - began < 3:
+    while timing.now() - stable_since < 0.25 and timing.now() - began < 3:
         if items.pulled != last:
             last, stable_since = items.pulled, timing.now()
         timing.sleep(0.02)

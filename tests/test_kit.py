@@ -1,0 +1,127 @@
+"""The kit grades what it should: for every assignment in the manifest,
+
+* the folder layout is complete and the manifest's points match the tests' markers;
+* the reference earns full marks, every time (graded several times);
+* the stub earns well below full marks, in bounded time, even though it hangs;
+* every deliberately broken variant (tests/broken/<slug>/*.py) fails exactly the tests its
+  docstring names under "Fails:", and so loses exactly their points.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS, explain, slug_id
+
+from autograder import KIT_ROOT, runner
+
+REFERENCE_RUNS = 3
+BROKEN_ROOT = KIT_ROOT / "tests" / "broken"
+
+
+def _test_function(nodeid: str) -> str:
+    """'tests/test_x.py::test_y[5]' -> 'test_y[5]'"""
+    return nodeid.split("::")[-1]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_layout_is_complete(assignment):
+    folder = assignment.folder
+    for name in assignment.files:
+        assert (folder / name).is_file(), f"stub {name} missing in {folder}"
+        assert (assignment.reference_dir / name).is_file(), f"reference {name} missing"
+    for name in ("README.md", "hints.md", "tests/test_visible.py", "tests/test_hidden.py"):
+        assert (folder / name).is_file(), f"{folder.name}/{name} missing"
+    hints = (folder / "hints.md").read_text()
+    assert len(re.findall(r"^## Hint \d+", hints, re.M)) >= 3, "hints.md needs '## Hint N' headings"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_manifest_points_match_markers(assignment):
+    tests = runner.expected_tests(assignment)
+    assert tests, "no graded tests collected"
+    assert sum(t.points for t in tests) == assignment.points
+    for t in tests:
+        in_visible_file = "test_visible.py" in t.nodeid
+        assert (t.visibility == "visible") == in_visible_file, \
+            f"{t.nodeid}: visibility {t.visibility} does not match its file"
+        assert t.points > 0 and t.name
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_stub_and_reference_share_the_contract(assignment):
+    """Same public functions with the same signatures in stub and reference."""
+    def signatures(path: Path) -> dict[str, str]:
+        tree = ast.parse(path.read_text())
+        return {n.name: ast.unparse(n.args) for n in tree.body
+                if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    for name in assignment.files:
+        stub = signatures(assignment.folder / name)
+        ref = signatures(assignment.reference_dir / name)
+        assert stub == ref
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(REFERENCE_RUNS))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_reference_earns_full_marks(assignment, run):
+    grade = runner.grade(assignment, assignment.reference_dir)
+    assert grade.score == grade.max_score, explain(grade)
+    assert grade.complete
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_stub_scores_well_below_full_in_bounded_time(assignment, graded):
+    started = time.monotonic()
+    grade = graded(assignment, assignment.folder)
+    elapsed = time.monotonic() - started
+    assert grade.score <= 0.75 * grade.max_score, explain(grade)
+    assert grade.complete, "every test of the stub must get a verdict"
+    assert elapsed < assignment.budget + 15
+    for r in grade.tests:
+        if not r.passed:
+            assert r.message.strip(), f"{r.info.nodeid} failed without feedback"
+
+
+def _broken_variants():
+    out = []
+    for a in ASSIGNMENTS:
+        for path in sorted((BROKEN_ROOT / a.slug).glob("*.py")):
+            out.append(pytest.param(a, path, id=f"{a.slug}/{path.stem}"))
+    return out
+
+
+def declared_failures(path: Path) -> set[str]:
+    """The test functions a broken variant must fail: its docstring's 'Fails:' line(s)."""
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    match = re.search(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
+    assert match, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
+    return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=slug_id)
+def test_enough_broken_variants(assignment):
+    assert len(list((BROKEN_ROOT / assignment.slug).glob("*.py"))) >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment, path", _broken_variants())
+def test_broken_variant_loses_exactly_its_points(assignment, path, graded):
+    grade = graded(assignment, path)
+    expected = declared_failures(path)
+    known = {_test_function(r.info.nodeid) for r in grade.tests}
+    assert expected <= known, f"'Fails:' names unknown tests: {sorted(expected - known)}"
+    failed = {_test_function(r.info.nodeid) for r in grade.tests if not r.passed}
+    assert failed == expected, (
+        f"failed unexpectedly: {sorted(failed - expected)}; passed unexpectedly: "
+        f"{sorted(expected - failed)}\n{explain(grade)}")
+    lost = sum(r.max_score for r in grade.tests if _test_function(r.info.nodeid) in expected)
+    assert grade.score == grade.max_score - lost
+    for r in grade.tests:
+        if not r.passed:
+            assert "likely cause" in r.message or "Timeout" in r.message or "raised" in r.message, \
+                f"{r.info.nodeid}: feedback lacks a cause:\n{r.message}"
