@@ -20,7 +20,7 @@ def test_duplicate_items_each_handled(process_all, guard, feedback):
     """duplicate items are each handled, and mapped by their own index"""
     values = [5, 5, 5, 1, 1, 7, 5, 1, 9, 9]
     handle = sleeping(0.01)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=4, deadline=5)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=4, deadline=3)
     check_results(feedback, result, values, handle)
 
 
@@ -29,7 +29,7 @@ def test_none_and_falsy_items(process_all, guard, feedback):
     """items that are None, 0, '' or False are ordinary items"""
     values = [1, None, 0, "", False, None, 3, None]
     handle = sleeping(0.005, result=lambda x: ("done", x))
-    result = guard.call(process_all, values, handle, num_workers=2, queue_size=3, deadline=5,
+    result = guard.call(process_all, values, handle, num_workers=2, queue_size=3, deadline=3,
                         what="process_all() with None among the items",
                         hang_cause="an item that is None was taken for the stop signal, so a "
                                    "consumer quit early and the rest of the work was never done: "
@@ -44,7 +44,7 @@ def test_long_pause_other_sizes(process_all, guard, feedback):
     values = list(range(11))
     items = Items(values, pauses={3: 0.05, 6: 1.25})
     handle = sleeping(0.02)
-    result = guard.call(process_all, items, handle, num_workers=4, queue_size=2, deadline=7,
+    result = guard.call(process_all, items, handle, num_workers=4, queue_size=2, deadline=4.5,
                         what="process_all() with a producer that pauses 1.25 s",
                         hang_cause=PAUSE_HANG)
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
@@ -56,7 +56,7 @@ def test_every_handle_raises(process_all, guard, feedback):
     """when handle raises for every item, every exception is recorded"""
     values = list(range(7))
     handle = raising_for(set(values))
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=5,
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
                         what="process_all() with a handle that always raises")
     check_results(feedback, result, values, handle)
     bad = [i for i in values if not (isinstance(result[i], Boom) and result[i].args == (i,))]
@@ -72,8 +72,7 @@ def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
     """num_workers is respected and fully used for other worker counts"""
     values = list(range(4 * workers + 3))
     handle = sleeping(0.04)
-    result = guard.call(process_all, values, handle, num_workers=workers, queue_size=3, deadline=6)
-    check_results(feedback, result, values, handle)
+    guard.call(process_all, values, handle, num_workers=workers, queue_size=3, deadline=3)
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=workers)
     feedback.measure("distinct threads that called handle()", handle.thread_count, expected=workers)
     feedback.check(handle.peak <= workers,
@@ -111,7 +110,6 @@ def test_backpressure_queue_of_one(process_all, feedback):
     feedback.measure("items taken while all consumers were blocked", ahead, expected=f"<= {limit}")
     feedback.check(not caller.is_alive(), "process_all() did not return after the consumers were released.",
                    where=render(thread_stacks(only_student=True)))
-    check_results(feedback, box.get("r"), values, tracked)
     feedback.check(ahead <= limit, f"The producer pulled {ahead} of 30 items while every consumer was stuck.",
                    measured=f"{ahead}", expected=f"at most {limit}",
                    cause="the queue is not bounded by queue_size (no backpressure)")
@@ -162,10 +160,10 @@ def test_any_iterable(process_all, guard, feedback):
     values = list(range(9))
     handle = sleeping(0.005)
     result = guard.call(process_all, (v for v in values), handle, num_workers=2, queue_size=3,
-                        deadline=5, what="process_all() given a generator")
+                        deadline=3, what="process_all() given a generator")
     check_results(feedback, result, values, handle)
     result = guard.call(process_all, map(int, values), handle, num_workers=2, queue_size=3,
-                        deadline=5, what="process_all() given a map object")
+                        deadline=3, what="process_all() given a map object")
     feedback.check(sorted(result) == values, "process_all() lost items of a map object.",
                    measured=f"keys {sorted(result)}", expected=f"keys {values}")
 
@@ -175,7 +173,7 @@ def test_no_thread_left_after_errors(process_all, guard, feedback):
     """no thread is left behind when handle raises"""
     values = list(range(8))
     handle = raising_for({0, 3, 5})
-    guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=5,
+    guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
                what="process_all() with a raising handle")
     leaks = guard.leaks()
     feedback.measure("threads still alive after return", len(leaks.threads), expected=0)

@@ -19,7 +19,7 @@ def test_every_item_handled_once(process_all, guard, feedback):
     """every item is handled exactly once and its result stored under its index"""
     values = list(range(20))
     handle = sleeping(0.01)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=5)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
     check_results(feedback, result, values, handle)
 
 
@@ -43,7 +43,7 @@ def test_raising_handle_is_recorded(process_all, guard, feedback):
     """a handle that raises is recorded as that item's result, and nothing hangs"""
     values = list(range(10))
     handle = raising_for({1, 4, 7})
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=5,
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3,
                         what="process_all() with a handle that raises for 3 of 10 items")
     check_results(feedback, result, values, handle)
     for i in (1, 4, 7):
@@ -62,7 +62,7 @@ def test_pausing_producer_loses_nothing(process_all, guard, feedback):
     values = list(range(8))
     items = Items(values, pauses={4: 1.1})
     handle = sleeping(0.01)
-    result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=6,
+    result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=4,
                         what="process_all() with a producer that pauses 1.1 s",
                         hang_cause=PAUSE_HANG)
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
@@ -75,8 +75,8 @@ def test_returns_promptly(process_all, guard, feedback):
     """returns as soon as the last item is done (no idle timeout at the end)"""
     values = list(range(12))
     handle = sleeping(0.03)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
-    check_results(feedback, result, values, handle)
+    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    feedback.check(handle.count > 0, "handle() was never called.", expected=f"{len(values)} calls")
     tail = guard.returned_at - handle.last_end
     work = handle.last_end - guard.started_at
     feedback.measure("time from the last handle() finishing to process_all() returning",
@@ -97,8 +97,7 @@ def test_workers_bounded_and_all_used(process_all, guard, feedback):
     """at most num_workers calls at once, and all of them busy when handle waits"""
     values = list(range(12))
     handle = sleeping(0.05)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
-    check_results(feedback, result, values, handle)
+    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=3)
     feedback.measure("distinct threads that called handle()", handle.thread_count, expected=3)
     feedback.check(handle.peak <= 3, f"{handle.peak} calls to handle() ran at once with num_workers=3.",
@@ -144,7 +143,6 @@ def test_backpressure(process_all, feedback, guard):
                      expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the producer's hand, +1 slack)")
     feedback.check(not caller.is_alive(), "process_all() did not return after the consumers were released.",
                    where=render(thread_stacks(only_student=True)))
-    check_results(feedback, box.get("r"), values, tracked)
     feedback.check(ahead <= limit,
                    f"The producer pulled {ahead} of 40 items while both consumers were stuck.",
                    measured=f"{ahead} items taken from the input", expected=f"at most {limit}",
@@ -159,8 +157,7 @@ def test_no_thread_left_behind(process_all, guard, feedback):
     """every thread it started has finished when it returns"""
     values = list(range(9))
     handle = sleeping(0.01)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=6)
-    check_results(feedback, result, values, handle)
+    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
     leaks = guard.leaks()
     feedback.measure("threads still alive after return", len(leaks.threads), expected=0)
     if leaks:
