@@ -217,13 +217,13 @@ def import_student(state: _Grading, folder: Path, name: str) -> Any:
     sys.modules.pop(name, None)
     try:
         module = importlib.import_module(name)
-    except TestHung:
+    except TestHung as hung:
         err = StudentImportError(
             f"Importing {name}.py did not finish within the test's time limit: code at the top "
             f"level of your file runs forever (an infinite loop, or a blocking call outside any "
             f"function). Put work inside functions.")
         state.module_cache[key] = err
-        raise
+        raise TestHung(f"{err}\n{hung.msg}") from None
     except SyntaxError as exc:
         err = StudentImportError(
             f"{name}.py has a syntax error at line {exc.lineno}: {exc.msg}\n    {(exc.text or '').strip()}")
@@ -365,6 +365,7 @@ def _start_watchdog(config: pytest.Config) -> None:
 
     t = threading.Thread(target=watch, name="ck-watchdog", daemon=True)
     t._ck_internal = True  # type: ignore[attr-defined]
+    t._ck_hidden = True  # type: ignore[attr-defined]  never shown in stacks
     t.start()
 
 

@@ -80,6 +80,8 @@ def thread_stacks(*, idents: set[int] | None = None, skip_current: bool = True,
         if only_student and not any(is_student_file(f.filename) for f in frames):
             continue
         thread = names.get(ident)
+        if getattr(thread, "_ck_hidden", False):
+            continue
         desc = f"thread {thread.name!r}" if thread else f"thread {ident}"
         if thread is not None and thread.daemon:
             desc += " (daemon)"
