@@ -148,34 +148,37 @@ def _orphans_of_ours(exclude: set[int]) -> set[tuple[int, float]]:
 
 
 def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
-    """SIGKILL the process group and every (pid, start time) in `seen` still alive."""
-    killed = []
+    """SIGKILL the process group and every (pid, start time) in `seen` still alive;
+    returns the pids that were alive and got killed."""
+    procs = []
+    if psutil is not None:
+        for pid, created in seen:
+            try:
+                p = psutil.Process(pid)
+                # Same pid *and* start time: never kill a stranger that reused the pid.
+                if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
+                    procs.append(p)
+            except psutil.Error:
+                continue
     if pgid is not None:
         try:
             os.killpg(pgid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if psutil is not None:
-        procs = []
-        for pid, created in seen:
-            try:
-                p = psutil.Process(pid)
-                if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
-                    p.kill()
-                    procs.append(p)
-                    killed.append(pid)
-            except psutil.Error:
-                continue
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    if procs:
         psutil.wait_procs(procs, timeout=2)
     # Reap any zombies re-parented to us (they are not our Popen children).
     for pid, _ in seen:
         try:
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         except OSError:
             pass
-    return killed
+    return [p.pid for p in procs]
 
 
 # Live Popen children of all runs in this process: orphan sweeps must spare them.

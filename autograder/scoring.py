@@ -13,6 +13,7 @@ from typing import Iterable
 
 @dataclasses.dataclass
 class TestInfo:
+    __test__ = False  # not a pytest test class
     nodeid: str
     name: str
     points: float
@@ -28,6 +29,7 @@ class TestInfo:
 
 @dataclasses.dataclass
 class TestResult:
+    __test__ = False
     info: TestInfo
     status: str                  # passed, failed, error, hung, crashed, not-run
     message: str = ""
