@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 
 from autograder.checks import CallTracker, exactly_once, timing
 from autograder.checks.stacks import render, thread_stacks
@@ -65,6 +64,32 @@ def raising_for(bad, delay=0.01, result=lambda x: x * 10):
             raise Boom(x)
         return result(x)
     return CallTracker(handle)
+
+
+def producer_lead(process_all, n_items, num_workers, queue_size):
+    """How far ahead the producer runs while every consumer is stuck in handle().
+
+    Every handle() call blocks on a gate; we watch how many items are taken from the
+    input until the count stops growing (0.25 s without change, 3 s at most), then open
+    the gate. Returns (items taken while blocked, whether process_all returned after).
+    """
+    items = Items(range(n_items))
+    gate = threading.Event()
+    handle = CallTracker(lambda x: (gate.wait(5), x * 10)[1])
+    caller = threading.Thread(target=process_all, args=(items, handle, num_workers, queue_size),
+                              name="ck-backpressure-caller", daemon=True)
+    caller._ck_internal = True
+    caller.start()
+    last, began = -1, timing.now()
+    stable_since = began
+    while timing.now() - stable_since < 0.25 and timing.now() - began < 3:
+        if items.pulled != last:
+            last, stable_since = items.pulled, timing.now()
+        timing.sleep(0.02)
+    ahead = items.pulled
+    gate.set()
+    caller.join(5)
+    return ahead, not caller.is_alive()
 
 
 def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):

@@ -4,10 +4,9 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
-from consumer_support import PAUSE_HANG, Boom, Items, check_results, raising_for, sleeping
+from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
+                              raising_for, sleeping)
 
 from autograder.checks import CallTracker, compare, judge_speedup, timing
 from autograder.checks.stacks import render, thread_stacks
@@ -88,27 +87,10 @@ def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
 @pytest.mark.points(1)
 def test_backpressure_queue_of_one(process_all, feedback):
     """with queue_size=1 and 3 workers the producer stays at most about 5 items ahead"""
-    values = list(range(30))
-    items = Items(values)
-    gate = threading.Event()
-    tracked = CallTracker(lambda x: (gate.wait(5), x * 10)[1])
-    box = {}
-    caller = threading.Thread(target=lambda: box.setdefault("r", process_all(items, tracked, 3, 1)),
-                              name="ck-backpressure-caller", daemon=True)
-    caller._ck_internal = True
-    caller.start()
-    last, began = -1, timing.now()
-    stable_since = began
-    while timing.now() - stable_since < 0.25 and timing.now() - began < 3:
-        if items.pulled != last:
-            last, stable_since = items.pulled, timing.now()
-        timing.sleep(0.02)
-    ahead = items.pulled
-    gate.set()
-    caller.join(5)
+    ahead, returned = producer_lead(process_all, 30, num_workers=3, queue_size=1)
     limit = 1 + 3 + 2
     feedback.measure("items taken while all consumers were blocked", ahead, expected=f"<= {limit}")
-    feedback.check(not caller.is_alive(), "process_all() did not return after the consumers were released.",
+    feedback.check(returned, "process_all() did not return after the consumers were released.",
                    where=render(thread_stacks(only_student=True)))
     feedback.check(ahead <= limit, f"The producer pulled {ahead} of 30 items while every consumer was stuck.",
                    measured=f"{ahead}", expected=f"at most {limit}",
