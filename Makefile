@@ -33,8 +33,11 @@ check: setup
 list: setup
 	@$(BIN)/python -m autograder list
 
+# Engine unit tests in parallel (pytest-xdist); the kit tests grade whole submissions
+# with timing checks, so they run alone, one grading at a time.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/test_kit.py $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/grading_speed.py
