@@ -33,11 +33,6 @@ class Staged:
     folder: Path                 # holds the assignment's files, under their expected names
     found: dict[str, Path]       # expected name -> where it was found in the submission
     notes: list[str]             # what a grader should know (renamed file, missing file)
-
-    @property
-    def missing(self) -> list[str]:
-        return [name for name in self.expected if name not in self.found]
-
     expected: tuple[str, ...] = ()
 
 

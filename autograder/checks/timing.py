@@ -17,7 +17,6 @@ Rules this module enforces (see README, "Timing verdicts"):
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import statistics
 import time
@@ -26,7 +25,6 @@ from typing import Callable
 
 # Trusted clocks: references taken at import time.
 _perf_counter = time.perf_counter
-_monotonic = time.monotonic
 _sleep = time.sleep
 
 
@@ -38,22 +36,6 @@ def now() -> float:
 def sleep(seconds: float) -> None:
     """A sleep the student's code cannot replace (used by test doubles that simulate I/O)."""
     _sleep(seconds)
-
-
-class Stopwatch:
-    """`with Stopwatch() as sw: ...` then `sw.elapsed`."""
-
-    def __enter__(self) -> "Stopwatch":
-        self.start = now()
-        self.end: float | None = None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.end = now()
-
-    @property
-    def elapsed(self) -> float:
-        return (self.end if self.end is not None else now()) - self.start
 
 
 # --------------------------------------------------------------------------- CPUs
@@ -285,12 +267,3 @@ def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
     passed = measured >= required
     explanation = f"measured {measured:.2f}x, expected {expectation}"
     return SpeedupVerdict(passed, measured, required, parallelism, explanation)
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    xs = sorted(values)
-    k = (len(xs) - 1) * q
-    lo, hi = math.floor(k), math.ceil(k)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
