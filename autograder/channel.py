@@ -31,9 +31,9 @@ class Writer:
     def send(self, event: str, **fields: Any) -> None:
         line = json.dumps({"event": event, **fields}, default=str)
         if len(line) > MAX_LINE:
-            fields = {k: (v[:4000] + "\n[... cut]" if isinstance(v, str) else v)
-                      for k, v in fields.items()}
-            line = json.dumps({"event": event, **fields}, default=str)[:MAX_LINE]
+            # Shorten the long strings only (nodeid, outcome... arrive intact), and never
+            # slice the JSON text: a cut line is invalid and the whole event would be lost.
+            line = json.dumps({"event": event, **_shorten(fields)}, default=str)
         data = (line + "\n").encode("utf-8", "replace")
         with self._lock:
             view = memoryview(data)
@@ -47,9 +47,26 @@ class Writer:
                 view = view[n:]
 
 
+def _shorten(value: Any, limit: int = 4000) -> Any:
+    """`value` with every string longer than `limit` cut and marked."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "\n[... cut]"
+    if isinstance(value, dict):
+        return {k: _shorten(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shorten(v, max(limit // 4, 200)) for v in value]
+    return value
+
+
 def read_events(fd: int) -> Iterator[dict]:
-    """Yield events from `fd` until EOF; malformed lines are skipped (never trusted)."""
-    buf = b""
+    """Yield events from `fd` until EOF; malformed lines are skipped (never trusted).
+
+    A line longer than 2 x MAX_LINE is not an event the plugin writes: it is dropped
+    as it streams in, so a flood without newlines costs neither memory nor time.
+    """
+    pieces: list[bytes] = []     # the current, unfinished line
+    size = 0
+    overflow = False
     while True:
         try:
             chunk = os.read(fd, 65536)
@@ -59,14 +76,21 @@ def read_events(fd: int) -> Iterator[dict]:
             break
         if not chunk:
             break
-        buf += chunk
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            event = parse(line)
-            if event is not None:
-                yield event
-    if buf.strip():
-        event = parse(buf)
+        *complete, rest = chunk.split(b"\n")
+        for part in complete:
+            line = b"".join(pieces) + part
+            pieces, size, dropped, overflow = [], 0, overflow, False
+            if not dropped:
+                event = parse(line)
+                if event is not None:
+                    yield event
+        if rest and not overflow:
+            pieces.append(rest)
+            size += len(rest)
+            if size > 2 * MAX_LINE:
+                pieces, size, overflow = [], 0, True
+    if pieces and not overflow:
+        event = parse(b"".join(pieces))
         if event is not None:
             yield event
 

@@ -134,7 +134,8 @@ def graded_info(item: pytest.Item) -> dict | None:
 
 def _title(item: pytest.Item, doc: str) -> str:
     first = doc.splitlines()[0].strip() if doc else ""
-    title = first or item.name.removeprefix("test_").replace("_", " ")
+    base = getattr(item, "originalname", None) or item.name
+    title = first or base.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
     if callspec is not None and callspec.params:
         title += " (" + ", ".join(f"{k}={v!r}" for k, v in callspec.params.items()) + ")"
@@ -231,7 +232,8 @@ def import_student(state: _Grading, folder: Path, name: str) -> Any:
         raise err from None
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student bug too
         where = "\n".join(stacks.format_frames(
-            [f for f in traceback.extract_tb(exc.__traceback__) if stacks.is_student_file(f.filename)]))
+            [f for f in traceback.extract_tb(exc.__traceback__) if stacks.is_student_file(f.filename)],
+            marker="raised here"))
         err = StudentImportError(
             f"Importing {name}.py raised {type(exc).__name__}: {exc}\n"
             f"Code at the top level of your file runs when the tests import it; "
@@ -276,7 +278,7 @@ class Guard:
         self.elapsed = self.returned_at - self.started_at
         if not finished:
             fresh = {t.ident for t in threading.enumerate()
-                     if t.ident not in self.before.threads}
+                     if t not in self.before.thread_objects}
             where = stacks.render(stacks.thread_stacks(idents=fresh, only_student=True)) or \
                 stacks.render(stacks.thread_stacks(idents=fresh))
             cause = hang_cause or (
@@ -402,7 +404,8 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
     student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
                       if stacks.is_student_file(fs.filename)]
     if student_frames:
-        where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True))
+        where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True,
+                                                                            marker="raised here"))
         return f"Your code raised {type(exc).__name__}: {exc}\n{where}"
     return f"The test failed: {call.excinfo.exconly()}"
 

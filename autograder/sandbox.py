@@ -138,8 +138,10 @@ def _orphans_of_ours(exclude: set[int]) -> set[tuple[int, float]]:
     try:
         for p in psutil.Process().children(recursive=True):
             try:
-                if p.pid not in exclude:
-                    out.add((p.pid, p.create_time()))
+                # Spare the runs still in progress: their child and everything under it.
+                if p.pid in exclude or any(a.pid in exclude for a in p.parents()):
+                    continue
+                out.add((p.pid, p.create_time()))
             except psutil.Error:
                 pass
     except psutil.Error:
@@ -204,9 +206,14 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     events_q: queue.Queue = queue.Queue()
 
     def read():
-        for event in channel.read_events(read_fd):
-            events_q.put(event)
-        events_q.put(None)
+        # The reader owns read_fd and closes it itself: closing it from outside while
+        # a read is under way could hand its number to the next run's pipe.
+        try:
+            for event in channel.read_events(read_fd):
+                events_q.put(event)
+        finally:
+            events_q.put(None)
+            os.close(read_fd)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -261,6 +268,14 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     with _LIVE_LOCK:
         _LIVE.discard(proc.pid)
         spare = set(_LIVE)
+    if proc.poll() is None:
+        # Kill and reap our child through Popen, so its returncode says how it ended
+        # (reaped by psutil below, Popen would see ECHILD and report 0).
+        proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
     # The whole tree goes, whatever ended the run: the group, everything we saw, and
     # daemons that escaped the group (re-parented to us as subreaper).
     killed = kill_tree(pgid, seen | _orphans_of_ours(spare))
@@ -279,10 +294,6 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             break
         if event:
             events.append(event)
-    try:
-        os.close(read_fd)
-    except OSError:
-        pass
     output.thread.join(timeout=2)
     return ChildRun(events=events, returncode=proc.returncode, ended_by=ended_by,
                     stalled_on=stalled_on, output=output.text(), output_bytes=output.total,

@@ -82,6 +82,20 @@ def _result_status(event: dict) -> str:
     return "failed"  # skipped or unknown: a graded test that did not pass earns nothing
 
 
+def _measurements(value) -> list[dict]:
+    if not isinstance(value, list):
+        return []
+    return [m for m in value
+            if isinstance(m, dict) and isinstance(m.get("label"), str) and "value" in m]
+
+
+def _number(value) -> float:
+    try:
+        return float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def score(expected: Iterable[TestInfo], events: Iterable[dict],
           missing_reason: dict[str, tuple[str, str]] | None = None) -> list[TestResult]:
     """Pair every expected test with its last result; unknown nodeids are ignored.
@@ -104,10 +118,11 @@ def score(expected: Iterable[TestInfo], events: Iterable[dict],
         elif event["event"] == "hung":
             out.append(TestResult(info, "hung", str(event.get("message", ""))))
         else:
+            notes = event.get("notes")
             out.append(TestResult(
                 info, _result_status(event), str(event.get("message", "")),
-                measurements=[m for m in event.get("measurements", []) if isinstance(m, dict)],
-                notes=[str(n) for n in event.get("notes", [])],
-                duration=float(event.get("duration") or 0.0),
+                measurements=_measurements(event.get("measurements")),
+                notes=[str(n) for n in notes] if isinstance(notes, list) else [],
+                duration=_number(event.get("duration")),
                 output=str(event.get("output", ""))))
     return out

@@ -84,12 +84,20 @@ def _pick(root: Path, assignment: Assignment) -> tuple[dict[str, Path], list[str
     return found, notes
 
 
-def _extract_zip(archive: Path, dest: Path) -> None:
+MAX_ZIP_DEPTH = 3
+
+
+def _extract_zip(archive: Path, dest: Path, budget: list[int] | None = None, depth: int = 0) -> None:
+    """Unpack `archive` into `dest`, nested zips included (up to MAX_ZIP_DEPTH levels).
+
+    `budget` holds the bytes still allowed, shared by every nested level, so a zip of
+    zips cannot multiply MAX_ZIP_BYTES.
+    """
+    budget = budget if budget is not None else [MAX_ZIP_BYTES]
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise SubmissionError(f"{archive} is not a readable zip file: {exc}") from exc
-    total = 0
     with zf:
         for info in zf.infolist():
             name = info.filename
@@ -100,16 +108,23 @@ def _extract_zip(archive: Path, dest: Path) -> None:
                 continue  # absolute path or ../ traversal: ignore the entry
             if stat.S_ISLNK(info.external_attr >> 16):
                 continue  # symlinks inside a zip could point anywhere
-            total += info.file_size
-            if total > MAX_ZIP_BYTES:
+            budget[0] -= info.file_size
+            if budget[0] < 0:
                 raise SubmissionError(f"{archive} unpacks to more than {MAX_ZIP_BYTES >> 20} MB")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out)
-            if name.lower().endswith(".zip"):
-                inner = target.with_suffix("")
-                inner.mkdir(exist_ok=True)
-                _extract_zip(target, inner)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            except (OSError, zipfile.BadZipFile, RuntimeError):
+                continue  # an entry that collides with a folder, or is encrypted/corrupt
+            if name.lower().endswith(".zip") and depth < MAX_ZIP_DEPTH:
+                if not zipfile.is_zipfile(target):
+                    continue  # a broken or fake .zip inside is just a file we do not grade
+                inner = target.with_name(target.name[:-4] + "-unzipped")
+                if inner.exists():
+                    continue
+                inner.mkdir()
+                _extract_zip(target, inner, budget, depth + 1)
 
 
 def stage(assignment: Assignment, path: str | os.PathLike, dest: Path) -> Staged:

@@ -45,13 +45,15 @@ def _children(pid: int | None = None) -> dict[int, str]:
 
 @dataclasses.dataclass
 class Snapshot:
-    threads: set[int]
+    threads: set[int]          # idents; CPython reuses them, so compare thread_objects
     children: set[int]
+    thread_objects: frozenset = frozenset()
 
 
 def snapshot() -> Snapshot:
-    return Snapshot(threads={t.ident for t in threading.enumerate() if t.ident},
-                    children=set(_children()))
+    alive = threading.enumerate()
+    return Snapshot(threads={t.ident for t in alive if t.ident}, children=set(_children()),
+                    thread_objects=frozenset(alive))
 
 
 @dataclasses.dataclass
@@ -83,7 +85,7 @@ def leaks_since(before: Snapshot, *, grace: float = 0.25) -> Leaks:
     deadline = now() + grace
     while True:
         threads = [t for t in threading.enumerate()
-                   if t.ident not in before.threads and t.is_alive()
+                   if t not in before.thread_objects and t.is_alive()
                    and t is not threading.current_thread() and not _is_ours(t)]
         procs = {pid: cmd for pid, cmd in _children().items() if pid not in before.children}
         if (not threads and not procs) or now() >= deadline:
@@ -131,7 +133,7 @@ class ThreadExceptions:
             import traceback
             name = args.thread.name if args.thread is not None else "?"
             frames = traceback.extract_tb(args.exc_traceback) if args.exc_traceback else []
-            where = "\n".join(stacks.format_frames(frames)) if frames else ""
+            where = "\n".join(stacks.format_frames(frames, marker="raised here")) if frames else ""
             self.caught.append((name, args.exc_value, where))
 
         threading.excepthook = hook

@@ -31,8 +31,10 @@ def _summary(frame: FrameType) -> list[traceback.FrameSummary]:
     return traceback.extract_stack(frame)
 
 
-def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False) -> list[str]:
-    """Lines for one stack: the student's frames, and the frame it is blocked in."""
+def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False,
+                  marker: str = "waiting here") -> list[str]:
+    """Lines for one stack: the student's frames, and the innermost frame marked with
+    `marker` ("waiting here" for a live thread, "raised here" for a traceback)."""
     keep = []
     for i, fs in enumerate(frames):
         innermost = i == len(frames) - 1
@@ -46,7 +48,7 @@ def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False) -
         lines.append(f"{name}:{fs.lineno} in {fs.name}(){tag}")
         code = (fs.line or linecache.getline(fs.filename, fs.lineno)).strip()
         if code:
-            lines.append(f"    {code}" + ("    <-- waiting here" if innermost else ""))
+            lines.append(f"    {code}" + (f"    <-- {marker}" if innermost else ""))
     return lines
 
 
