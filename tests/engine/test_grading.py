@@ -1,0 +1,86 @@
+"""Whole gradings through runner.grade() and the CLI: crash attribution and rerun, the
+report of a hanging test, the budget cut, exit codes and the results file."""
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+
+from autograder import cli, manifest, runner
+
+A1 = manifest.get(1)
+
+
+# ------------------------------------------------------- whole-run behaviour
+
+def _write(tmp_path, code) -> Path:
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "consumer.py").write_text(textwrap.dedent(code))
+    return folder
+
+
+def test_a_crash_is_charged_to_its_test_and_the_rest_still_run(tmp_path):
+    sub = _write(tmp_path, '''
+        import os
+        def process_all(items, handle, num_workers=3, queue_size=5):
+            items = list(items)
+            if len(items) == 20:
+                os._exit(3)
+            return {i: handle(x) for i, x in enumerate(items)}
+    ''')
+    grade = runner.grade(A1, sub, visibility="visible")
+    by_name = {r.info.nodeid.split("::")[-1]: r for r in grade.tests}
+    crashed = by_name["test_every_item_handled_once"]
+    assert crashed.status == "crashed" and "exit code 3" in crashed.message
+    assert by_name["test_empty_input"].passed          # ran in a fresh process afterwards
+    assert grade.complete
+
+
+def test_a_hang_reports_every_thread_trimmed_to_the_student_file(tmp_path):
+    sub = _write(tmp_path, '''
+        import threading
+        def process_all(items, handle, num_workers=3, queue_size=5):
+            stuck = threading.Event()
+            worker = threading.Thread(target=stuck.wait, name="my-worker", daemon=True)
+            worker.start()
+            stuck.wait()
+    ''')
+    grade = runner.grade(A1, sub, visibility="visible", budget=8)
+    first = grade.tests[0]
+    assert first.status == "failed"
+    assert "did not return within" in first.message
+    assert "consumer.py:7 in process_all()" in first.message
+    assert "stuck.wait()" in first.message and "waiting here" in first.message
+
+
+def test_the_budget_cuts_a_hanging_submission_and_still_reports(tmp_path):
+    sub = _write(tmp_path, '''
+        def process_all(items, handle, num_workers=3, queue_size=5):
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+    ''')
+    started = time.monotonic()
+    grade = runner.grade(A1, sub, visibility="visible", budget=8)
+    assert time.monotonic() - started < 8 + 8
+    assert grade.score == 0 and grade.complete is False
+    assert any("budget of 8 s ran out" in n for n in grade.notes)
+    assert {r.status for r in grade.tests} <= {"failed", "not-run", "hung"}
+    assert all(r.message for r in grade.tests)
+
+
+def test_cli_exit_codes_and_results_file(tmp_path, capsys):
+    assert cli.main(["grade", "99"]) == cli.EXIT_CANNOT_GRADE
+    assert cli.main(["grade", "1", str(tmp_path / "nope")]) == cli.EXIT_CANNOT_GRADE
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "r" / "results.json"
+    assert cli.main(["check", "1", str(empty), "--results", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and data["tests"]
+    assert "no consumer.py" in data["tests"][0]["output"]

@@ -1,0 +1,252 @@
+"""autograder.sandbox.run_child: events, budget, stall, done-timeout, output cap, and that
+nothing the child started survives the run (process group, grandchildren, setsid daemons)."""
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from autograder import sandbox
+
+PRELUDE = textwrap.dedent('''
+    import json, os, subprocess, sys, threading, time
+    FD = int([a for a in sys.argv if a.startswith("--ck-channel-fd=")][-1].split("=", 1)[1])
+    ARGS = [a for a in sys.argv[1:] if not a.startswith("--ck-channel-fd=")]
+
+    def send(**event):
+        os.write(FD, (json.dumps(event) + "\\n").encode())
+
+    def sleeper():
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    def daemon(pidfile):
+        """Double fork + setsid: the grandchild leaves our process group and session."""
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                with open(pidfile + ".tmp", "w") as f:
+                    f.write(str(os.getpid()))
+                os.rename(pidfile + ".tmp", pidfile)
+                time.sleep(60)
+                os._exit(0)
+            os._exit(0)
+        deadline = time.time() + 10
+        while not os.path.exists(pidfile) and time.time() < deadline:
+            time.sleep(0.01)
+''')
+
+
+def _run(tmp_path, body: str, *args: str, **kw) -> sandbox.ChildRun:
+    script = PRELUDE + textwrap.dedent(body)
+    kw.setdefault("budget", 30)
+    return sandbox.run_child([sys.executable, "-c", script, *args], cwd=tmp_path,
+                             env=dict(os.environ), **kw)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def reaper():
+    """Pids a test expects to be dead; killed at teardown if the engine missed them."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            if "time.sleep(60)" in " ".join(p.cmdline()):    # ours, not a recycled pid
+                p.kill()
+        except psutil.Error:
+            pass
+
+
+def _pids(path: Path) -> list[int]:
+    return [int(p) for p in path.read_text().split()]
+
+
+# -------------------------------------------------------------------- exits
+
+def test_a_child_that_exits_delivers_every_event(tmp_path):
+    run = _run(tmp_path, '''
+        send(event="collected", tests=[{"nodeid": "t::a", "points": 1}])
+        send(event="start", nodeid="t::a")
+        for i in range(300):
+            send(event="result", nodeid=f"t::{i}", outcome="passed", message="m" * 300)
+        send(event="done")
+        print("hello from the child", flush=True)
+        sys.exit(3)
+    ''')
+    assert run.ended_by == "exit" and run.returncode == 3
+    kinds = [e["event"] for e in run.events]
+    assert kinds == ["collected", "start"] + ["result"] * 300 + ["done"]
+    assert [e["nodeid"] for e in run.events[2:-1]] == [f"t::{i}" for i in range(300)]
+    assert run.stalled_on is None and run.killed == []
+    assert "hello from the child" in run.output
+    assert run.output_bytes == len(run.output.encode())
+    assert run.duration < 10
+
+
+def test_the_channel_fd_is_passed_and_argv_kept(tmp_path):
+    run = _run(tmp_path, '''
+        send(event="args", args=ARGS, cwd=os.getcwd())
+    ''', "one", "two words")
+    assert run.events == [{"event": "args", "args": ["one", "two words"], "cwd": str(tmp_path)}]
+
+
+def test_last_started_is_the_test_without_a_result(tmp_path):
+    run = _run(tmp_path, '''
+        send(event="start", nodeid="t::a"); send(event="result", nodeid="t::a", outcome="passed")
+        send(event="start", nodeid="t::b")
+        os._exit(70)
+    ''')
+    assert run.ended_by == "exit" and run.returncode == 70
+    assert run.last_started == "t::b" and run.stalled_on is None
+
+
+# ------------------------------------------------------------------- budget
+
+def test_budget_kills_the_whole_tree_daemons_included(tmp_path, reaper):
+    pidfile = tmp_path / "pids"
+    started = time.monotonic()
+    run = _run(tmp_path, '''
+        kids = [sleeper() for _ in range(3)]
+        daemon(ARGS[0] + ".daemon")
+        with open(ARGS[0] + ".tmp", "w") as f:
+            f.write(" ".join(str(k.pid) for k in kids))
+        os.rename(ARGS[0] + ".tmp", ARGS[0])
+        send(event="start", nodeid="t::forever")
+        while True:
+            time.sleep(1)
+    ''', str(pidfile), budget=2)
+    elapsed = time.monotonic() - started
+    pids = _pids(pidfile) + _pids(Path(str(pidfile) + ".daemon"))
+    reaper.extend(pids)
+    assert len(pids) == 4
+    assert elapsed < 6, f"run_child took {elapsed:.1f} s with budget=2"
+    assert run.ended_by == "budget" and run.stalled_on == "t::forever"
+    survivors = [p for p in pids if not _gone(p)]
+    assert not survivors, f"still running after the budget kill: {survivors}"
+    assert set(pids) <= set(run.killed)
+
+
+# -------------------------------------------------------------------- stall
+
+def test_a_stalled_test_ends_the_run_and_is_named(tmp_path):
+    started = time.monotonic()
+    run = _run(tmp_path, '''
+        send(event="start", nodeid="t")
+        time.sleep(60)
+    ''', stall=1, budget=30)
+    assert time.monotonic() - started < 4
+    assert run.ended_by == "stall"
+    assert run.stalled_on == "t" and run.last_started == "t"
+
+
+def test_time_between_tests_is_not_a_stall(tmp_path):
+    run = _run(tmp_path, '''
+        send(event="start", nodeid="t"); send(event="result", nodeid="t", outcome="passed")
+        time.sleep(0.6)
+    ''', stall=0.25, budget=30)
+    assert run.ended_by == "exit" and run.returncode == 0 and run.stalled_on is None
+
+
+# --------------------------------------------------- strays after a clean exit
+
+def test_a_daemon_left_after_a_normal_exit_is_killed(tmp_path, reaper):
+    pidfile = tmp_path / "daemon"
+    started = time.monotonic()
+    run = _run(tmp_path, '''
+        daemon(ARGS[0])
+        send(event="start", nodeid="t"); send(event="result", nodeid="t", outcome="passed")
+        send(event="done")
+    ''', str(pidfile))
+    daemon_pid = _pids(pidfile)[0]
+    reaper.append(daemon_pid)
+    # The daemon holds the channel and stdout open: no EOF, the run still ends.
+    assert time.monotonic() - started < 6
+    assert run.ended_by == "exit" and run.returncode == 0
+    assert [e["event"] for e in run.events] == ["start", "result", "done"]
+    assert _gone(daemon_pid), "the daemon survived the run"
+    assert daemon_pid in run.killed
+
+
+# ------------------------------------------------------------------- output
+
+def test_output_is_capped(tmp_path):
+    run = _run(tmp_path, '''
+        sys.stdout.write("HEAD" + "x" * 5_000_000 + "TAIL")
+        sys.stdout.flush()
+        sys.stderr.write("ERR-LAST\\n")
+    ''')
+    assert run.ended_by == "exit"
+    assert run.output_bytes >= 5_000_000
+    assert len(run.output) < 40_000
+    assert "cut" in run.output
+    assert run.output.startswith("HEAD") and "ERR-LAST" in run.output[-100:]
+
+
+# ------------------------------------------------------------- done timeout
+
+def test_a_child_that_does_not_exit_after_done_is_killed(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "EXIT_GRACE", 1.0)
+    started = time.monotonic()
+    run = _run(tmp_path, '''
+        threading.Thread(target=time.sleep, args=(60,)).start()   # not a daemon thread
+        send(event="done")
+    ''')
+    assert time.monotonic() - started < sandbox.EXIT_GRACE + 2
+    assert run.ended_by == "done-timeout"
+    assert run.events == [{"event": "done"}]
+
+
+def test_a_killed_child_reports_the_kill_in_its_returncode(tmp_path):
+    run = _run(tmp_path, '''
+        send(event="start", nodeid="t")
+        time.sleep(60)
+    ''', stall=0.3)
+    assert run.ended_by == "stall"
+    assert run.returncode == -9
+
+
+# ------------------------------------------------------- concurrent runs
+
+def test_a_run_ending_spares_the_processes_of_a_concurrent_run(tmp_path, reaper):
+    pidfile, go = tmp_path / "grandchild", tmp_path / "go"
+    result = {}
+
+    def long_run():
+        result["run"] = _run(tmp_path, '''
+            kid = sleeper()
+            with open(ARGS[0] + ".tmp", "w") as f:
+                f.write(str(kid.pid))
+            os.rename(ARGS[0] + ".tmp", ARGS[0])
+            while not os.path.exists(ARGS[1]):
+                time.sleep(0.02)
+            send(event="kid", alive=kid.poll() is None, returncode=kid.returncode)
+            kid.kill()
+        ''', str(pidfile), str(go))
+
+    t = threading.Thread(target=long_run)
+    t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        reaper.extend(_pids(pidfile))
+        short = _run(tmp_path, "send(event='done')")
+        assert short.ended_by == "exit"
+    finally:
+        go.touch()
+        t.join(30)
+    (event,) = [e for e in result["run"].events if e["event"] == "kid"]
+    assert event["alive"], f"the other run's process was killed (returncode {event['returncode']})"

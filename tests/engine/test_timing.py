@@ -1,0 +1,201 @@
+"""autograder.checks.timing: CPU budget from cgroups, interleaved comparisons, verdicts."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder.checks import timing
+from autograder.checks.timing import Comparison, CpuBudget, judge_speedup, required_speedup
+
+
+def _cgroup(tmp_path, rel: str, limits: dict[str, str]):
+    """A fake /proc/self/cgroup (v2: '0::<rel>') and cgroup tree with cpu.max files."""
+    proc = tmp_path / "proc_self_cgroup"
+    proc.write_text(f"0::{rel}\n")
+    root = tmp_path / "sys_fs_cgroup"
+    root.mkdir()
+    for where, value in limits.items():
+        d = root / where.strip("/") if where != "/" else root
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "cpu.max").write_text(value + "\n")
+    return dict(proc_cgroup=proc, cgroup_root=root)
+
+
+@pytest.fixture(autouse=True)
+def _no_override(monkeypatch):
+    monkeypatch.delenv("CK_CPU_QUOTA", raising=False)
+
+
+# ------------------------------------------------------------------ cgroups
+
+def test_cgroup_v2_quota(tmp_path):
+    paths = _cgroup(tmp_path, "/a/b", {"/a/b": "50000 100000", "/": "max 100000"})
+    budget = timing.cpu_budget(**paths)
+    assert budget.quota == 0.5
+    assert budget.logical == (os.cpu_count() or 1)
+    assert budget.affinity == len(os.sched_getaffinity(0))
+    assert budget.effective == 0.5
+
+
+@pytest.mark.parametrize("limits, quota", [
+    ({"/a/b": "300000 100000", "/a": "100000 100000", "/": "max 100000"}, 1.0),   # parent tighter
+    ({"/a/b": "100000 100000", "/a": "300000 100000"}, 1.0),                      # child tighter
+    ({"/a/b": "max 100000", "/a": "150000 100000"}, 1.5),                         # only the parent
+    ({"/a/b": "max 100000", "/": "25000 100000"}, 0.25),                          # only the root
+])
+def test_the_tightest_limit_on_the_path_wins(tmp_path, limits, quota):
+    assert timing.cpu_budget(**_cgroup(tmp_path, "/a/b", limits)).quota == quota
+
+
+@pytest.mark.parametrize("limits", [
+    {"/a/b": "max 100000", "/": "max 100000"},
+    {},                                                    # no cpu.max anywhere
+    {"/a/b": "garbage"},                                   # unreadable value
+])
+def test_no_quota_is_none(tmp_path, limits):
+    budget = timing.cpu_budget(**_cgroup(tmp_path, "/a/b", limits))
+    assert budget.quota is None
+    assert budget.effective == budget.affinity
+
+
+def test_a_limit_outside_the_path_is_ignored(tmp_path):
+    paths = _cgroup(tmp_path, "/a/b", {"/other": "10000 100000", "/a/b": "max 100000"})
+    assert timing.cpu_budget(**paths).quota is None
+
+
+def test_no_cgroup_file_means_no_quota(tmp_path):
+    budget = timing.cpu_budget(proc_cgroup=tmp_path / "absent", cgroup_root=tmp_path)
+    assert budget.quota is None
+
+
+def test_cgroup_v1_quota(tmp_path):
+    (tmp_path / "cpu,cpuacct").mkdir()
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("150000\n")
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    assert timing.cpu_budget(proc_cgroup=tmp_path / "absent", cgroup_root=tmp_path).quota == 1.5
+    (tmp_path / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("-1\n")          # unlimited
+    assert timing.cpu_budget(proc_cgroup=tmp_path / "absent", cgroup_root=tmp_path).quota is None
+
+
+def test_environment_override(tmp_path, monkeypatch):
+    paths = _cgroup(tmp_path, "/a", {"/a": "200000 100000"})
+    monkeypatch.setenv("CK_CPU_QUOTA", "0.5")
+    budget = timing.cpu_budget(**paths)
+    assert budget.quota == 0.5 and budget.effective == min(0.5, budget.affinity)
+
+
+@pytest.mark.parametrize("affinity, quota, effective", [
+    (4, None, 4.0), (4, 0.5, 0.5), (2, 3.0, 2.0), (1, 1.0, 1.0), (8, 0.001, 0.01),
+])
+def test_effective_is_the_smaller_limit(affinity, quota, effective):
+    b = CpuBudget(logical=8, affinity=affinity, quota=quota)
+    assert b.effective == effective
+    assert f"-> {effective:g} effective" in b.describe()
+    assert ("quota" in b.describe()) == (quota is not None)
+
+
+# ----------------------------------------------------------------- compare
+
+def test_compare_alternates_the_order():
+    calls = []
+    cmp = timing.compare(lambda: calls.append("C"), lambda: calls.append("B"), repeats=3,
+                         candidate_name="yours", baseline_name="serial")
+    assert calls == ["B", "C", "C", "B", "B", "C"]
+    assert len(cmp.baseline) == len(cmp.candidate) == 3
+    assert all(t >= 0 for t in cmp.baseline + cmp.candidate)
+    assert (cmp.baseline_name, cmp.candidate_name) == ("serial", "yours")
+
+
+def test_compare_measures_each_function(monkeypatch):
+    clock = iter(range(100))
+    monkeypatch.setattr(timing, "now", lambda: float(next(clock)))
+    # Each call reads the clock twice; patching now() makes every duration exactly 1.
+    cmp = timing.compare(lambda: None, lambda: None, repeats=2)
+    assert cmp.baseline == [1.0, 1.0] and cmp.candidate == [1.0, 1.0]
+
+
+def test_speedup_uses_medians():
+    cmp = Comparison("b", "c", baseline=[1.0, 2.0, 100.0], candidate=[1.0, 1.0, 0.01])
+    assert cmp.speedup == pytest.approx(2.0)            # median 2.0 / median 1.0: outliers ignored
+    assert cmp.best_speedup == pytest.approx(100.0)     # min 1.0 / min 0.01
+    even = Comparison("b", "c", baseline=[1.0, 3.0], candidate=[1.0, 1.0])
+    assert even.speedup == pytest.approx(2.0)
+    assert Comparison("b", "c", [1.0], [0.0]).speedup > 1e6  # no division by zero
+
+
+def test_comparison_text_has_both_medians_and_bars():
+    text = Comparison("serial", "yours", [2.0, 2.0, 2.0], [1.0, 1.0, 1.0]).text()
+    assert "serial: median 2.000s" in text and "yours: median 1.000s" in text
+    assert "speedup 2.00x" in text
+    assert text.count("#") == 40 + 20
+
+
+def test_bars_one_line_per_entry():
+    out = timing.bars({"serial": 2.0, "threads": 1.0, "zero": 0.0}, width=10)
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].count("#") == 10 and lines[1].count("#") == 5 and lines[2].count("#") == 1
+    assert lines[0].endswith("2.000s") and "threads" in lines[1]
+    assert len(timing.bars({"only": 0.0}).splitlines()) == 1
+
+
+# ---------------------------------------------------------------- verdicts
+
+@pytest.mark.parametrize("parallelism, required", [
+    (1, 1.0), (2, 1.5), (3, 2.0), (5, 3.0), (0.5, 1.0), (0, 1.0),
+])
+def test_required_speedup(parallelism, required):
+    assert required_speedup(parallelism) == required
+
+
+def test_waiting_work_uses_the_worker_count_whatever_the_cpus():
+    for cpus in (CpuBudget(1, 1, None), CpuBudget(2, 2, 0.5), CpuBudget(64, 64, None)):
+        v = judge_speedup(Comparison("b", "c", [1.0], [0.4]), workers=4, cpu_bound=False, cpus=cpus)
+        assert v.parallelism == 4.0 and v.required == 2.5
+        assert v.passed is True and v.measured == pytest.approx(2.5)
+    slow = judge_speedup(Comparison("b", "c", [1.0], [0.5]), workers=4, cpu_bound=False,
+                         cpus=CpuBudget(1, 1, None))
+    assert slow.passed is False and "2.00x" in slow.explanation and "2.50x" in slow.explanation
+
+
+def test_cpu_bound_on_half_a_cpu_is_inconclusive():
+    v = judge_speedup(Comparison("b", "c", [1.0], [1.0]), workers=4, cpu_bound=True,
+                      cpus=CpuBudget(logical=2, affinity=2, quota=0.5))
+    assert v.passed is None and v.inconclusive
+    assert v.parallelism == 0.5
+    assert "quota 0.5" in v.explanation
+
+
+def test_cpu_bound_on_two_cpus_needs_one_and_a_half():
+    two = CpuBudget(logical=2, affinity=2, quota=None)
+    slow = judge_speedup(Comparison("b", "c", [1.2], [1.0]), workers=4, cpu_bound=True, cpus=two)
+    assert slow.passed is False and not slow.inconclusive
+    assert slow.required == 1.5 and slow.parallelism == 2.0
+    assert slow.measured == pytest.approx(1.2)
+    fast = judge_speedup(Comparison("b", "c", [1.6], [1.0]), workers=4, cpu_bound=True, cpus=two)
+    assert fast.passed is True
+
+
+def test_cpu_bound_capped_by_measured_capacity():
+    v = judge_speedup(Comparison("b", "c", [1.0], [1.0]), workers=4, cpu_bound=True,
+                      cpus=CpuBudget(8, 8, None), capacity=1.1)
+    assert v.passed is None and "capacity 1.10" in v.explanation
+    v = judge_speedup(Comparison("b", "c", [3.0], [1.0]), workers=4, cpu_bound=True,
+                      cpus=CpuBudget(8, 8, None), capacity=3.0)
+    assert v.parallelism == 3.0 and v.required == 2.0 and v.passed is True
+
+
+def test_parallel_capacity_is_plausible():
+    cap = timing.parallel_capacity(2, seconds=0.05)
+    assert isinstance(cap, float)
+    assert 0 < cap <= 2.6
+
+
+def test_trusted_clock_ignores_a_patched_time_module(monkeypatch):
+    import time
+    monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    t0 = timing.now()
+    timing.sleep(0.02)
+    assert timing.now() - t0 >= 0.015
