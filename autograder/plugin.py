@@ -10,6 +10,9 @@ What it gives graded tests:
     student        fixture: the student's module, imported from the submission
     feedback       fixture: measure(...), note(...), fail(...) -> messages that teach
     guard          fixture: call the student's function under a deadline, then check leaks
+    web            fixture: fake HTTP for `requests` with no global lock (checks/web.py)
+    call_log       fixture: call_log(func) -> a picklable wrapper that logs calls made in
+                   any process and counts the tasks a pool ships (checks/procs.py)
 
 What it does around them:
     per-test timeouts through pytest-timeout's own hook, with every thread's stack
@@ -35,7 +38,9 @@ from . import channel as _channel
 from .checks import stacks
 from .checks.feedback import Feedback, GradedFailure
 from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
+from .checks.procs import CallLog
 from .checks.timing import now, sleep
+from .checks.web import MockWeb
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 HUNG_GRACE = 2.0  # seconds past the test timeout before the watchdog gives up on a test
@@ -315,6 +320,28 @@ def guard(feedback: Feedback):
     g = Guard(feedback)
     yield g
     g.cleanup()
+
+
+@pytest.fixture
+def web():
+    """Fake HTTP for everything made with `requests`, concurrently (see MockWeb)."""
+    with MockWeb() as fake:
+        yield fake
+
+
+@pytest.fixture
+def call_log():
+    """call_log(func, log=True) -> CallLog: pass it to the student's pool code, then read
+    .pids, .max_overlap(), .pickles, .count. Its log file is removed after the test."""
+    made: list[CallLog] = []
+
+    def make(func, *, log: bool = True) -> CallLog:
+        made.append(CallLog(func, log=log))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()
 
 
 # -------------------------------------------------------------------- timeouts

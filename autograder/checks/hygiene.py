@@ -35,12 +35,25 @@ def _children(pid: int | None = None) -> dict[int, str]:
             try:
                 if child.status() == psutil.STATUS_ZOMBIE:
                     continue
-                out[child.pid] = " ".join(child.cmdline()[:4]) or child.name()
+                cmdline = child.cmdline()
+                if is_multiprocessing_helper(cmdline):
+                    continue
+                out[child.pid] = " ".join(cmdline[:4]) or child.name()
             except psutil.Error:
                 continue
     except psutil.Error:
         pass
     return out
+
+
+# Long-lived helpers multiprocessing starts once per interpreter (not per pool) under
+# spawn and forkserver: they are not the student's leak, and they exit with the grader.
+_MP_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def is_multiprocessing_helper(cmdline: list[str]) -> bool:
+    """True for multiprocessing's resource tracker or fork server process."""
+    return any(helper in arg for arg in cmdline for helper in _MP_HELPERS)
 
 
 @dataclasses.dataclass

@@ -47,6 +47,10 @@ class CallTracker:
         self.peak = 0
 
     def __call__(self, arg: Any) -> Any:
+        return self.track(arg, self.func, arg)
+
+    def track(self, arg: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Log a call recorded under `arg` while running fn(*args, **kwargs)."""
         thread = threading.current_thread()
         call = Call(arg=arg, start=now(), thread_ident=threading.get_ident(),
                     thread_name=thread.name, pid=os.getpid())
@@ -55,7 +59,7 @@ class CallTracker:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
         try:
-            call.result = self.func(arg)
+            call.result = fn(*args, **kwargs)
             return call.result
         except BaseException as exc:
             call.error = exc
