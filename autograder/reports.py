@@ -54,6 +54,8 @@ def test_body(result: TestResult) -> list[str]:
             lines.append(text)
             shown.add(text)
     lines.extend(result.notes)
+    # Multi-line values (a timing chart) stay under their test, not at the left margin.
+    lines = [part for line in lines for part in str(line).splitlines()]
     if not result.passed and result.message:
         # GradedFailure messages repeat measurements; keep the message whole anyway:
         # it is the part written for the student.

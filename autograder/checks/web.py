@@ -24,6 +24,7 @@ response slower than the timeout sleeps only the timeout and raises
 """
 from __future__ import annotations
 
+import http.client
 import threading
 from typing import Any
 from unittest import mock
@@ -109,6 +110,7 @@ class MockWeb:
             if exc is not None:
                 raise exc(f"simulated {getattr(exc, '__name__', exc)} for {request.url}")
             context.status_code = status
+            context.reason = http.client.responses.get(status, "")
             context.headers.update(headers or {"Content-Type": "application/octet-stream"})
             return content
 

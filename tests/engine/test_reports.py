@@ -124,3 +124,17 @@ def test_hidden_details_can_be_suppressed():
 def test_visible_only_run_says_so():
     assert "Visible tests only" in reports.text(_grade(visibility="visible"))
     assert "Visible tests only" not in reports.text(_grade())
+
+
+def test_multi_line_notes_and_measurements_stay_indented_under_their_test():
+    chart = "baseline  ######## 0.800s\nyours     ## 0.200s"
+    result = TestResult(TestInfo("t.py::speed", "faster", 3.0, "visible"), "passed",
+                        measurements=[{"label": "timings", "value": "a\nb", "expected": None}],
+                        notes=[chart])
+    body = reports.test_body(result)
+    assert body == ["timings: a", "b", "baseline  ######## 0.800s", "yours     ## 0.200s"]
+    out = reports.text(Grade(assignment=2, title="t", tests=[result], notes=[], duration=1.0,
+                             visibility="all"))
+    chart_lines = [ln for ln in out.splitlines() if "0.800s" in ln or "0.200s" in ln]
+    assert len(chart_lines) == 2
+    assert all(ln.startswith(" " * 8) for ln in chart_lines), out

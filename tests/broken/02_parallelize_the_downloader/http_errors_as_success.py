@@ -1,0 +1,34 @@
+"""The lesson's success flag: any answer is a success, 404 and 500 included.
+
+Fails: test_fetch_http_errors, test_errors_recorded_in_batch
+"""
+import concurrent.futures
+import threading
+import time
+
+import requests
+
+
+def fetch_url_info(url, timeout=5.0) -> dict:
+    """One GET with requests. Keys: url, status, size, time, success, error.
+    Never raises for network or HTTP errors: success False and a readable error instead."""
+    start = time.perf_counter()
+    try:
+        response = requests.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return {"url": url, "status": None, "size": 0, "time": time.perf_counter() - start,
+                "success": False, "error": f"{type(exc).__name__}: {exc}"}
+    elapsed = time.perf_counter() - start
+    ok = True
+    return {"url": url, "status": response.status_code, "size": len(response.content),
+            "time": elapsed, "success": ok,
+            "error": None if ok else f"HTTP {response.status_code} {response.reason}"}
+
+
+def download_all(urls, max_workers=5) -> list[dict]:
+    """fetch_url_info for every URL, at most max_workers in flight, results in input order."""
+    urls = list(urls)
+    if not urls:
+        return []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(max_workers, len(urls))) as pool:
+        return list(pool.map(fetch_url_info, urls))
