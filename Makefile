@@ -4,6 +4,7 @@
 #   make check ASSIGNMENT=1 [SUBMISSION=path]   visible tests only: the student's loop
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
+#   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +14,7 @@ SUBMISSION ?=
 RESULTS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup grade check test list bench clean
+.PHONY: setup grade check test list bench stability clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +42,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/grading_speed.py
+
+RUNS ?= 20
+stability: setup
+	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

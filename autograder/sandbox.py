@@ -130,8 +130,27 @@ def _descendants(pid: int) -> set[tuple[int, float]]:
     return out
 
 
-def _orphans_of_ours(exclude: set[int]) -> set[tuple[int, float]]:
-    """Processes re-parented to this (subreaper) process that we did not start directly."""
+def _our_descendants() -> set[tuple[int, float]]:
+    """(pid, start time) of every live descendant of this process."""
+    if psutil is None:
+        return set()
+    out = set()
+    try:
+        for p in psutil.Process().children(recursive=True):
+            try:
+                out.add((p.pid, p.create_time()))
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return out
+
+
+def _orphans_of_ours(exclude: set[int], before: set[tuple[int, float]]) -> set[tuple[int, float]]:
+    """Processes re-parented to this (subreaper) process during a run: descendants that
+    were not there when the run started (`before`) and are not under a run still in
+    progress. What this program started before the run (a load generator, a server)
+    is never touched."""
     if psutil is None or not _SUBREAPER_SET:
         return set()
     out = set()
@@ -141,7 +160,9 @@ def _orphans_of_ours(exclude: set[int]) -> set[tuple[int, float]]:
                 # Spare the runs still in progress: their child and everything under it.
                 if p.pid in exclude or any(a.pid in exclude for a in p.parents()):
                     continue
-                out.add((p.pid, p.create_time()))
+                key = (p.pid, p.create_time())
+                if key not in before:
+                    out.add(key)
             except psutil.Error:
                 pass
     except psutil.Error:
@@ -194,6 +215,7 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     become_subreaper()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
+    already_there = _our_descendants() if _SUBREAPER_SET else set()
     proc = subprocess.Popen(
         cmd + [f"--ck-channel-fd={write_fd}"], cwd=str(cwd), env=env, pass_fds=(write_fd,),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -278,12 +300,12 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             pass
     # The whole tree goes, whatever ended the run: the group, everything we saw, and
     # daemons that escaped the group (re-parented to us as subreaper).
-    killed = kill_tree(pgid, seen | _orphans_of_ours(spare))
+    killed = kill_tree(pgid, seen | _orphans_of_ours(spare, already_there))
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
         pass
-    orphans = _orphans_of_ours(spare)
+    orphans = _orphans_of_ours(spare, already_there)
     if orphans:
         killed += kill_tree(None, orphans)
     reader.join(timeout=2)

@@ -3,6 +3,7 @@ nothing the child started survives the run (process group, grandchildren, setsid
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 import threading
@@ -178,6 +179,27 @@ def test_a_daemon_left_after_a_normal_exit_is_killed(tmp_path, reaper):
     assert [e["event"] for e in run.events] == ["start", "result", "done"]
     assert _gone(daemon_pid), "the daemon survived the run"
     assert daemon_pid in run.killed
+
+
+def test_processes_started_before_the_run_are_not_taken_for_its_orphans(tmp_path, reaper):
+    """A load generator or server the grading program started itself survives the
+    orphan sweep that kills a run's escaped daemon."""
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    reaper.append(bystander.pid)
+    try:
+        pidfile = tmp_path / "daemon"
+        run = _run(tmp_path, '''
+            daemon(ARGS[0])
+            send(event="done")
+        ''', str(pidfile))
+        daemon_pid = _pids(pidfile)[0]
+        reaper.append(daemon_pid)
+        assert _gone(daemon_pid) and daemon_pid in run.killed
+        assert bystander.poll() is None, "a process started before the run was killed"
+        assert bystander.pid not in run.killed
+    finally:
+        bystander.kill()
+        bystander.wait()
 
 
 # ------------------------------------------------------------------- output
