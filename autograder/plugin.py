@@ -10,6 +10,7 @@ What it gives graded tests:
     student        fixture: the student's module, imported from the submission
     feedback       fixture: measure(...), note(...), fail(...) -> messages that teach
     guard          fixture: call the student's function under a deadline, then check leaks
+    student_function  fixture: student_function("name") -> the function, or a clear failure
     web            fixture: fake HTTP for `requests` with no global lock (checks/web.py)
     call_log       fixture: call_log(func) -> a picklable wrapper that logs calls made in
                    any process and counts the tasks a pool ships (checks/procs.py)
@@ -309,9 +310,54 @@ class Guard:
         self._leaked_pids |= set(found.processes)
         return found
 
+    def check_no_leaks(self, *, cause: str, expected: str = "nothing of yours still running",
+                       grace: float = 0.25):
+        """Fail, with the counts measured and the stacks of leaked threads, if the call left
+        threads or child processes alive. `cause` is the likely cause in the lesson's words."""
+        __tracebackhide__ = True
+        found = self.leaks(grace=grace)
+        self.feedback.measure("threads still alive after return", len(found.threads), expected=0)
+        self.feedback.measure("child processes still alive after return", len(found.processes),
+                              expected=0)
+        if found:
+            self.feedback.fail(found.text(), measured=None, expected=expected, cause=cause,
+                               where=found.thread_stacks or None)
+        return found
+
     def cleanup(self) -> None:
         if self._leaked_pids:
             reap_processes(self._leaked_pids)
+
+
+def _stub_signature(request: pytest.FixtureRequest, name: str) -> str | None:
+    """`def name(args) -> ret` as the stub beside the tests declares it."""
+    import ast
+    try:
+        stub = Path(str(request.node.path)).resolve().parent.parent / f"{_module_name(request)}.py"
+        for node in ast.parse(stub.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                ret = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+                return f"def {name}({ast.unparse(node.args)}){ret}"
+    except (OSError, SyntaxError, ValueError, pytest.UsageError):
+        pass
+    return None
+
+
+@pytest.fixture
+def student_function(request: pytest.FixtureRequest, student: Any, feedback: Feedback):
+    """student_function("download_all") -> the student's function, or a failure that
+    quotes the stub's signature if it was renamed or deleted."""
+    def get(name: str):
+        __tracebackhide__ = True
+        fn = getattr(student, name, None)
+        if not callable(fn):
+            file = f"{_module_name(request)}.py"
+            feedback.fail(f"{file} has no function {name}().",
+                          expected=_stub_signature(request, name) or f"a function {name}()",
+                          cause="the function was renamed or deleted; keep the stub's name "
+                                "and signature")
+        return fn
+    return get
 
 
 @pytest.fixture

@@ -84,3 +84,14 @@ def test_cli_exit_codes_and_results_file(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data["score"] == 0 and data["tests"]
     assert "no consumer.py" in data["tests"][0]["output"]
+
+
+def test_a_missing_function_fails_its_tests_quoting_the_stub_signature(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "consumer.py").write_text("def process_everything(items, handle):\n    return {}\n")
+    grade = runner.grade(A1, folder, visibility="visible")
+    assert grade.score == 0 and grade.complete
+    for r in grade.tests:
+        assert "consumer.py has no function process_all()" in r.message
+        assert "def process_all(items, handle, num_workers=3, queue_size=5) -> dict" in r.message

@@ -157,9 +157,5 @@ def test_no_thread_left_after_errors(process_all, guard, feedback):
     handle = raising_for({0, 3, 5})
     guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
                what="process_all() with a raising handle")
-    leaks = guard.leaks()
-    feedback.measure("threads still alive after return", len(leaks.threads), expected=0)
-    if leaks:
-        feedback.fail(leaks.text(), expected="every thread finished before process_all() returns",
-                      cause="a consumer that died or was left blocked in get()",
-                      where=leaks.thread_stacks)
+    guard.check_no_leaks(expected="every thread finished before process_all() returns",
+                         cause="a consumer that died or was left blocked in get()")

@@ -134,12 +134,8 @@ def test_no_thread_left_behind(process_all, guard, feedback):
     values = list(range(9))
     handle = sleeping(0.01)
     guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
-    leaks = guard.leaks()
-    feedback.measure("threads still alive after return", len(leaks.threads), expected=0)
-    if leaks:
-        feedback.fail(leaks.text(),
-                      expected="no thread of yours alive once process_all() has returned",
-                      cause="consumers left blocked in get() (daemon threads that are never told "
-                            "to stop) or threads never joined: send one sentinel per consumer, "
-                            "then join() every thread before returning",
-                      where=leaks.thread_stacks)
+    guard.check_no_leaks(
+        expected="no thread of yours alive once process_all() has returned",
+        cause="consumers left blocked in get() (daemon threads that are never told to stop) "
+              "or threads never joined: send one sentinel per consumer, then join() every "
+              "thread before returning")

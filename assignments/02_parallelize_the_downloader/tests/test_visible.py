@@ -191,11 +191,7 @@ def test_no_thread_left_behind(download_all, web, guard, feedback):
     """download_all leaves no thread running once it returns"""
     urls = serve(web, 8, latency=0.03)
     guard.call(download_all, urls, max_workers=4, deadline=5)
-    leaks = guard.leaks()
-    if leaks:
-        feedback.fail("Threads are still running after download_all() returned.",
-                      measured=leaks.text(), expected="no thread of yours alive",
-                      cause="the pool was never shut down: use `with ThreadPoolExecutor(...) "
-                            "as pool:`, which waits for its threads when the block ends (or "
-                            "call pool.shutdown(wait=True))",
-                      where=leaks.thread_stacks or None)
+    guard.check_no_leaks(
+        cause="the pool was never shut down: use `with ThreadPoolExecutor(...) as pool:`, "
+              "which waits for its threads when the block ends (or call "
+              "pool.shutdown(wait=True))")
