@@ -1,0 +1,146 @@
+"""Assignment 3, visible tests: what `make check ASSIGNMENT=3` runs.
+
+The hidden tests check the same behaviours with other sizes and inputs.
+"""
+from __future__ import annotations
+
+import pytest
+from batching_support import (LEAK, SPAWN, SlowAt, check_batched, check_in_processes,
+                              check_results, heavy_speedup, spin_for, tiny_speedup)
+
+from autograder.checks import start_method
+from autograder.checks.procs import WorkerError, fail_on, spin, tiny
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_tiny_items_results(parallel_map, guard, feedback):
+    """20000 tiny items: the same results as a plain loop, in the same order"""
+    items = list(range(20_000))
+    func = SlowAt(tiny, at=0)          # the first batch finishes last
+    result = guard.call(parallel_map, func, items, max_workers=2, deadline=20,
+                        what="parallel_map() on 20000 tiny items")
+    check_results(feedback, result, items, func)
+
+
+@pytest.mark.points(4)
+@pytest.mark.visibility("visible")
+def test_tiny_items_sent_in_batches(parallel_map, guard, call_log, feedback):
+    """20000 tiny items travel to the workers in a few batches, not one task each"""
+    log = call_log(tiny, log=False)
+    guard.call(parallel_map, log, range(20_000), max_workers=2, deadline=20,
+               what="parallel_map() on 20000 tiny items")
+    check_batched(feedback, log, 20_000, workers=2)
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_tiny_items_faster_than_one_task_each(parallel_map, feedback):
+    """5000 tiny items: many times faster than a pool that ships each item alone"""
+    tiny_speedup(parallel_map, feedback, n_items=5000, workers=2)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_heavy_items_results(parallel_map, guard, feedback):
+    """6 heavy items of uneven cost: the same results as a plain loop, in the same order"""
+    unit = spin_for(0.012)
+    items = [10 * unit, unit, unit + 1, unit + 2, unit + 3, unit + 4]   # the first is heaviest
+    result = guard.call(parallel_map, spin, items, max_workers=2, deadline=15,
+                        what="parallel_map() on 6 heavy items")
+    check_results(feedback, result, items, spin)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_heavy_items_run_in_several_processes(parallel_map, guard, call_log, feedback):
+    """8 heavy items run in 2 worker processes at the same time"""
+    items = [spin_for(0.04)] * 8
+    for _ in range(2):                 # a second look if a busy machine hid the overlap
+        log = call_log(spin)
+        guard.call(parallel_map, log, items, max_workers=2, deadline=15,
+                   what="parallel_map() on 8 heavy items")
+        if len(log.worker_pids) >= 2 and log.max_overlap() >= 2:
+            break
+    check_in_processes(feedback, log, workers=2)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_heavy_items_speedup(parallel_map, call_log, feedback):
+    """8 heavy items: faster than a plain loop, as far as the free CPUs allow"""
+    heavy_speedup(parallel_map, call_log, feedback, items=[spin_for(0.05)] * 8, workers=2)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_exception_reaches_caller(parallel_map, guard, feedback):
+    """an exception raised by func reaches the caller with its own type"""
+    items = list(range(100))
+    try:
+        result = guard.call(parallel_map, fail_on(frozenset({37})), items, max_workers=2,
+                            deadline=10, what="parallel_map() with a func that raises")
+    except WorkerError as exc:
+        feedback.measure("exception raised to the caller", repr(exc), expected="WorkerError(37)")
+        feedback.check(exc.args == (37,), "parallel_map() raised a different WorkerError.",
+                       measured=repr(exc), expected="WorkerError(37), the one func raised",
+                       cause="the exception was re-created or re-numbered on its way back: "
+                             "let future.result() re-raise it as it is")
+        return
+    except Exception as exc:  # noqa: BLE001 - the wrong type is the finding
+        feedback.fail(f"parallel_map() raised {type(exc).__name__} instead of func's WorkerError.",
+                      measured=f"{type(exc).__name__}: {exc}",
+                      expected="WorkerError(37): the exception func raised, with its own type",
+                      cause="the worker's exception was caught and replaced by another one; let "
+                            "it propagate: future.result() re-raises it in the caller")
+    got = result[37] if isinstance(result, list) and len(result) > 37 else result
+    feedback.fail("func raised WorkerError(37) for item 37, but parallel_map() returned normally.",
+                  measured=f"it returned a result; at index 37: {got!r:.80}",
+                  expected="WorkerError(37) raised to the caller, as [func(x) for x in items] would",
+                  cause="the exception was caught in the worker (try/except around func) and "
+                        "replaced by a value: let it propagate; future.result() re-raises it in "
+                        "the caller with its own type")
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("visible")
+def test_no_child_left_behind(parallel_map, guard, feedback):
+    """no worker process is alive after parallel_map returns"""
+    guard.call(parallel_map, tiny, range(2000), max_workers=2, deadline=10)
+    leaks = guard.leaks()
+    feedback.measure("child processes still alive after return", len(leaks.processes), expected=0)
+    if leaks:
+        feedback.fail(leaks.text(), expected="no worker process (or pool thread) alive once "
+                                             "parallel_map() has returned",
+                      cause=LEAK, where=leaks.thread_stacks or None)
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("visible")
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_start_methods(parallel_map, guard, feedback, method):
+    """works when workers are started with spawn or forkserver, not only fork"""
+    items = list(range(3000))
+    with start_method(method):
+        try:
+            result = guard.call(parallel_map, tiny, items, max_workers=2, deadline=20,
+                                what=f"parallel_map() under the {method} start method")
+        except Exception as exc:  # noqa: BLE001 - the exception is the finding
+            feedback.fail(f"parallel_map() failed when workers start with {method}.",
+                          measured=f"{type(exc).__name__}: {exc}"[:300],
+                          expected="the same results as with fork (spawn is the default on "
+                                   "macOS and Windows, forkserver on Linux from Python 3.14)",
+                          cause=SPAWN)
+    expected = [tiny(x) for x in items]          # increasing: order is graded elsewhere
+    feedback.check(isinstance(result, list) and sorted(result) == expected,
+                   f"parallel_map() under {method} returned wrong results.",
+                   measured=f"{len(result) if isinstance(result, list) else type(result).__name__}"
+                            f" results; first: {list(result)[:3] if result else result!r}",
+                   expected=f"{len(items)} results, func(x) for every item",
+                   cause=SPAWN)
+    leaks = guard.leaks()
+    feedback.measure(f"child processes alive after return ({method})", len(leaks.processes),
+                     expected=0)
+    if leaks:
+        feedback.fail(leaks.text(), expected="every worker stopped before parallel_map() returns",
+                      cause=LEAK)
