@@ -152,19 +152,31 @@ def time_call(fn: Callable[[], object]) -> float:
     return now() - start
 
 
+def interleave(runs: dict[str, Callable[[], object]], repeats: int = 3) -> dict[str, list[float]]:
+    """{name: [seconds, ...]}: every run timed `repeats` times in rounds, the order
+    reversed every other round (A B C, C B A, A B C), so drift in the machine's load
+    falls on all of them alike."""
+    names = list(runs)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(repeats):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            times[name].append(time_call(runs[name]))
+    return times
+
+
+def describe(times: dict[str, list[float]]) -> str:
+    """Every run's median and times, then a bar chart of the medians."""
+    lines = [f"{name}: median {statistics.median(t):.3f}s [{', '.join(f'{x:.3f}' for x in t)}]"
+             for name, t in times.items()]
+    return "\n".join(lines) + "\n" + bars({n: statistics.median(t) for n, t in times.items()})
+
+
 def compare(candidate: Callable[[], object], baseline: Callable[[], object], *,
             repeats: int = 3, candidate_name: str = "your code",
             baseline_name: str = "baseline") -> Comparison:
     """Time both, alternating which goes first, `repeats` times each."""
-    base, cand = [], []
-    for i in range(repeats):
-        if i % 2 == 0:
-            base.append(time_call(baseline))
-            cand.append(time_call(candidate))
-        else:
-            cand.append(time_call(candidate))
-            base.append(time_call(baseline))
-    return Comparison(baseline_name, candidate_name, base, cand)
+    times = interleave({baseline_name: baseline, candidate_name: candidate}, repeats)
+    return Comparison(baseline_name, candidate_name, times[baseline_name], times[candidate_name])
 
 
 def bars(values: dict[str, float], width: int = 40) -> str:

@@ -107,6 +107,21 @@ def test_compare_alternates_the_order():
     assert (cmp.baseline_name, cmp.candidate_name) == ("serial", "yours")
 
 
+def test_interleave_reverses_the_order_every_other_round():
+    calls = []
+    times = timing.interleave({name: (lambda n=name: calls.append(n)) for name in "ABC"},
+                              repeats=3)
+    assert "".join(calls) == "ABCCBAABC"
+    assert list(times) == ["A", "B", "C"] and all(len(t) == 3 for t in times.values())
+
+
+def test_describe_lists_medians_and_a_chart():
+    text = timing.describe({"loop": [2.0, 2.0, 3.0], "pool": [1.0, 1.0, 1.0]})
+    assert "loop: median 2.000s [2.000, 2.000, 3.000]" in text
+    assert "pool: median 1.000s" in text
+    assert text.count("#") == 40 + 20
+
+
 def test_compare_measures_each_function(monkeypatch):
     clock = iter(range(100))
     monkeypatch.setattr(timing, "now", lambda: float(next(clock)))

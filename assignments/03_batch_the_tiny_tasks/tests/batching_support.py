@@ -8,7 +8,6 @@ checks that read what happened.
 from __future__ import annotations
 
 import dataclasses
-import statistics
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
@@ -160,17 +159,6 @@ def check_in_processes(feedback, log, workers, *, what="the calls of func"):
 MATCHED = 1.15
 
 
-def timed_rounds(runs: dict, repeats: int = 3) -> dict:
-    """{name: [seconds, ...]}: every run timed `repeats` times, interleaved, the order
-    reversed every other round (A B C, C B A, A B C), like timing.compare for two."""
-    names = list(runs)
-    times = {name: [] for name in names}
-    for i in range(repeats):
-        for name in (names if i % 2 == 0 else names[::-1]):
-            times[name].append(timing.time_call(runs[name]))
-    return times
-
-
 def heavy_speedup(parallel_map, call_log, feedback, *, items, workers, attempts=3):
     """Time parallel_map against [spin(x) for x in items], interleaved, and judge it.
 
@@ -196,7 +184,7 @@ def heavy_speedup(parallel_map, call_log, feedback, *, items, workers, attempts=
             logs.append(log)
             return parallel_map(log, items, max_workers=workers)
 
-        times = timed_rounds({
+        times = timing.interleave({
             sequential_name: lambda: [spin(x) for x in items],
             theirs_name: theirs,
             good_name: lambda: per_item_pool(spin, items, workers),
@@ -226,10 +214,7 @@ def heavy_speedup(parallel_map, call_log, feedback, *, items, workers, attempts=
         if attempt < attempts:
             feedback.note(f"attempt {attempt}: {verdict.explanation}; measuring again")
 
-    chart = timing.bars({name: statistics.median(t) for name, t in times.items()})
-    numbers = "\n".join(f"{name}: median {statistics.median(t):.3f}s "
-                        f"[{', '.join(f'{x:.3f}' for x in t)}]" for name, t in times.items())
-    report = f"{numbers}\n{chart}"
+    report = timing.describe(times)
     feedback.measure("speedup over the sequential loop (median of 3, interleaved)",
                      f"{cmp.speedup:.2f}x",
                      expected=f">= {verdict.required:.2f}x" if not verdict.inconclusive

@@ -127,8 +127,4 @@ def test_no_child_left_after_an_exception(parallel_map, guard, feedback):
                    deadline=10, what="parallel_map() with a func that raises")
     except WorkerError:
         pass
-    leaks = guard.leaks()
-    feedback.measure("child processes still alive after return", len(leaks.processes), expected=0)
-    if leaks:
-        feedback.fail(leaks.text(), expected="every worker stopped, also when func raised",
-                      cause=LEAK, where=leaks.thread_stacks or None)
+    guard.check_no_leaks(expected="every worker stopped, also when func raised", cause=LEAK)

@@ -107,12 +107,8 @@ def test_exception_reaches_caller(parallel_map, guard, feedback):
 def test_no_child_left_behind(parallel_map, guard, feedback):
     """no worker process is alive after parallel_map returns"""
     guard.call(parallel_map, tiny, range(2000), max_workers=2, deadline=10)
-    leaks = guard.leaks()
-    feedback.measure("child processes still alive after return", len(leaks.processes), expected=0)
-    if leaks:
-        feedback.fail(leaks.text(), expected="no worker process (or pool thread) alive once "
-                                             "parallel_map() has returned",
-                      cause=LEAK, where=leaks.thread_stacks or None)
+    guard.check_no_leaks(expected="no worker process (or pool thread) alive once "
+                                  "parallel_map() has returned", cause=LEAK)
 
 
 @pytest.mark.points(1)
@@ -138,9 +134,5 @@ def test_start_methods(parallel_map, guard, feedback, method):
                             f" results; first: {list(result)[:3] if result else result!r}",
                    expected=f"{len(items)} results, func(x) for every item",
                    cause=SPAWN)
-    leaks = guard.leaks()
-    feedback.measure(f"child processes alive after return ({method})", len(leaks.processes),
-                     expected=0)
-    if leaks:
-        feedback.fail(leaks.text(), expected="every worker stopped before parallel_map() returns",
-                      cause=LEAK)
+    guard.check_no_leaks(expected="every worker stopped before parallel_map() returns",
+                         cause=LEAK)
