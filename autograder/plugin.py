@@ -519,6 +519,14 @@ def _result_event(item: pytest.Item, reports: list[pytest.TestReport]) -> dict:
     }
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything imported so far out of the garbage collector's sight: a full
+    collection (~16 ms in a grading process) must not land inside a timed run."""
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtestloop(session: pytest.Session):
     yield

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import multiprocessing
 import os
 import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from typing import Any, Callable, Iterator
@@ -33,6 +35,7 @@ from typing import Any, Callable, Iterator
 from .timing import now
 from .tracking import max_overlap
 
+_thread_time = time.thread_time  # captured before student code runs, like timing.now
 _PICKLES: Counter = Counter()
 _PICKLES_LOCK = threading.Lock()
 
@@ -49,6 +52,10 @@ class CallLog:
 
     def __init__(self, func: Callable[[Any], Any], *, log: bool = True) -> None:
         self.func = func
+        # Look like the function to code that reads names or docstrings (a keyword
+        # guesser must learn nothing from the grader's wrapper).
+        self.__name__ = getattr(func, "__name__", "func")
+        self.__doc__ = getattr(func, "__doc__", None)
         self.token = uuid.uuid4().hex
         self.path: str | None = None
         if log:
@@ -183,13 +190,16 @@ class fail_on:  # noqa: N801 - used like a function
         return tiny(x)
 
 
+@functools.lru_cache(maxsize=None)
 def calibrate_spin(seconds: float) -> int:
-    """The n for which spin(n) takes about `seconds` on this machine now."""
+    """The n for which spin(n) takes about `seconds` of CPU on this machine (once per
+    process). Measured in this thread's CPU time, not wall time, so a busy neighbour
+    during the calibration does not shrink the work."""
     n = 20_000
     while True:
-        start = now()
+        start = _thread_time()
         spin(n)
-        took = now() - start
+        took = _thread_time() - start
         if took > 0.02 or n > 50_000_000:
             return max(1000, int(n * seconds / max(took, 1e-6)))
         n *= 2

@@ -138,9 +138,9 @@ class Comparison:
 
     def text(self) -> str:
         def fmt(xs):
-            return ", ".join(f"{x:.3f}" for x in xs)
-        return (f"{self.baseline_name}: median {statistics.median(self.baseline):.3f}s [{fmt(self.baseline)}]\n"
-                f"{self.candidate_name}: median {statistics.median(self.candidate):.3f}s [{fmt(self.candidate)}]\n"
+            return ", ".join(seconds(x) for x in xs)
+        return (f"{self.baseline_name}: median {seconds(statistics.median(self.baseline))} [{fmt(self.baseline)}]\n"
+                f"{self.candidate_name}: median {seconds(statistics.median(self.candidate))} [{fmt(self.candidate)}]\n"
                 f"speedup {self.speedup:.2f}x (best pair {self.best_speedup:.2f}x)\n"
                 + bars({self.baseline_name: statistics.median(self.baseline),
                         self.candidate_name: statistics.median(self.candidate)}))
@@ -166,7 +166,7 @@ def interleave(runs: dict[str, Callable[[], object]], repeats: int = 3) -> dict[
 
 def describe(times: dict[str, list[float]]) -> str:
     """Every run's median and times, then a bar chart of the medians."""
-    lines = [f"{name}: median {statistics.median(t):.3f}s [{', '.join(f'{x:.3f}' for x in t)}]"
+    lines = [f"{name}: median {seconds(statistics.median(t))} [{', '.join(seconds(x) for x in t)}]"
              for name, t in times.items()]
     return "\n".join(lines) + "\n" + bars({n: statistics.median(t) for n, t in times.items()})
 
@@ -179,6 +179,11 @@ def compare(candidate: Callable[[], object], baseline: Callable[[], object], *,
     return Comparison(baseline_name, candidate_name, times[baseline_name], times[candidate_name])
 
 
+def seconds(value: float) -> str:
+    """'1.234s', or '12.3ms' below a tenth of a second (tiny runs do not show as 0.000s)."""
+    return f"{value:.3f}s" if value >= 0.1 else f"{value * 1000:.1f}ms"
+
+
 def bars(values: dict[str, float], width: int = 40) -> str:
     """A small terminal bar chart of named durations."""
     top = max(values.values()) or 1.0
@@ -186,7 +191,7 @@ def bars(values: dict[str, float], width: int = 40) -> str:
     out = []
     for name, v in values.items():
         n = max(1, round(width * v / top))
-        out.append(f"  {name.ljust(label_w)} {'#' * n} {v:.3f}s")
+        out.append(f"  {name.ljust(label_w)} {'#' * n} {seconds(v)}")
     return "\n".join(out)
 
 
@@ -249,6 +254,10 @@ def required_speedup(parallelism: float, efficiency: float = 0.5) -> float:
     return 1.0 + efficiency * (max(parallelism, 1.0) - 1.0)
 
 
+# Below this much CPU-bound parallelism no speedup can be told from noise: inconclusive.
+MIN_PARALLELISM = 1.25
+
+
 def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
                   cpus: CpuBudget | None = None, capacity: float | None = None,
                   efficiency: float = 0.5) -> SpeedupVerdict:
@@ -269,7 +278,7 @@ def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
     measured = comparison.speedup
     expectation = (f"at least {required:.2f}x with {workers} worker(s)"
                    + (f" on {cpus.describe()}" if cpu_bound else ""))
-    if cpu_bound and parallelism < 1.25:
+    if cpu_bound and parallelism < MIN_PARALLELISM:
         why = (f"this machine can run only {parallelism:.2f} CPU-bound worker(s) at once right now "
                f"({cpus.describe()}"
                + (f", measured parallel capacity {capacity:.2f}" if capacity is not None else "")

@@ -41,6 +41,9 @@ class CallTracker:
 
     def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
         self.func = func if func is not None else (lambda x: x)
+        # Look like the function to code that reads names or docstrings.
+        self.__name__ = getattr(self.func, "__name__", "func")
+        self.__doc__ = getattr(self.func, "__doc__", None)
         self._lock = threading.Lock()
         self.calls: list[Call] = []
         self.in_flight = 0

@@ -80,6 +80,18 @@ def test_start_method_is_restored_and_unknown_refused():
             pass
 
 
+def test_wrappers_look_like_the_function_they_wrap():
+    """Code that reads func.__name__ / __doc__ (a keyword guesser) sees the workload,
+    not the grader's wrapper and its docstring full of lesson keywords."""
+    from autograder.checks.tracking import CallTracker
+
+    def task_7(x):
+        return x
+    for wrapper in (CallLog(task_7, log=False), CallTracker(task_7)):
+        assert wrapper.__name__ == "task_7" and wrapper.__doc__ is None
+    assert CallLog(spin, log=False).__doc__ == spin.__doc__
+
+
 def test_close_removes_the_log():
     func = CallLog(tiny)
     func(1)

@@ -117,7 +117,7 @@ def test_interleave_reverses_the_order_every_other_round():
 
 def test_describe_lists_medians_and_a_chart():
     text = timing.describe({"loop": [2.0, 2.0, 3.0], "pool": [1.0, 1.0, 1.0]})
-    assert "loop: median 2.000s [2.000, 2.000, 3.000]" in text
+    assert "loop: median 2.000s [2.000s, 2.000s, 3.000s]" in text
     assert "pool: median 1.000s" in text
     assert text.count("#") == 40 + 20
 
@@ -144,6 +144,12 @@ def test_comparison_text_has_both_medians_and_bars():
     assert "serial: median 2.000s" in text and "yours: median 1.000s" in text
     assert "speedup 2.00x" in text
     assert text.count("#") == 40 + 20
+
+
+def test_short_times_show_in_milliseconds():
+    assert timing.seconds(1.5) == "1.500s" and timing.seconds(0.1) == "0.100s"
+    assert timing.seconds(0.0123) == "12.3ms" and timing.seconds(0.0) == "0.0ms"
+    assert "0.4ms" in timing.bars({"tiny": 0.0004, "big": 0.2})
 
 
 def test_bars_one_line_per_entry():

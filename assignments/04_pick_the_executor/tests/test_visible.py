@@ -1,0 +1,195 @@
+"""Assignment 4, visible tests: what `make check ASSIGNMENT=4` runs.
+
+The hidden tests check the same behaviours on other workloads (mocked web requests,
+thinking work too small to be worth a pool) and time run_best on thinking and tiny work.
+"""
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from workloads import (STRATEGY_NAMES, YOURS, check_choice_value, check_results, ms,
+                       near_best, processes, race, race_text, sequential, task_1,
+                       task_2, task_3, thinking_items, threads, tiny_items, waiting_items)
+
+from autograder.checks import CallTracker, timing
+
+WAITING_CAUSE = (
+    "the work was judged by how long it takes, not by what it does while it takes it. "
+    "task_1 spends almost all its wall time waiting: time.thread_time() (CPU time of the "
+    "calling thread) barely moves while time.perf_counter() runs. Waiting work releases the "
+    "GIL (the lesson's bathroom key), so threads overlap the waits -> 'threads'.")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_waiting_work_picks_threads(choose_executor, guard, feedback):
+    """waiting work (30 items of 20 ms sleep) picks 'threads'"""
+    items = waiting_items(30, 0.02)
+    choice = guard.call(choose_executor, task_1, items, deadline=5,
+                        what="choose_executor() on 30 items that wait 20 ms each")
+    check_choice_value(feedback, choice)
+    feedback.measure("choice for 30 x 20 ms of waiting (0.6 s in all)", repr(choice),
+                     expected="'threads'")
+    feedback.check(choice == "threads", f"Waiting work picked {choice!r}.",
+                   measured=f"{choice!r} for 30 items that each sleep 20 ms (0.6 s sequential)",
+                   expected="'threads': the work is worth a pool, and it is waiting, not thinking",
+                   cause=WAITING_CAUSE if choice == "processes" else
+                   "the work was taken for too small to be worth a pool, or the decision does "
+                   "not measure the work at all (task_1's name and docstring say nothing). "
+                   "0.6 s of waiting is well over the lesson's 0.1 s: measure a sample, "
+                   "estimate the total, and look at CPU time vs wall time.")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_thinking_work_picks_processes(choose_executor, guard, feedback):
+    """pure-Python CPU work (16 items of ~25 ms) picks 'processes'"""
+    items = thinking_items(16, 0.025)
+    budget = timing.cpu_budget()
+    choice = guard.call(choose_executor, task_2, items, deadline=5,
+                        what="choose_executor() on 16 items of ~25 ms of pure-Python work")
+    check_choice_value(feedback, choice)
+    feedback.measure("choice for 16 x ~25 ms of thinking (~0.4 s in all)", repr(choice),
+                     expected="'processes'")
+    feedback.measure("CPUs available", budget.describe())
+    if budget.effective < 1.5 and choice in ("processes", "sequential"):
+        feedback.note(f"This machine has {budget.describe()}: with fewer than 2 CPUs no pool can "
+                      f"run thinking work faster, so 'sequential' is accepted as well as "
+                      f"'processes'.")
+        return
+    feedback.check(choice == "processes", f"Thinking work picked {choice!r}.",
+                   measured=f"{choice!r} for 16 items of pure-Python CPU work (~0.4 s sequential), "
+                            f"on {budget.describe()}",
+                   expected="'processes': separate interpreters, each with its own GIL",
+                   cause=(
+                       "thinking work was taken for waiting work, or the decision does not "
+                       "measure at all ('unclear -> start with threads'). Threads share one GIL "
+                       "(one bathroom key): pure-Python work in threads runs one at a time. "
+                       "While task_2 runs, time.thread_time() advances as fast as "
+                       "time.perf_counter(): that is thinking work -> 'processes'."
+                       if choice == "threads" else
+                       "0.4 s of thinking work is worth a pool ('>0.1s total work'), and this "
+                       "machine has more than one CPU: estimate the total from a sample (mean "
+                       "time per item x number of items) and compare it with the pool's cost."))
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_tiny_work_stays_sequential(choose_executor, guard, feedback):
+    """tiny work (200 items of almost nothing) stays 'sequential'"""
+    items = tiny_items(200)
+    choice = guard.call(choose_executor, task_3, items, deadline=5,
+                        what="choose_executor() on 200 tiny items")
+    check_choice_value(feedback, choice)
+    feedback.measure("choice for 200 tiny items (well under a millisecond in all)", repr(choice),
+                     expected="'sequential'")
+    feedback.check(choice == "sequential", f"Tiny work picked {choice!r}.",
+                   measured=f"{choice!r} for 200 items that take microseconds each",
+                   expected="'sequential': the lesson's first question, 'Is it worth "
+                            "parallelizing? (>0.1s total work)', says no",
+                   cause="the size of the work was never weighed against the cost of a pool. "
+                         "Starting a thread pool costs about a millisecond, a process pool tens "
+                         "of milliseconds, and every item handed to a process is pickled and "
+                         "sent: far more than 200 tiny items take in a plain loop ('DON'T: use "
+                         "processes for tiny tasks'). Estimate the total from a sample first.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_sampling_costs_little(choose_executor, guard, feedback):
+    """choose_executor calls func on a few items only, and takes little time next to the work"""
+    items = waiting_items(30, 0.01)
+    work = timing.time_call(lambda: sequential(task_1, items))
+    func = CallTracker(task_1)
+    guard.call(choose_executor, func, items, deadline=5,
+               what="choose_executor() on 30 items that wait 10 ms each")
+    most_calls = max(3, len(items) // 10)
+    took = guard.elapsed
+    feedback.measure("calls of func made by choose_executor", func.count,
+                     expected=f"<= {most_calls}")
+    feedback.measure("choose_executor time", f"{took * 1000:.1f} ms",
+                     expected=f"<= 25% of the work ({0.25 * work * 1000:.0f} ms)")
+    feedback.measure("the work, run sequentially", f"{work * 1000:.1f} ms")
+    feedback.check(func.count <= most_calls,
+                   f"choose_executor() called func {func.count} times for {len(items)} items.",
+                   measured=f"{func.count} calls", expected=f"at most {most_calls} (a small sample)",
+                   cause="the sample is too big: timing every item does the whole job once just "
+                         "to decide how to do it. A few items give the time per item and the "
+                         "CPU/wall ratio; multiply by the number of items for the total.")
+    feedback.check(took <= 0.25 * work,
+                   f"choose_executor() took {took * 1000:.0f} ms, "
+                   f"{100 * took / work:.0f}% of the work itself ({work * 1000:.0f} ms).",
+                   measured=f"{took * 1000:.1f} ms", expected=f"at most {0.25 * work * 1000:.0f} ms",
+                   cause="deciding costs as much as working: sample fewer items, or stop sampling "
+                         "once a few tens of milliseconds have been measured")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_run_best_keeps_order(run_best, guard, feedback):
+    """run_best returns [func(x) for x in items], in input order, whichever way it runs"""
+    cases = [(task_3, tiny_items(200), "200 tiny items"),
+             (task_1, waiting_items(24, 0.01), "24 items that wait 10 ms"),
+             (task_2, thinking_items(12, 0.025), "12 items of ~25 ms of pure-Python work")]
+    for func, items, what in cases:
+        result = guard.call(run_best, func, items, deadline=10, what=f"run_best() on {what}")
+        check_results(feedback, result, func, items, what=what)
+    feedback.measure("results of all three workloads", "correct, in input order")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_run_best_waiting_near_best(run_best, call_log, feedback):
+    """run_best on waiting work overlaps the waits, about as fast as the best of three strategies"""
+    items = waiting_items(30, 0.01)
+    what = "30 items that wait 10 ms"
+    func = call_log(task_1)   # logs every call, in any thread or process
+    outputs = []
+    runners = {
+        STRATEGY_NAMES["sequential"]: lambda: sequential(task_1, items),
+        STRATEGY_NAMES["threads"]: lambda: threads(task_1, items),
+        STRATEGY_NAMES["processes"]: lambda: processes(task_1, items),
+        YOURS: lambda: outputs.append(run_best(func, items)),
+    }
+    times = race(runners, rounds=3)
+    for result in outputs:
+        check_results(feedback, result, task_1, items, what=what, any_order=True)
+    overlap = func.max_overlap()
+    feedback.measure("most calls of func waiting at the same time", overlap, expected=">= 4")
+    if overlap < 4:
+        feedback.fail(f"run_best() never had more than {overlap} of the 30 waits going at once.",
+                      measured=f"at most {overlap} call(s) of func in flight; run_best median "
+                               f"{ms(statistics.median(times[YOURS]))}\n" + race_text(times),
+                      expected="the waits overlapping: many calls in flight at once, like the "
+                               f"{STRATEGY_NAMES['threads']} above",
+                      cause="waiting work ran one item at a time (a plain loop) or one item per "
+                            "process (a process pool has only one worker per core to wait "
+                            "with). Waiting work releases the GIL, so threads can all wait "
+                            "together: check what choose_executor picks, and that run_best "
+                            "really runs that way.")
+    near_best(feedback, times, n_items=len(items), what=what)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_nothing_left_behind(run_best, guard, feedback):
+    """no thread or process of run_best is alive after it returns"""
+    cases = [(task_1, waiting_items(20, 0.01), "20 items that wait 10 ms"),
+             (task_2, thinking_items(12, 0.025), "12 items of ~25 ms of pure-Python work")]
+    for func, items, what in cases:
+        guard.call(run_best, func, items, deadline=10, what=f"run_best() on {what}")
+        leaks = guard.leaks()
+        feedback.measure(f"threads / processes alive after run_best() on {what}",
+                         f"{len(leaks.threads)} / {len(leaks.processes)}", expected="0 / 0")
+        if leaks:
+            feedback.fail(leaks.text(),
+                          measured=f"after run_best() on {what}: {len(leaks.threads)} thread(s), "
+                                   f"{len(leaks.processes)} process(es) still alive",
+                          expected="every worker finished before run_best() returns",
+                          cause="a pool (or hand-made workers) never shut down and joined: use "
+                                "`with ThreadPoolExecutor(...) as pool:` / `with "
+                                "ProcessPoolExecutor(...) as pool:`, which wait for every worker "
+                                "on the way out, or join every thread you start. Workers waiting "
+                                "in get(timeout=1) for work that will never come are still alive.",
+                          where=leaks.thread_stacks)
