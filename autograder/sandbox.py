@@ -147,22 +147,26 @@ def _our_descendants() -> set[tuple[int, float]]:
 
 
 def _orphans_of_ours(exclude: set[int], before: set[tuple[int, float]]) -> set[tuple[int, float]]:
-    """Processes re-parented to this (subreaper) process during a run: descendants that
-    were not there when the run started (`before`) and are not under a run still in
-    progress. What this program started before the run (a load generator, a server)
-    is never touched."""
+    """Processes re-parented to this (subreaper) process during a run, with everything
+    under them: direct children of ours that were not there when the run started
+    (`before`) and are not a run still in progress. Only direct children are candidates,
+    so what this program started itself before the run (a load generator, a server) is
+    never touched, nor anything those start later."""
     if psutil is None or not _SUBREAPER_SET:
         return set()
     out = set()
     try:
-        for p in psutil.Process().children(recursive=True):
+        for p in psutil.Process().children(recursive=False):
             try:
-                # Spare the runs still in progress: their child and everything under it.
-                if p.pid in exclude or any(a.pid in exclude for a in p.parents()):
-                    continue
                 key = (p.pid, p.create_time())
-                if key not in before:
-                    out.add(key)
+                if p.pid in exclude or key in before:
+                    continue
+                out.add(key)
+                for q in p.children(recursive=True):
+                    try:
+                        out.add((q.pid, q.create_time()))
+                    except psutil.Error:
+                        pass
             except psutil.Error:
                 pass
     except psutil.Error:

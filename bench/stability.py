@@ -78,6 +78,7 @@ def main() -> int:
     chosen = [a for a in manifest.load() if not opts.assignments or a.number in opts.assignments]
     plan = [(a, label, path, fails) for a in chosen for label, path, fails in subjects(a, opts.variants)]
     load, what = start_load(opts.load)
+    time.sleep(1.0)  # let the load's own workers start before the first grading
     print(f"{len(plan)} subjects x {opts.runs} runs, load: {what}, {os.cpu_count()} CPU(s)\n",
           flush=True)
     verdicts: dict[int, dict[str, list[bool]]] = collections.defaultdict(lambda: collections.defaultdict(list))

@@ -184,19 +184,31 @@ def test_a_daemon_left_after_a_normal_exit_is_killed(tmp_path, reaper):
 def test_processes_started_before_the_run_are_not_taken_for_its_orphans(tmp_path, reaper):
     """A load generator or server the grading program started itself survives the
     orphan sweep that kills a run's escaped daemon."""
-    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # Like stress-ng: a process of ours that starts a worker of its own a little later,
+    # while a run is in progress.
+    bystander = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import subprocess, sys, time
+        time.sleep(0.5)
+        late = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        print(late.pid, flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
     reaper.append(bystander.pid)
     try:
         pidfile = tmp_path / "daemon"
         run = _run(tmp_path, '''
             daemon(ARGS[0])
+            time.sleep(1.0)
             send(event="done")
         ''', str(pidfile))
+        late_pid = int(bystander.stdout.readline())
+        reaper.append(late_pid)
         daemon_pid = _pids(pidfile)[0]
         reaper.append(daemon_pid)
         assert _gone(daemon_pid) and daemon_pid in run.killed
         assert bystander.poll() is None, "a process started before the run was killed"
-        assert bystander.pid not in run.killed
+        assert psutil.pid_exists(late_pid), "a worker our own process started mid-run was killed"
+        assert not {bystander.pid, late_pid} & set(run.killed)
     finally:
         bystander.kill()
         bystander.wait()
