@@ -49,7 +49,7 @@ def test_other_sizes(parallel_map, guard, call_log, feedback, n_items, workers):
                          "batch)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_tiny_items_batched_other_sizes(parallel_map, guard, call_log, feedback):
     """10001 tiny items with 3 workers, 6000 with 1: still a few batches per worker"""
     for n_items, workers in ((10_001, 3), (6000, 1)):

@@ -23,7 +23,7 @@ def test_tiny_items_results(parallel_map, guard, feedback):
     check_results(feedback, result, items, func)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(5)
 @pytest.mark.visibility("visible")
 def test_tiny_items_sent_in_batches(parallel_map, guard, call_log, feedback):
     """20000 tiny items travel to the workers in a few batches, not one task each"""
@@ -33,7 +33,7 @@ def test_tiny_items_sent_in_batches(parallel_map, guard, call_log, feedback):
     check_batched(feedback, log, 20_000, workers=2)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(5)
 @pytest.mark.visibility("visible")
 def test_tiny_items_faster_than_one_task_each(parallel_map, feedback):
     """5000 tiny items: many times faster than a pool that ships each item alone"""
