@@ -284,3 +284,22 @@ def test_a_run_ending_spares_the_processes_of_a_concurrent_run(tmp_path, reaper)
         t.join(30)
     (event,) = [e for e in result["run"].events if e["event"] == "kid"]
     assert event["alive"], f"the other run's process was killed (returncode {event['returncode']})"
+
+
+def test_multiprocessing_helpers_left_at_the_end_are_killed_but_not_blamed(tmp_path):
+    """A spawn or forkserver pool leaves multiprocessing's resource tracker (and fork
+    server) running until the interpreter exits: not the student's leftover."""
+    run = _run(tmp_path, '''
+        import multiprocessing
+        ctx = multiprocessing.get_context("forkserver")
+        with ctx.Pool(1) as pool:
+            pool.map(abs, [1])
+        tracker = multiprocessing.resource_tracker._resource_tracker._pid
+        send(event="helpers", tracker=tracker)
+        send(event="done")
+        time.sleep(30)
+    ''', budget=20)
+    (event,) = [e for e in run.events if e["event"] == "helpers"]
+    assert run.ended_by == "done-timeout" or run.ended_by == "exit"
+    assert event["tracker"] not in run.killed
+    assert _gone(event["tracker"])

@@ -1,0 +1,75 @@
+"""Assignment 5, hidden tests: the same behaviours with other sizes and arguments.
+
+Never shipped to students; `make grade` runs them, `make check` does not.
+"""
+from __future__ import annotations
+
+import pytest
+from crunch_support import ChildCpu, check_results
+
+pytestmark = pytest.mark.visibility("after_published")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("n_items, chunk_size, workers",
+                         [(12_345, 1000, 3), (5, 2, 2), (1, 100_000, 2)],
+                         ids=["12345_items_chunks_of_1000", "5_items_chunks_of_2",
+                              "1_item"])
+def test_other_sizes(crunch, guard, feedback, n_items, chunk_size, workers):
+    """right results for other sizes: uneven last chunks, a single item"""
+    result = guard.call(crunch, n_items, chunk_size=chunk_size, max_workers=workers,
+                        deadline=15, what=f"crunch({n_items}, chunk_size={chunk_size}, "
+                                          f"max_workers={workers})")
+    check_results(feedback, result, n_items, chunk_size)
+
+
+@pytest.mark.points(2)
+def test_many_uneven_chunks(crunch, guard, feedback):
+    """400000 items in chunks of 30001: sum and average as exact as math.fsum allows"""
+    result = guard.call(crunch, 400_000, chunk_size=30_001, max_workers=2, deadline=20,
+                        what="crunch(400000, chunk_size=30001, max_workers=2)")
+    check_results(feedback, result, 400_000, 30_001)
+
+
+@pytest.mark.points(1)
+def test_default_arguments(crunch, guard, feedback):
+    """crunch(30000) with the default chunk_size and max_workers"""
+    result = guard.call(crunch, 30_000, deadline=15, what="crunch(30000)")
+    check_results(feedback, result, 30_000)
+
+
+@pytest.mark.points(2)
+def test_max_workers_respected(crunch, guard, feedback):
+    """max_workers=1 and max_workers=3: never more worker processes than that"""
+    for workers in (1, 3):
+        with ChildCpu() as sampler:
+            guard.call(crunch, 300_000, chunk_size=20_000, max_workers=workers, deadline=20,
+                       what=f"crunch(300000, chunk_size=20000, max_workers={workers})")
+        feedback.measure(f"child processes with max_workers={workers}", len(sampler.pids),
+                         expected=f"<= {workers}")
+        feedback.check(len(sampler.pids) <= workers,
+                       f"crunch() started {len(sampler.pids)} processes with "
+                       f"max_workers={workers}.",
+                       measured=sampler.text(), expected=f"at most {workers} worker processes",
+                       cause="max_workers was not passed on to ProcessPoolExecutor, or a new "
+                             "pool was started for every chunk")
+
+
+@pytest.mark.points(1)
+def test_bad_arguments_other_values(crunch, guard, feedback):
+    """n_items = -1000000 and chunk_size = -1 raise ValueError too"""
+    for n_items, chunk_size in ((-1_000_000, 100), (500, -1)):
+        call = f"crunch({n_items}, chunk_size={chunk_size})"
+        try:
+            result = guard.call(crunch, n_items, chunk_size=chunk_size, max_workers=2,
+                                deadline=10, what=call)
+        except ValueError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the wrong type is the finding
+            feedback.fail(f"{call} raised {type(exc).__name__}, not ValueError.",
+                          measured=f"{type(exc).__name__}: {exc}"[:200], expected="ValueError",
+                          cause="check the arguments first and raise ValueError")
+        feedback.fail(f"{call} returned instead of raising ValueError.",
+                      measured=f"returned {result!r:.120}", expected="ValueError",
+                      cause="the contract says n_items < 0 or chunk_size < 1 raise "
+                            "ValueError: check the arguments at the top of crunch")

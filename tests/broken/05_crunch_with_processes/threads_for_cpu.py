@@ -1,0 +1,31 @@
+"""The chunks go to a ThreadPoolExecutor: the GIL lets one thread think at a time, so
+the CPU-bound work never runs in parallel and no worker process exists.
+
+Fails: test_runs_in_several_processes, test_speedup
+"""
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+
+def _crunch_chunk(start, stop):
+    values = [value ** 2 + math.sin(value) * 100 for value in range(start, stop)]
+    return len(values), math.fsum(values), min(values), max(values)
+
+
+def crunch(n_items, chunk_size=100_000, max_workers=None) -> dict:
+    """The lesson's section III data processing, over threads (the bug)."""
+    if n_items < 0:
+        raise ValueError(f"n_items must be >= 0, not {n_items}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, not {chunk_size}")
+    if n_items == 0:
+        return {'items': 0, 'sum': 0.0, 'average': None, 'min': None, 'max': None}
+    chunks = [(start, min(start + chunk_size, n_items))
+              for start in range(0, n_items, chunk_size)]
+    with ThreadPoolExecutor(max_workers=max_workers or 2) as executor:
+        futures = [executor.submit(_crunch_chunk, start, stop) for start, stop in chunks]
+        results = [f.result() for f in futures]
+    items = sum(r[0] for r in results)
+    total = math.fsum(r[1] for r in results)
+    return {'items': items, 'sum': total, 'average': total / items,
+            'min': min(r[2] for r in results), 'max': max(r[3] for r in results)}
