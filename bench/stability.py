@@ -4,7 +4,7 @@
     .venv/bin/python bench/stability.py --runs 50 --assignments 2 3 --load python
 
 Grades each assignment's reference and its sequential variants (tests/broken/<slug>/
-*sequential*.py, single_worker.py) --runs times, round-robin, while one core is kept busy
+*sequential*.py, single_worker.py, one_worker.py) --runs times, round-robin, while one core is kept busy
 (`stress-ng --cpu 1` when it is installed or installable, else a Python busy loop), and
 prints for each subject how many verdicts changed from run to run and how many runs
 disagreed with what the subject must get (full marks for a reference; exactly the tests
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import KIT_ROOT, manifest, runner  # noqa: E402
 
 BROKEN = KIT_ROOT / "tests" / "broken"
-PATTERNS = ("*sequential*.py", "single_worker.py")
+PATTERNS = ("*sequential*.py", "single_worker.py", "one_worker.py")
 
 
 def declared_failures(path: Path) -> set[str]:

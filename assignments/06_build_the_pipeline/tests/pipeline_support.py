@@ -1,0 +1,189 @@
+"""Helpers shared by the visible and hidden tests of assignment 6 (plain functions; the
+fixture is in conftest.py). Ideas from assignment 1's consumer_support, copied here.
+
+The stages the tests build are CallTrackers: every call is logged (thread, start, end on
+the grader's clock). Stage k turns x into x * 10 + (k + 1): item 7 becomes 71, 712, 7123.
+So the argument of any stage-k call tells which item it was (x // 10**k), and an output
+tells which stages ran, in which order.
+"""
+from __future__ import annotations
+
+import threading
+
+from autograder.checks import CallTracker, exactly_once, timing
+
+
+class Boom(Exception):
+    """What a failing stage raises in these tests: Boom(stage, item)."""
+
+
+class Items:
+    """An iterable of items that can pause, and counts how many were taken.
+
+    `pauses` maps an index to seconds slept *before* yielding that item, like a
+    producer waiting for the next order."""
+
+    def __init__(self, values, pauses=None):
+        self.values = list(values)
+        self.pauses = dict(pauses or {})
+        self.pulled = 0
+        self._lock = threading.Lock()
+
+    def __iter__(self):
+        for i, value in enumerate(self.values):
+            if i in self.pauses:
+                timing.sleep(self.pauses[i])
+            with self._lock:
+                self.pulled += 1
+            yield value
+
+
+def item_of(k, x):
+    """Which item a stage-k call was given x for."""
+    return x // 10 ** k
+
+
+def make_stages(count, delay=0.01, fail=None):
+    """`count` tracked stages. delay: seconds, or delay(k, item) -> seconds.
+    fail: {stage: {items}} for which that stage raises Boom(stage, item)."""
+    fail = fail or {}
+
+    def build(k):
+        def stage(x):
+            item = item_of(k, x)
+            timing.sleep(delay(k, item) if callable(delay) else delay)
+            if item in fail.get(k, ()):
+                raise Boom(k, item)
+            return x * 10 + k + 1
+        stage.__name__ = f"stage{k}"
+        return CallTracker(stage)
+    return [build(k) for k in range(count)]
+
+
+def expected(n, count, fail=None):
+    """What each item's output should be: ('value', v) or ('raised', stage, item)."""
+    fail = fail or {}
+    out = []
+    for i in range(n):
+        x = i
+        for k in range(count):
+            if i in fail.get(k, ()):
+                out.append(("raised", k, i))
+                break
+            x = x * 10 + k + 1
+        else:
+            out.append(("value", x))
+    return out
+
+
+def key(output):
+    if isinstance(output, Boom) and len(output.args) == 2:
+        return ("raised",) + tuple(output.args)
+    if isinstance(output, BaseException):
+        return ("raised", type(output).__name__, str(output))
+    return ("value", output)
+
+
+def show(k):
+    if k[0] == "value":
+        return repr(k[1])
+    if len(k) == 3 and isinstance(k[1], int):
+        return f"Boom(stage {k[1]}, item {k[2]})"
+    return f"{k[1]}({k[2]})"
+
+
+def check_outputs(feedback, result, want, *, order=True):
+    """One output per item, each the right value or exception object. In input order
+    where `order` (test_order_restored owns the order, so one bug costs once)."""
+    n = len(want)
+    if not isinstance(result, list):
+        feedback.fail("run_pipeline() must return a list.",
+                      measured=f"{type(result).__name__}: {result!r:.120}",
+                      expected=f"a list of {n} outputs in input order",
+                      cause="the results collected into another container (a dict, a queue)")
+    got = [key(r) for r in result]
+    feedback.measure("outputs returned", len(result), expected=n)
+    if sorted(map(repr, got)) != sorted(map(repr, want)):
+        lost = exactly_once([repr(w) for w in want], [repr(g) for g in got])
+        raised_wrong = any(w[0] == "raised" for w in want)
+        feedback.fail(f"run_pipeline() returned {len(result)} outputs that do not match the "
+                      f"{n} expected: {lost.text('output')}.",
+                      measured=", ".join(show(g) for g in got[:12]) + (" ..." if n > 12 else ""),
+                      expected=", ".join(show(w) for w in want[:12]) + (" ..." if n > 12 else ""),
+                      cause=("a stage that raised must leave the exception object itself as "
+                             "that item's output (catch it in the worker, send it to the "
+                             "results, skip the later stages) and the worker goes on"
+                             if raised_wrong else
+                             "items lost between stages: workers that stop on a get() timeout "
+                             "or on a None item, or results read before every worker finished"))
+    if order and got != want:
+        first = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+        feedback.fail("The outputs are not in the order of the input.",
+                      measured=f"position {first} holds {show(got[first])}",
+                      expected=f"position {first} holds {show(want[first])} (input order)",
+                      cause="outputs collected in the order the last stage finished them. "
+                            "Carry (index, value) through every queue and put each output "
+                            "back at its index")
+
+
+def check_calls(feedback, stages, n, fail=None):
+    """Every item reaches every stage exactly once, stage after stage, and never a stage
+    after the one that raised for it."""
+    fail = fail or {}
+    gone = set()
+    ends = {}
+    for k, tracker in enumerate(stages):
+        reaching = [i for i in range(n) if i not in gone]
+        items = [item_of(k, c.arg) if isinstance(c.arg, int) else c.arg for c in tracker.calls]
+        feedback.measure(f"calls to stage {k}", tracker.count, expected=len(reaching))
+        ledger = exactly_once(reaching, items)
+        if not ledger.ok:
+            past = [i for i in ledger.unexpected
+                    if isinstance(i, BaseException) or i in gone]
+            feedback.fail(f"Stage {k} was not called exactly once per item that reached it: "
+                          f"{ledger.text()}.",
+                          measured=f"{tracker.count} calls to stage {k}",
+                          expected=f"{len(reaching)} calls, one per item not failed earlier",
+                          cause=("a stage was called for an item whose earlier stage raised: "
+                                 "the exception is that item's output, it skips the stages left"
+                                 if past else
+                                 "items lost or repeated between stages: a worker that stops "
+                                 "early (a get() timeout, None taken for the stop signal) or "
+                                 "an item put on two queues"))
+        for c in tracker.calls:
+            if not isinstance(c.arg, int):
+                continue
+            i = item_of(k, c.arg)
+            if k and c.start < ends.get(i, float("inf")) - 1e-6:
+                feedback.fail(f"Stage {k} started on item {i} before stage {k - 1} had finished it.",
+                              measured=f"stage {k} started {1000 * (ends[i] - c.start):.1f} ms early",
+                              expected=f"stage {k} gets an item only from stage {k - 1}'s output",
+                              cause="stage k must take its input from the queue stage k-1 writes to")
+        ends = {item_of(k, c.arg): c.end for c in tracker.calls if isinstance(c.arg, int)}
+        gone |= fail.get(k, set())
+
+
+def producer_lead(run_pipeline, n_items, workers, queue_size, stages=3):
+    """How far ahead the input is read while every stage-0 worker is stuck.
+
+    Every stage-0 call blocks on a gate; we watch how many items are taken from the
+    input until the count stops growing (0.2 s without change, 3 s at most), then open
+    the gate. Returns (items taken while blocked, whether run_pipeline returned after)."""
+    items = Items(range(n_items))
+    gate = threading.Event()
+    first = CallTracker(lambda x: (gate.wait(5), x)[1])
+    rest = [CallTracker(lambda x: x) for _ in range(stages - 1)]
+    caller = threading.Thread(target=run_pipeline, args=(items, [first] + rest, workers, queue_size),
+                              name="ck-backpressure-caller", daemon=True)
+    caller._ck_internal = True
+    caller.start()
+    last, began = -1, timing.now()
+    stable_since = began
+    while timing.now() - stable_since < 0.2 and timing.now() - began < 3:
+        if items.pulled != last:
+            last, stable_since = items.pulled, timing.now()
+        timing.sleep(0.02)
+    ahead = items.pulled
+    gate.set()
+    caller.join(4)
+    return ahead, not caller.is_alive()

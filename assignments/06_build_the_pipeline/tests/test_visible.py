@@ -1,0 +1,193 @@
+"""Assignment 6, visible tests: what `make check ASSIGNMENT=6` runs.
+
+The stages are the grader's own functions that wait (sleep) and log every call: which
+thread ran it, when it started and ended. Stage k turns x into x * 10 + (k + 1), so
+item 7 comes out of three stages as 7123. The hidden tests check the same behaviours
+with other inputs and failures.
+"""
+from __future__ import annotations
+
+import pytest
+from pipeline_support import (Boom, check_calls, check_outputs, expected, make_stages,
+                              producer_lead)
+
+from autograder.checks import max_overlap
+from autograder.checks.stacks import render, thread_stacks
+
+STOP_CAUSE = ("one stop signal for several workers: the worker that takes it stops, the "
+              "others wait in get() forever. After the last item, put one sentinel per "
+              "worker of the next stage, and only once every worker of this stage has "
+              "finished (the last one to stop can do it); then join every thread")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_every_item_through_every_stage(run_pipeline, guard, feedback):
+    """every item passes through every stage, in order, exactly once"""
+    stages = make_stages(3, delay=0.005)
+    result = guard.call(run_pipeline, list(range(12)), stages, deadline=4)
+    check_calls(feedback, stages, 12)
+    check_outputs(feedback, result, expected(12, 3))
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_order_restored(run_pipeline, guard, feedback):
+    """outputs come back in input order with 3 workers per stage, although early items finish last"""
+    n = 9
+    # The last stage takes longest for the first items, so they finish last.
+    stages = make_stages(3, delay=lambda k, i: 0.01 if k < 2 else 0.02 * (n - i))
+    result = guard.call(run_pipeline, list(range(n)), stages, workers_per_stage=3, deadline=4)
+    check_outputs(feedback, result, expected(n, 3))
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_exception_in_middle_stage(run_pipeline, guard, feedback):
+    """a stage that raises: that item's output is the exception, later stages skip it, the rest go on"""
+    fail = {1: {2, 5}}
+    stages = make_stages(3, delay=0.005, fail=fail)
+    try:
+        result = guard.call(run_pipeline, list(range(10)), stages, deadline=2,
+                            what="run_pipeline() with a middle stage that raises for items 2 and 5",
+                            hang_cause="the worker of the middle stage died with the exception, "
+                                       "so the items queued for it are never taken and the "
+                                       "stage before it blocks in put() for ever")
+    except Boom as exc:
+        feedback.fail(f"run_pipeline() raised the stage's exception {exc!r}.",
+                      measured=f"Boom{exc.args} escaped", expected="a list with the exception "
+                      "object as the output of items 2 and 5",
+                      cause="the exception is a result, not the end of the pipeline: catch it "
+                            "in the worker (try/except around the stage call) and record it")
+    check_calls(feedback, stages, 10, fail)
+    check_outputs(feedback, result, expected(10, 3, fail), order=False)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_all_workers_stop(run_pipeline, guard, feedback):
+    """with 3 workers per stage, every thread has finished when run_pipeline returns"""
+    stages = make_stages(3, delay=0.005)
+    guard.call(run_pipeline, list(range(9)), stages, workers_per_stage=3, deadline=4,
+               hang_cause=STOP_CAUSE)
+    guard.check_no_leaks(expected="no thread of yours alive once run_pipeline() has returned",
+                         cause=STOP_CAUSE)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_returns_promptly(run_pipeline, guard, feedback):
+    """returns as soon as the last item leaves the last stage (no idle get() timeout)"""
+    stages = make_stages(3, delay=0.02)
+    guard.call(run_pipeline, list(range(8)), stages, workers_per_stage=2, deadline=4)
+    tail = guard.returned_at - stages[-1].last_end
+    feedback.measure("from the last stage call's end to the return", f"{tail:.3f} s",
+                     expected="< 0.3 s")
+    feedback.check(tail < 0.3, f"run_pipeline() returned {tail:.2f} s after the last item was done.",
+                   measured=f"{tail:.3f} s idle", expected="under 0.3 s",
+                   cause="workers stop when get(timeout=...) expires, so every run ends with "
+                         "a wait for nothing. A timeout cannot tell 'finished' from 'slow': "
+                         "stop on a sentinel instead, with get() and no timeout")
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_queues_bounded(run_pipeline, feedback):
+    """backpressure: while the first stage is stuck, the input is not read far ahead"""
+    ahead, returned = producer_lead(run_pipeline, 40, workers=2, queue_size=3)
+    limit = 3 + 2 + 2
+    feedback.measure("items taken from the input while both stage-0 workers were blocked",
+                     ahead, expected=f"<= {limit} (queue_size 3 + 2 workers + one in the "
+                                     f"producer's hand, +1 slack)")
+    feedback.check(ahead <= limit,
+                   f"{ahead} of 40 items were read from the input while the first stage was stuck.",
+                   measured=f"{ahead} items taken", expected=f"at most {limit}",
+                   cause="the queue that feeds the first stage is not bounded: "
+                         "Queue(maxsize=queue_size) makes put() block when the stage falls "
+                         "behind (backpressure), so a slow stage cannot be buried in work "
+                         "(or the input was read into a list first)")
+    feedback.check(returned, "run_pipeline() did not return after the first stage was released.",
+                   measured="still running 4 s later", expected="returns once the work is done",
+                   cause="a worker stopped or died while the first stage was blocked",
+                   where=render(thread_stacks(only_student=True)))
+
+
+@pytest.mark.points(3)
+@pytest.mark.visibility("visible")
+def test_pipeline_parallelism(run_pipeline, guard, feedback):
+    """the stages work at the same time: 10 items through 3 stages take about (10 + 2) steps, not 30"""
+    n, s, step = 10, 3, 0.03
+    sequential, ideal = n * s * step, (n + s - 1) * step
+    limit = 0.6 * sequential
+    best = None
+    for attempt in range(2):  # a busy machine can delay one run; a pipeline passes either way
+        stages = make_stages(s, delay=step)
+        guard.call(run_pipeline, list(range(n)), stages, deadline=5)
+        took = stages[-1].last_end - guard.started_at
+        overlap = max_overlap([(c.start, c.end) for t in stages for c in t.calls])
+        if best is None or took < best[0]:
+            best = (took, overlap)
+        if took < limit:
+            break
+    took, overlap = best
+    feedback.measure("time until the last item left the last stage", f"{took:.3f} s",
+                     expected=f"< {limit:.2f} s (pipelined: about {ideal:.2f} s; "
+                              f"one stage after another: {sequential:.2f} s)")
+    feedback.measure("most stage calls running at once", overlap, expected=s)
+    feedback.check(took < limit,
+                   f"10 items through 3 stages of {step * 1000:.0f} ms took {took:.2f} s.",
+                   measured=f"{took:.3f} s; at most {overlap} stage call(s) at once",
+                   expected=f"under {limit:.2f} s: while stage 2 works on item i, stage 1 "
+                            f"works on item i+1 and stage 0 on item i+2, about {ideal:.2f} s",
+                   cause="the stages take turns instead of working at once: each stage runs "
+                         "over all the items before the next starts, or something makes the "
+                         "workers wait for one another (a lock held around the stage call)")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_workers_per_stage_busy(run_pipeline, guard, feedback):
+    """with workers_per_stage=3, each stage has 3 items in hand at its busiest, never more"""
+    stages = make_stages(3, delay=0.04)
+    result = guard.call(run_pipeline, list(range(12)), stages, workers_per_stage=3, deadline=4)
+    peaks = [t.peak for t in stages]
+    feedback.measure("most calls in flight, per stage", peaks, expected=[3, 3, 3])
+    check_outputs(feedback, result, expected(12, 3), order=False)
+    feedback.check(peaks == [3, 3, 3], f"The stages had {peaks} items in hand at their busiest.",
+                   measured=f"peaks {peaks}", expected="3 in every stage",
+                   cause="each stage needs its own workers_per_stage threads, all taking from "
+                         "that stage's queue; fewer means a thread count that ignores the "
+                         "argument, or a lock held around the stage call")
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("visible")
+def test_workers_per_stage_list(run_pipeline, guard, feedback):
+    """workers_per_stage=[1, 3, 2] gives each stage its own number of workers"""
+    delays = [0.01, 0.06, 0.04]
+    stages = make_stages(3, delay=lambda k, i: delays[k])
+    result = guard.call(run_pipeline, list(range(12)), stages, workers_per_stage=[1, 3, 2],
+                        deadline=4)
+    peaks = [t.peak for t in stages]
+    feedback.measure("most calls in flight, per stage", peaks, expected=[1, 3, 2])
+    check_outputs(feedback, result, expected(12, 3), order=False)
+    feedback.check(peaks == [1, 3, 2], f"The stages had {peaks} items in hand at their busiest.",
+                   measured=f"peaks {peaks}", expected="[1, 3, 2]: stage k has "
+                   "workers_per_stage[k] workers",
+                   cause="with a list, stage k gets workers_per_stage[k] threads")
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("visible")
+def test_empty_input(run_pipeline, guard, feedback):
+    """empty input returns [] at once"""
+    stages = make_stages(3)
+    result = guard.call(run_pipeline, [], stages, workers_per_stage=2, deadline=3)
+    feedback.measure("returned after", f"{guard.elapsed:.3f} s")
+    feedback.check(result == [], "run_pipeline([], stages) must return an empty list.",
+                   measured=repr(result)[:100], expected="[]",
+                   cause="with no items there is no output")
+    feedback.check(guard.elapsed < 1.0, "run_pipeline([], stages) took too long to return.",
+                   measured=f"{guard.elapsed:.2f} s", expected="well under 1 s",
+                   cause="waiting for items that never come: the stop signals must go out "
+                         "even when there were no items")
