@@ -288,3 +288,70 @@ def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
     passed = measured >= required
     explanation = f"measured {measured:.2f}x, expected {expectation}"
     return SpeedupVerdict(passed, measured, required, parallelism, explanation)
+
+
+# ---------------------------------------------- judged against a known-good run
+
+# In a paired round, a candidate within this factor of the known-good run "kept up".
+MATCHED = 1.15
+
+
+@dataclasses.dataclass
+class YardstickVerdict:
+    """The outcome of `judge_with_yardstick` (the last attempt's numbers)."""
+
+    times: dict[str, list[float]]     # every run's seconds, in the names given
+    comparison: Comparison            # baseline vs candidate
+    yardstick: Comparison             # baseline vs the grader's known-good run
+    verdict: SpeedupVerdict
+    capacity: float                   # the parallelism the verdict was judged with
+    structural: bool                  # the caller's evidence that the work ran in parallel
+    evidence: list                    # what the candidate returned, last attempt
+    matched: bool                     # candidate kept up with the yardstick in some round
+    notes: list[str]                  # what the attempts said, for feedback.note
+
+
+def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[[], object],
+                         yardstick: Callable[[], object], names: tuple[str, str, str],
+                         workers: int, structural: Callable[[list], bool],
+                         attempts: int = 3) -> YardstickVerdict:
+    """A CPU-bound speedup judged against the grader's own known-good parallel run.
+
+    The three runs are timed in the same interleaved rounds. The capacity given to
+    `judge_speedup` is what the known-good run reaches against the baseline here and now
+    (and, when that is not enough to decide, the lower of it and `parallel_capacity()`),
+    so a busy neighbour lowers the bar for both alike. `candidate()` returns its evidence
+    (a CallLog, a process sampler); `structural(evidence)` says whether it shows parallel
+    work. A conclusive miss with structural evidence is measured again, up to `attempts`
+    times, and stops counting as soon as the candidate kept up with the known-good run
+    in some round (the medians were the machine's noise).
+    """
+    base_name, cand_name, good_name = names
+    notes: list[str] = []
+    for attempt in range(1, attempts + 1):
+        evidence: list = []
+        times = interleave({base_name: baseline,
+                            cand_name: lambda: evidence.append(candidate()),
+                            good_name: yardstick})
+        cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
+        good = Comparison(base_name, good_name, times[base_name], times[good_name])
+        is_structural = structural(evidence)
+        capacity = good.speedup
+        verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
+        if verdict.passed is False and is_structural:
+            # Is the machine busier than the known-good run suggested?
+            capacity = min(capacity, parallel_capacity(workers))
+            verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
+        paired = min(t / max(g, 1e-9) for t, g in zip(times[cand_name], times[good_name]))
+        matched = paired <= MATCHED
+        if verdict.passed is not False or not is_structural:
+            break                              # decided: a retry cannot change the verdict
+        if matched:
+            notes.append(f"attempt {attempt}: {verdict.explanation}; but in one round your "
+                         f"run took only {paired:.2f}x the grader's pool's time, so the "
+                         f"median was the machine's noise, not your code")
+            break
+        if attempt < attempts:
+            notes.append(f"attempt {attempt}: {verdict.explanation}; measuring again")
+    return YardstickVerdict(times, cmp, good, verdict, capacity, is_structural, evidence,
+                            matched, notes)

@@ -220,3 +220,54 @@ def test_trusted_clock_ignores_a_patched_time_module(monkeypatch):
     t0 = timing.now()
     timing.sleep(0.02)
     assert timing.now() - t0 >= 0.015
+
+
+# ------------------------------------------------------- judge_with_yardstick
+
+def _scripted(monkeypatch, seconds: dict[str, list[float]]):
+    """time_call returns the next scripted duration of whichever run it times."""
+    queues = {name: list(ts) for name, ts in seconds.items()}
+    last = [0.0]
+
+    def run(name):
+        last[0] = queues[name].pop(0)
+        return last[0]
+    monkeypatch.setattr(timing, "time_call", lambda fn: (fn(), last[0])[1])
+    return {name: (lambda n=name: run(n)) for name in seconds}
+
+
+def _judge(runs, structural=True, attempts=3, **kw):
+    return timing.judge_with_yardstick(
+        baseline=runs["base"], candidate=runs["cand"], yardstick=runs["good"],
+        names=("base", "cand", "good"), workers=2,
+        structural=lambda evidence: structural, attempts=attempts, **kw)
+
+
+def test_yardstick_sets_the_capacity_and_a_fast_candidate_passes(monkeypatch):
+    runs = _scripted(monkeypatch, {"base": [1.0] * 3, "cand": [0.55] * 3, "good": [0.5] * 3})
+    run = _judge(runs)
+    assert run.capacity == pytest.approx(2.0) and run.verdict.passed
+    assert run.evidence == [0.55] * 3 and run.notes == []
+
+
+def test_a_miss_that_kept_up_with_the_yardstick_in_a_round_is_noise(monkeypatch):
+    monkeypatch.setattr(timing, "parallel_capacity", lambda workers=2: 2.0)
+    runs = _scripted(monkeypatch, {"base": [1.0] * 3, "cand": [1.0, 0.55, 1.0],
+                                   "good": [0.5] * 3})
+    run = _judge(runs)
+    assert run.verdict.passed is False and run.matched
+    assert len(run.notes) == 1 and "machine's noise" in run.notes[0]
+
+
+def test_a_real_miss_is_measured_again_then_counts(monkeypatch):
+    monkeypatch.setattr(timing, "parallel_capacity", lambda workers=2: 2.0)
+    runs = _scripted(monkeypatch, {"base": [1.0] * 9, "cand": [1.0] * 9, "good": [0.5] * 9})
+    run = _judge(runs, attempts=3)
+    assert run.verdict.passed is False and not run.matched
+    assert [n.split(":")[0] for n in run.notes] == ["attempt 1", "attempt 2"]
+
+
+def test_without_structural_evidence_there_is_no_retry(monkeypatch):
+    runs = _scripted(monkeypatch, {"base": [1.0] * 3, "cand": [1.0] * 3, "good": [0.5] * 3})
+    run = _judge(runs, structural=False)
+    assert run.verdict.passed is False and not run.structural and run.notes == []

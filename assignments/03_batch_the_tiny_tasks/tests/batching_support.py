@@ -11,7 +11,7 @@ import dataclasses
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
-from autograder.checks import Comparison, compare, judge_speedup, timing
+from autograder.checks import compare, timing
 from autograder.checks.procs import calibrate_spin, spin, tiny
 
 # ------------------------------------------------------------------ workloads
@@ -155,65 +155,32 @@ def check_in_processes(feedback, log, workers, *, what="the calls of func"):
                       cause=ONE_PROCESS)
 
 
-# In a paired round, yours within this factor of the grader's pool counts as "as fast".
-MATCHED = 1.15
-
-
 def heavy_speedup(parallel_map, call_log, feedback, *, items, workers, attempts=3):
-    """Time parallel_map against [spin(x) for x in items], interleaved, and judge it.
+    """Time parallel_map against [spin(x) for x in items] and the grader's per-item pool
+    (known good for heavy items), interleaved, and judge it with
+    timing.judge_with_yardstick; the structural evidence is calls in >= 2 worker
+    processes, overlapping."""
+    def theirs():
+        log = call_log(spin)
+        parallel_map(log, items, max_workers=workers)
+        return log
 
-    Three runs are timed in the same rounds, interleaved: the sequential loop, yours, and
-    a pool the grader knows is right for heavy items (one submit() each). The capacity
-    given to judge_speedup is what that known-good pool reaches against the loop here and
-    now (and, when that is not enough to decide, the lower of it and
-    timing.parallel_capacity()), so a busy neighbour lowers the bar for both alike. When
-    the machine cannot show parallelism the verdict is inconclusive and the structural
-    evidence decides: calls in >= 2 worker processes, overlapping. A conclusive miss is
-    measured again (up to `attempts` times) before it counts, and never counts when
-    yours was as fast as the grader's pool in some round (the medians were noise).
-    """
-    sequential_name = "sequential loop"
-    theirs_name = f"parallel_map, {workers} workers"
-    good_name = f"grader's pool, {workers} workers"
+    def structural(logs):
+        return (max(len(log.worker_pids) for log in logs) >= 2
+                and max(log.max_overlap() for log in logs) >= 2)
 
-    for attempt in range(1, attempts + 1):
-        logs = []
-
-        def theirs():
-            log = call_log(spin)
-            logs.append(log)
-            return parallel_map(log, items, max_workers=workers)
-
-        times = timing.interleave({
-            sequential_name: lambda: [spin(x) for x in items],
-            theirs_name: theirs,
-            good_name: lambda: per_item_pool(spin, items, workers),
-        })
-        cmp = Comparison(sequential_name, theirs_name, times[sequential_name], times[theirs_name])
-        good = Comparison(sequential_name, good_name, times[sequential_name], times[good_name])
-        pids = max(len(log.worker_pids) for log in logs)
-        overlap = max(log.max_overlap() for log in logs)
-        structural = pids >= 2 and overlap >= 2
-        capacity = good.speedup
-        verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        if verdict.passed is False and structural:
-            # Is the machine busier than the known-good pool suggested?
-            capacity = min(capacity, timing.parallel_capacity(workers))
-            verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        # Paired rounds: yours and the grader's pool ran back to back. If yours was as fast
-        # in any round, it can do the job, and the slow medians were the machine's noise.
-        paired = min(t / max(g, 1e-9) for t, g in zip(times[theirs_name], times[good_name]))
-        matched = paired <= MATCHED
-        if verdict.passed is not False or not structural:
-            break                              # decided: a retry cannot change the verdict
-        if matched:
-            feedback.note(f"attempt {attempt}: {verdict.explanation}; but in one round your "
-                          f"run took only {paired:.2f}x the grader's pool's time, so the "
-                          f"median was the machine's noise, not your code")
-            break
-        if attempt < attempts:
-            feedback.note(f"attempt {attempt}: {verdict.explanation}; measuring again")
-
+    run = timing.judge_with_yardstick(
+        baseline=lambda: [spin(x) for x in items], candidate=theirs,
+        yardstick=lambda: per_item_pool(spin, items, workers),
+        names=("sequential loop", f"parallel_map, {workers} workers",
+               f"grader's pool, {workers} workers"),
+        workers=workers, structural=structural, attempts=attempts)
+    for note in run.notes:
+        feedback.note(note)
+    times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity
+    structural, matched = run.structural, run.matched
+    pids = max(len(log.worker_pids) for log in run.evidence)
+    overlap = max(log.max_overlap() for log in run.evidence)
     report = timing.describe(times)
     feedback.measure("speedup over the sequential loop (median of 3, interleaved)",
                      f"{cmp.speedup:.2f}x",

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import psutil
 
-from autograder.checks import Comparison, judge_speedup, timing
+from autograder.checks import timing
 from autograder.checks.hygiene import is_multiprocessing_helper
 
 KEYS = ("items", "sum", "average", "min", "max")
@@ -229,49 +229,26 @@ def check_in_processes(feedback, sampler: ChildCpu, seq_cpu: float, workers: int
                    cause=ONE_PROCESS)
 
 
-MATCHED = 1.15      # in a paired round, yours within this factor of the grader's pool
-
-
 def crunch_speedup(crunch, feedback, *, n_items, chunk_size, workers, attempts=3):
     """crunch against the grader's sequential loop and the grader's pool, interleaved
     (assignment 3's heavy_speedup, with the operating system's view of the workers)."""
-    sequential_name = "grader's sequential loop"
-    theirs_name = f"crunch(), {workers} workers"
-    good_name = f"grader's pool, {workers} workers"
-    for attempt in range(1, attempts + 1):
-        samplers = []
+    def theirs():
+        with ChildCpu(interval=0.02) as sampler:
+            crunch(n_items, chunk_size=chunk_size, max_workers=workers)
+        return sampler
 
-        def theirs():
-            with ChildCpu(interval=0.02) as sampler:
-                crunch(n_items, chunk_size=chunk_size, max_workers=workers)
-            samplers.append(sampler)
-
-        times = timing.interleave({
-            sequential_name: lambda: sequential_crunch(n_items),
-            theirs_name: theirs,
-            good_name: lambda: grader_pool_crunch(n_items, chunk_size, workers),
-        })
-        cmp = Comparison(sequential_name, theirs_name, times[sequential_name], times[theirs_name])
-        good = Comparison(sequential_name, good_name, times[sequential_name], times[good_name])
-        busy = max(len(s.busy()) for s in samplers)
-        is_structural = any(structural(s) for s in samplers)
-        capacity = good.speedup
-        verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        if verdict.passed is False and is_structural:
-            capacity = min(capacity, timing.parallel_capacity(workers))
-            verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        paired = min(t / max(g, 1e-9) for t, g in zip(times[theirs_name], times[good_name]))
-        matched = paired <= MATCHED
-        if verdict.passed is not False or not is_structural:
-            break
-        if matched:
-            feedback.note(f"attempt {attempt}: {verdict.explanation}; but in one round your "
-                          f"run took only {paired:.2f}x the grader's pool's time, so the "
-                          f"median was the machine's noise, not your code")
-            break
-        if attempt < attempts:
-            feedback.note(f"attempt {attempt}: {verdict.explanation}; measuring again")
-
+    run = timing.judge_with_yardstick(
+        baseline=lambda: sequential_crunch(n_items), candidate=theirs,
+        yardstick=lambda: grader_pool_crunch(n_items, chunk_size, workers),
+        names=("grader's sequential loop", f"crunch(), {workers} workers",
+               f"grader's pool, {workers} workers"),
+        workers=workers, structural=lambda samplers: any(structural(s) for s in samplers),
+        attempts=attempts)
+    for note in run.notes:
+        feedback.note(note)
+    times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity
+    is_structural, matched = run.structural, run.matched
+    busy = max(len(s.busy()) for s in run.evidence)
     report = timing.describe(times)
     feedback.measure("speedup over the grader's sequential loop (median of 3, interleaved)",
                      f"{cmp.speedup:.2f}x",
