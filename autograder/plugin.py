@@ -376,6 +376,22 @@ def web():
 
 
 @pytest.fixture
+def fork_by_default():
+    """Run the test with the `fork` start method, whatever this Python's default (fork on
+    Linux up to 3.13, forkserver from 3.14), so verdicts are the same on every Python.
+    Request it from an autouse fixture in an assignment's conftest; tests about start
+    methods switch with `start_method(...)` inside."""
+    import multiprocessing
+
+    from .checks.procs import start_method
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    with start_method("fork"):
+        yield
+
+
+@pytest.fixture
 def call_log():
     """call_log(func, log=True) -> CallLog: pass it to the student's pool code, then read
     .pids, .max_overlap(), .pickles, .count. Its log file is removed after the test."""

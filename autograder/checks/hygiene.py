@@ -174,6 +174,20 @@ def wait_for(predicate, timeout: float, interval: float = 0.005) -> bool:
     return bool(predicate())
 
 
+def settled(read, *, quiet: float, limit: float, interval: float = 0.02):
+    """Poll `read()` on the trusted clock until its value has not changed for `quiet` s
+    (or `limit` s have passed); return the last value. How far a producer got while
+    everything downstream is blocked, for instance."""
+    last, began = read(), now()
+    stable_since = began
+    while now() - stable_since < quiet and now() - began < limit:
+        sleep(interval)
+        value = read()
+        if value != last:
+            last, stable_since = value, now()
+    return last
+
+
 def run_with_deadline(fn, timeout: float) -> tuple[bool, Any, BaseException | None]:
     """Run `fn()` in a helper thread; (finished, result, error) after at most `timeout` s.
 

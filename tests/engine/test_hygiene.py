@@ -207,3 +207,21 @@ def test_wait_for():
 
 def test_leak_detection_uses_psutil():
     assert hygiene.psutil is psutil
+
+
+def test_settled_returns_the_value_once_it_stops_changing():
+    from autograder.checks.hygiene import settled
+    from autograder.checks.timing import now
+    values = iter([1, 2, 3, 4])
+    current = [0]
+
+    def read():
+        current[0] = next(values, current[0])
+        return current[0]
+    start = now()
+    assert settled(read, quiet=0.1, limit=2) == 4
+    assert 0.1 <= now() - start < 1.0
+    start = now()
+    counter = iter(range(10**9))
+    settled(lambda: next(counter), quiet=0.5, limit=0.3)        # never settles: the limit ends it
+    assert now() - start < 0.6

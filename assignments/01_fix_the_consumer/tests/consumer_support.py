@@ -10,6 +10,7 @@ import threading
 
 
 from autograder.checks import CallTracker, exactly_once, timing
+from autograder.checks.hygiene import settled
 from autograder.checks.stacks import render, thread_stacks
 
 
@@ -80,13 +81,7 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
                               name="ck-backpressure-caller", daemon=True)
     caller._ck_internal = True
     caller.start()
-    last, began = -1, timing.now()
-    stable_since = began
-    while timing.now() - stable_since < 0.25 and timing.now() - began < 3:
-        if items.pulled != last:
-            last, stable_since = items.pulled, timing.now()
-        timing.sleep(0.02)
-    ahead = items.pulled
+    ahead = settled(lambda: items.pulled, quiet=0.25, limit=3)
     gate.set()
     caller.join(5)
     return ahead, not caller.is_alive()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from autograder.checks import CallTracker, exactly_once, timing
+from autograder.checks.hygiene import settled
 
 
 class Boom(Exception):
@@ -177,13 +178,7 @@ def producer_lead(run_pipeline, n_items, workers, queue_size, stages=3):
                               name="ck-backpressure-caller", daemon=True)
     caller._ck_internal = True
     caller.start()
-    last, began = -1, timing.now()
-    stable_since = began
-    while timing.now() - stable_since < 0.2 and timing.now() - began < 3:
-        if items.pulled != last:
-            last, stable_since = items.pulled, timing.now()
-        timing.sleep(0.02)
-    ahead = items.pulled
+    ahead = settled(lambda: items.pulled, quiet=0.2, limit=3)
     gate.set()
     caller.join(4)
     return ahead, not caller.is_alive()
