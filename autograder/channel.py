@@ -7,7 +7,8 @@ test with no result event scored 0.
 
 Events, in order:
     {"event": "collected", "tests": [{"nodeid", "name", "points", "visibility", "doc"}]}
-    {"event": "start", "nodeid"}
+    {"event": "queued", "nodeid", "timing"}  waiting for the machine lock (machine_lock.py)
+    {"event": "start", "nodeid", "waited"}   the test has the machine (or its seat) and runs
     {"event": "result", "nodeid", "outcome", "message", "measurements", "notes",
      "duration", "output"}
     {"event": "hung", "nodeid", "message"}   the child's watchdog gave up on a test

@@ -7,6 +7,9 @@ works on its own: it grades the stub in that folder, or the folder named by
 What it gives graded tests:
     @pytest.mark.points(2)                     points the test is worth
     @pytest.mark.visibility("visible")         or "after_due_date", "after_published", "hidden"
+    @pytest.mark.timing                        the test measures time: it runs alone on the
+                                               machine (machine_lock.py), never beside
+                                               another graded test of any grading
     student        fixture: the student's module, imported from the submission
     feedback       fixture: measure(...), note(...), fail(...) -> messages that teach
     guard          fixture: call the student's function under a deadline, then check leaks
@@ -19,7 +22,8 @@ What it does around them:
     per-test timeouts through pytest-timeout's own hook, with every thread's stack
     (trimmed to the student's file) in the failure message instead of on stderr;
     a watchdog that gives up on a test that ignores the timeout;
-    one JSON event per test on the channel fd the grader passed (--ck-channel-fd).
+    one JSON event per test on the channel fd the grader passed (--ck-channel-fd);
+    the machine lock (--ck-lock-fd): timed tests exclusive, the others shared.
 It never decides a score: the grader does.
 """
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 import pytest
 
 from . import channel as _channel
+from . import machine_lock
 from .checks import stacks
 from .checks.feedback import Feedback, GradedFailure
 from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
@@ -58,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="file descriptor to write result events to (set by the grader)")
     group.addoption("--ck-visibility", default="all", choices=("all", "visible"),
                     help="'visible' runs only the tests students may see (make check)")
+    group.addoption("--ck-lock-fd", type=int, default=None,
+                    help="file descriptor of the machine lock (set by the grader): timed "
+                         "tests run alone on the machine")
     group.addoption("--ck-module", default=None,
                     help="module the `student` fixture imports (default: from the manifest)")
 
@@ -112,6 +120,8 @@ def _state(config: pytest.Config) -> _Grading:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points a graded test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
+    config.addinivalue_line("markers", "timing: the test measures time; under the grader it runs "
+                                       "alone on the machine (no other graded test meanwhile)")
     global _CONFIG
     config.stash[_KEY] = _Grading(config)
     _CONFIG = config
@@ -135,7 +145,8 @@ def graded_info(item: pytest.Item) -> dict | None:
         raise pytest.UsageError(f"{item.nodeid}: points must be a number >= 0, not {value!r}")
     doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
     return {"nodeid": item.nodeid, "name": _title(item, doc), "points": float(value),
-            "visibility": visibility, "doc": doc}
+            "visibility": visibility, "doc": doc,
+            "timing": item.get_closest_marker("timing") is not None}
 
 
 def _title(item: pytest.Item, doc: str) -> str:
@@ -465,11 +476,16 @@ def _start_watchdog(config: pytest.Config) -> None:
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     state = _state(item.config)
-    state.current, state.current_since, state.current_reports = item, now(), []
-    state.send("start", nodeid=item.nodeid)
-    yield
-    state.send("result", **_result_event(item, state.current_reports))
-    state.current = None
+    timed = item.get_closest_marker("timing") is not None
+    # Outermost wrapper (tryfirst): the wait for the machine happens before pytest-timeout
+    # starts its timer and before the grader's stall clock starts ("start").
+    state.send("queued", nodeid=item.nodeid, timing=timed)
+    with machine_lock.hold(item.config.getoption("--ck-lock-fd"), exclusive=timed) as seat:
+        state.current, state.current_since, state.current_reports = item, now(), []
+        state.send("start", nodeid=item.nodeid, waited=round(seat["waited"], 3))
+        yield
+        state.send("result", **_result_event(item, state.current_reports))
+        state.current = None
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

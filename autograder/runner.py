@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import KIT_ROOT, sandbox
+from . import KIT_ROOT, machine_lock, sandbox
 from .manifest import Assignment
 from .scoring import Grade, TestInfo, score
 from .submission import Staged, stage
@@ -68,7 +68,8 @@ _COLLECT_CACHE: dict[tuple, list[TestInfo]] = {}
 
 
 def _tests_fingerprint(assignment: Assignment) -> tuple:
-    files = sorted(assignment.tests_dir.rglob("*.py"))
+    # The plugin decides what collection reports (points, visibility, timing...).
+    files = sorted(assignment.tests_dir.rglob("*.py")) + [Path(__file__).with_name("plugin.py")]
     return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
 
 
@@ -152,6 +153,16 @@ def _missing_reason(run: sandbox.ChildRun, nodeid: str, assignment: Assignment,
                        f"interpreter. The other tests were run again in a fresh process.")
 
 
+_LOCK_FD: list[int | None] = []
+
+
+def _lock_fd() -> int | None:
+    """This process's descriptor of the machine lock, opened once."""
+    if not _LOCK_FD:
+        _LOCK_FD.append(machine_lock.open_fd())
+    return _LOCK_FD[0]
+
+
 def grade(assignment: Assignment, path: str | os.PathLike | None, *,
           visibility: str = "all", budget: float | None = None,
           keep_scratch: bool = False) -> Grade:
@@ -168,15 +179,18 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         reasons: dict[str, tuple[str, str]] = {}
         pending = [t.nodeid for t in expected]
         restarts = 0
+        waited = 0.0  # time tests queued for the machine lock does not count
         while pending and restarts <= MAX_RESTARTS:
-            left = budget - (time.monotonic() - started)
+            left = budget - (time.monotonic() - started - waited)
             if left < 1.0:
                 break
             cmd = pytest_command(assignment, scratch, submission=staged.folder,
                                  visibility=visibility,
                                  extra=[str(assignment.folder / n) for n in pending])
             run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=left,
-                                    stall=assignment.test_timeout + STALL_GRACE)
+                                    stall=assignment.test_timeout + STALL_GRACE,
+                                    lock_fd=_lock_fd())
+            waited += run.waited
             events += run.events
             reported = {e.get("nodeid") for e in run.events if e["event"] in ("result", "hung")}
             culprit = run.last_started

@@ -6,7 +6,9 @@ daemonize (double fork, setsid) are re-parented to us rather than to init. When 
 ends, for whatever reason, the group, every descendant seen and every orphan re-parented
 to us is killed. The grader never waits on the child without a deadline:
 
-    budget   total wall-clock seconds for this child
+    budget   total wall-clock seconds for this child, not counting the time its tests
+             waited for the machine lock (machine_lock.py: a timed test of another
+             grading had the machine), up to WAIT_CREDIT x budget
     stall    seconds one test may run (from its "start" event) before the whole child is
              killed; covers a test that hangs so hard the in-process timeout cannot fire
     done     after the child says "done", it gets a few seconds to exit, then it is killed
@@ -32,6 +34,7 @@ except ImportError:  # pragma: no cover
 from . import channel
 
 EXIT_GRACE = 3.0
+WAIT_CREDIT = 4.0            # waiting for the machine extends a budget by at most this x budget
 OUTPUT_KEEP = 16 * 1024      # bytes of the child's stdout/stderr kept (head and tail)
 
 
@@ -45,6 +48,7 @@ class ChildRun:
     output_bytes: int
     duration: float
     killed: list[int]        # pids we had to kill (strays included)
+    waited: float = 0.0      # seconds tests spent queued for the machine lock
 
     @property
     def last_started(self) -> str | None:
@@ -218,14 +222,21 @@ _LIVE_LOCK = threading.Lock()
 
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
-              stall: float | None = None) -> ChildRun:
-    """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events."""
+              stall: float | None = None, lock_fd: int | None = None) -> ChildRun:
+    """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events.
+
+    `lock_fd`: the machine lock's descriptor, handed to the child as `--ck-lock-fd=N`.
+    """
     become_subreaper()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     already_there = _our_descendants() if _SUBREAPER_SET else set()
+    extra, fds = [f"--ck-channel-fd={write_fd}"], [write_fd]
+    if lock_fd is not None:
+        extra.append(f"--ck-lock-fd={lock_fd}")
+        fds.append(lock_fd)
     proc = subprocess.Popen(
-        cmd + [f"--ck-channel-fd={write_fd}"], cwd=str(cwd), env=env, pass_fds=(write_fd,),
+        cmd + extra, cwd=str(cwd), env=env, pass_fds=tuple(fds),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True)
     os.close(write_fd)
@@ -251,6 +262,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     events: list[dict] = []
     seen: set[tuple[int, float]] = set()
     current, current_since = None, 0.0
+    queued_since = None
+    waited = 0.0
     done_at = None
     ended_by = "exit"
     eof = False
@@ -270,8 +283,13 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
         elif event:
             events.append(event)
             kind = event["event"]
-            if kind == "start":
+            if kind == "queued":
+                queued_since = time.monotonic()
+            elif kind == "start":
                 current, current_since = event.get("nodeid"), time.monotonic()
+                if queued_since is not None:
+                    waited = min(waited + current_since - queued_since, WAIT_CREDIT * budget)
+                    queued_since = None
             elif kind in ("result", "hung"):
                 current = None
             elif kind == "done":
@@ -279,7 +297,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
         if eof and proc.poll() is not None:
             break
         t = time.monotonic()
-        if t - start > budget:
+        queued_now = t - queued_since if queued_since is not None else 0.0
+        if t - start - min(waited + queued_now, WAIT_CREDIT * budget) > budget:
             ended_by = "budget"
             break
         if stall is not None and current is not None and t - current_since > stall:
@@ -327,4 +346,5 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     output.thread.join(timeout=2)
     return ChildRun(events=events, returncode=proc.returncode, ended_by=ended_by,
                     stalled_on=stalled_on, output=output.text(), output_bytes=output.total,
-                    duration=time.monotonic() - start, killed=sorted(set(killed)))
+                    duration=time.monotonic() - start, killed=sorted(set(killed)),
+                    waited=waited)

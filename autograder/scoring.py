@@ -19,12 +19,13 @@ class TestInfo:
     points: float
     visibility: str
     doc: str = ""
+    timing: bool = False         # @pytest.mark.timing: runs alone on the machine
 
     @classmethod
     def from_event(cls, d: dict) -> "TestInfo":
         return cls(nodeid=str(d["nodeid"]), name=str(d.get("name") or d["nodeid"]),
                    points=float(d.get("points", 0)), visibility=str(d.get("visibility", "visible")),
-                   doc=str(d.get("doc", "")))
+                   doc=str(d.get("doc", "")), timing=bool(d.get("timing", False)))
 
 
 @dataclasses.dataclass

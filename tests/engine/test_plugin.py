@@ -201,7 +201,7 @@ def test_collected_lists_the_graded_tests_with_points_and_visibility(full):
     assert tests["test_hidden_after_published"] == {
         "nodeid": "tests/test_quick.py::test_hidden_after_published",
         "name": "hidden after published", "points": 1.5, "visibility": "after_published",
-        "doc": ""}
+        "doc": "", "timing": False}
     assert tests["test_hidden_plain"]["visibility"] == "hidden"
     assert tests["test_fails_with_feedback"]["visibility"] == "visible"   # the default
     assert tests["test_param[2]"]["points"] == 1.0
@@ -216,7 +216,7 @@ def test_events_come_in_protocol_order(full):
     kinds = [e["event"] for e in full.events]
     assert kinds[0] == "collected" and kinds[-1] == "done"
     body = kinds[1:-1]
-    assert body == ["start", "result"] * (len(body) // 2)
+    assert body == ["queued", "start", "result"] * (len(body) // 3)
     starts = [e["nodeid"] for e in full.events if e["event"] == "start"]
     results = [e["nodeid"] for e in full.events if e["event"] == "result"]
     assert len(starts) == len(results) == 13

@@ -98,6 +98,7 @@ def test_backpressure_queue_of_one(process_all, feedback):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_speedup_over_sequential(process_all, feedback):
     """waiting work overlaps: 4 workers beat a plain loop, measured side by side"""
     values = list(range(8))

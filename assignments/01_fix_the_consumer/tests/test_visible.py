@@ -69,6 +69,7 @@ def test_pausing_producer_loses_nothing(process_all, guard, feedback):
 
 @pytest.mark.points(2)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_returns_promptly(process_all, guard, feedback):
     """returns as soon as the last item is done (no idle timeout at the end)"""
     values = list(range(12))

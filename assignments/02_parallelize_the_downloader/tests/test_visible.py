@@ -153,6 +153,7 @@ def test_never_more_than_max_workers(download_all, web, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_speedup_over_sequential(download_all, fetch_url_info, web, feedback):
     """download_all is faster than the sequential loop, as 5 workers should be"""
     urls = serve(web, 10, latency=0.08)

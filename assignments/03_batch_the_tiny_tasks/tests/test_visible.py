@@ -35,6 +35,7 @@ def test_tiny_items_sent_in_batches(parallel_map, guard, call_log, feedback):
 
 @pytest.mark.points(5)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_tiny_items_faster_than_one_task_each(parallel_map, feedback):
     """5000 tiny items: many times faster than a pool that ships each item alone"""
     tiny_speedup(parallel_map, feedback, n_items=5000, workers=2)
@@ -67,6 +68,7 @@ def test_heavy_items_run_in_several_processes(parallel_map, guard, call_log, fee
 
 @pytest.mark.points(2)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_heavy_items_speedup(parallel_map, call_log, feedback):
     """8 heavy items: faster than a plain loop, as far as the free CPUs allow"""
     heavy_speedup(parallel_map, call_log, feedback, items=[spin_for(0.05)] * 8, workers=2)

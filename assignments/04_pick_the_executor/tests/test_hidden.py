@@ -19,6 +19,7 @@ pytestmark = pytest.mark.visibility("after_published")
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_mocked_requests_pick_threads(choose_executor, guard, web, feedback):
     """web requests (20 URLs answering in 20 ms) pick 'threads'"""
     urls = [web.add(f"https://ck.test/page/{i}", body=b"x" * (100 + i), latency=0.02)
@@ -43,6 +44,7 @@ def test_mocked_requests_pick_threads(choose_executor, guard, web, feedback):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_small_thinking_work_stays_sequential(choose_executor, guard, feedback):
     """pure-Python work of a few milliseconds in all stays 'sequential'"""
     items = thinking_items(8, 0.0005)
@@ -62,6 +64,7 @@ def test_small_thinking_work_stays_sequential(choose_executor, guard, feedback):
 
 
 @pytest.mark.points(3)
+@pytest.mark.timing
 def test_run_best_thinking_work_in_processes(run_best, call_log, feedback):
     """run_best on thinking work runs it in worker processes, faster than a plain loop"""
     items = thinking_items(10, 0.02)
@@ -143,6 +146,7 @@ def test_run_best_thinking_work_in_processes(run_best, call_log, feedback):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_run_best_tiny_near_best(run_best, feedback):
     """run_best on tiny work is about as fast as the best of the three strategies"""
     items = tiny_items(500)
@@ -184,6 +188,7 @@ def test_run_best_reuses_samples(run_best, guard, call_log, feedback):
 
 
 @pytest.mark.points(1)
+@pytest.mark.timing
 def test_sampling_costs_little_thinking(choose_executor, guard, feedback):
     """on thinking work too, choose_executor samples a few items, cheaply next to the work"""
     items = thinking_items(16, 0.025)

@@ -23,6 +23,7 @@ WAITING_CAUSE = (
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_waiting_work_picks_threads(choose_executor, guard, feedback):
     """waiting work (30 items of 20 ms sleep) picks 'threads'"""
     items = waiting_items(30, 0.02)
@@ -43,6 +44,7 @@ def test_waiting_work_picks_threads(choose_executor, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_thinking_work_picks_processes(choose_executor, guard, feedback):
     """pure-Python CPU work (16 items of ~25 ms) picks 'processes'"""
     items = thinking_items(16, 0.025)
@@ -76,6 +78,7 @@ def test_thinking_work_picks_processes(choose_executor, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_tiny_work_stays_sequential(choose_executor, guard, feedback):
     """tiny work (200 items of almost nothing) stays 'sequential'"""
     items = tiny_items(200)
@@ -97,6 +100,7 @@ def test_tiny_work_stays_sequential(choose_executor, guard, feedback):
 
 @pytest.mark.points(2)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_sampling_costs_little(choose_executor, guard, feedback):
     """choose_executor calls func on a few items only, and takes little time next to the work"""
     items = waiting_items(30, 0.01)
@@ -140,6 +144,7 @@ def test_run_best_keeps_order(run_best, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_run_best_waiting_near_best(run_best, call_log, feedback):
     """run_best on waiting work overlaps the waits, about as fast as the best of three strategies"""
     items = waiting_items(30, 0.01)

@@ -112,6 +112,7 @@ def test_runs_in_several_processes(crunch, guard, feedback):
 
 @pytest.mark.points(4)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_speedup(crunch, feedback):
     """2000000 items: faster than the grader's one-process loop, as far as the free CPUs allow"""
     crunch_speedup(crunch, feedback, n_items=2_000_000, chunk_size=100_000, workers=2)

@@ -114,6 +114,7 @@ def test_queues_bounded(run_pipeline, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_pipeline_parallelism(run_pipeline, guard, feedback):
     """the stages work at the same time: 10 items through 3 stages take about (10 + 2) steps, not 30"""
     n, s, step = 10, 3, 0.03

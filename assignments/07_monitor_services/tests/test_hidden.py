@@ -25,6 +25,7 @@ def test_falsy_results_are_unhealthy(check_services, board, guard, feedback):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_mixed_batch(check_services, board, guard, feedback):
     """raising, hanging, healthy and unhealthy checks together: every status right, on time"""
     checks = {
@@ -48,6 +49,7 @@ def test_mixed_batch(check_services, board, guard, feedback):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timing
 def test_deadline_is_total(check_services, board, guard, feedback):
     """the timeout is for the whole report, not for each check or each wait"""
     # One check finishes every 0.15-0.3 s: a deadline restarted at each result never comes.

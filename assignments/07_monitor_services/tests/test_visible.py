@@ -39,6 +39,7 @@ def test_raising_check_is_error(check_services, board, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_hung_check_times_out(check_services, board, guard, feedback):
     """a check that never returns is 'timeout', and the report comes by the deadline"""
     checks = {"payments": board.hung("payments"), "web": board.healthy("web", 0.02),
@@ -55,6 +56,7 @@ def test_hung_check_times_out(check_services, board, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_results_reported_as_they_complete(check_services, board, guard, feedback):
     """on_result reports each check as it finishes, fastest first"""
     checks = {"reports": board.healthy("reports", 0.4), "search": board.healthy("search", 0.2),
@@ -92,6 +94,7 @@ def test_results_reported_as_they_complete(check_services, board, guard, feedbac
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
+@pytest.mark.timing
 def test_checks_run_concurrently(check_services, board, guard, feedback):
     """10 checks of 100 ms with max_workers=10 all run at once"""
     checks = {f"svc{i}": board.healthy(f"svc{i}", 0.1) for i in range(10)}
