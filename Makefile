@@ -1,9 +1,16 @@
 # concurrency-kit: every target installs what it needs on first use (.venv via `setup`).
 #
 #   make grade ASSIGNMENT=1 [SUBMISSION=path]   grade (visible + hidden tests)
+#   make grade ASSIGNMENT=1 SUBMISSIONS=path [OUT=dir]
+#                                               grade a whole LMS download (folder or .zip)
+#   make compare ASSIGNMENT=1 SUBMISSION=path [HTML=file]
+#                                               a submission beside the reference (for TAs)
+#   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
+#   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make check ASSIGNMENT=1 [SUBMISSION=path]   visible tests only: the student's loop
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
+#   make bench-batch                            how fast a batch of 30 is (not a test)
 #   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
 
 PYTHON ?= python3
@@ -11,10 +18,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ASSIGNMENT ?= 1
 SUBMISSION ?=
+SUBMISSIONS ?=
 RESULTS ?=
+OUT ?=
+HTML ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup grade check test list bench stability clean
+.PHONY: setup setup-nbgrader grade check compare gradescope nbgrader test list bench bench-batch stability clean
 
 setup: $(VENV)/.installed
 
@@ -25,8 +35,28 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
+# nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
+setup-nbgrader: $(VENV)/.installed-nbgrader
+
+$(VENV)/.installed-nbgrader: $(VENV)/.installed
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[nbgrader]'
+	@touch $@
+
 grade: setup
+ifneq ($(strip $(SUBMISSIONS)),)
+	@$(BIN)/python -m autograder batch $(ASSIGNMENT) $(SUBMISSIONS) --out $(or $(OUT),grades/assignment-$(ASSIGNMENT))
+else
 	@$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSION) $(if $(RESULTS),--results $(RESULTS))
+endif
+
+compare: setup
+	@$(BIN)/python -m autograder compare $(ASSIGNMENT) $(SUBMISSION) $(if $(HTML),--html $(HTML))
+
+gradescope: setup
+	@$(BIN)/python -m autograder gradescope $(ASSIGNMENT) --out $(or $(OUT),dist)
+
+nbgrader: setup-nbgrader
+	@$(BIN)/python -m autograder nbgrader --out $(or $(OUT),build/nbgrader)
 
 check: setup
 	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION)
@@ -34,18 +64,22 @@ check: setup
 list: setup
 	@$(BIN)/python -m autograder list
 
-# Engine unit tests in parallel (pytest-xdist); the kit tests grade whole submissions
-# with timing checks, so they run alone, one grading at a time.
-test: setup
+# Everything in parallel (pytest-xdist): the kit's tests grade whole submissions, and the
+# machine lock (autograder/machine_lock.py) still runs their timed tests one at a time.
+# loadgroup keeps tests that share an expensive fixture (a batch) on one worker.
+test: setup setup-nbgrader
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/test_kit.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/test_kit.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/grading_speed.py
+
+bench-batch: setup
+	$(BIN)/python bench/batch_speed.py
 
 RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist grades *.egg-info

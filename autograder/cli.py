@@ -3,6 +3,13 @@
     grade N [PATH] [--results FILE] [--json]   every test, visible and hidden
     check N [PATH]                             visible tests only: the student's loop
     list                                       the assignments in the manifest
+    batch N PATH --out DIR                     a whole LMS download (batch.py)
+    compare N PATH [--html FILE]               a submission beside the reference (compare.py)
+    gradescope N [--out DIR]                   the Gradescope autograder zip (gradescope.py)
+    nbgrader [--out DIR]                       an nbgrader course (nbgrader_course.py)
+
+Each of the last four lives in its own module with its own options
+(`python -m autograder batch --help`).
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader could
 not grade (no such assignment, unreadable path, broken test suite).
@@ -10,6 +17,7 @@ not grade (no such assignment, unreadable path, broken test suite).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -18,6 +26,14 @@ from . import manifest, reports, runner
 from .submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
+
+# command -> (module, one line of help); the module's main(argv) parses its own options.
+TOOLS = {
+    "batch": ("batch", "grade every submission of an LMS download, write grades and exports"),
+    "compare": ("compare", "grade a submission and the reference side by side (for TAs)"),
+    "gradescope": ("gradescope", "build the Gradescope autograder zip of an assignment"),
+    "nbgrader": ("nbgrader_course", "build an nbgrader course from the kit"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     common(sub.add_parser("grade", help="run every graded test (visible and hidden)"))
     common(sub.add_parser("check", help="run the visible tests only (fast feedback)"))
     sub.add_parser("list", help="list the assignments")
+    for name, (_, about) in TOOLS.items():
+        sub.add_parser(name, help=about, add_help=False)
     return p
 
 
@@ -48,6 +66,10 @@ def _fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in TOOLS:
+        module = importlib.import_module(f"{__package__}.{TOOLS[argv[0]][0]}")
+        return module.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":

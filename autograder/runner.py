@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -165,8 +166,12 @@ def _lock_fd() -> int | None:
 
 def grade(assignment: Assignment, path: str | os.PathLike | None, *,
           visibility: str = "all", budget: float | None = None,
-          keep_scratch: bool = False) -> Grade:
-    """Grade `path` (folder, .py or .zip; None = the assignment's own folder)."""
+          keep_scratch: bool = False, cancel: threading.Event | None = None) -> Grade:
+    """Grade `path` (folder, .py or .zip; None = the assignment's own folder).
+
+    `cancel`: once set (a batch interrupted), the child is killed and grading stops; the
+    Grade returned then is incomplete and must not be recorded.
+    """
     started = time.monotonic()
     budget = budget or assignment.budget
     expected = expected_tests(assignment, visibility)
@@ -180,7 +185,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         pending = [t.nodeid for t in expected]
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
-        while pending and restarts <= MAX_RESTARTS:
+        while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
             left = budget - (time.monotonic() - started - waited)
             if left < 1.0:
                 break
@@ -189,7 +194,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                                  extra=[str(assignment.folder / n) for n in pending])
             run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=left,
                                     stall=assignment.test_timeout + STALL_GRACE,
-                                    lock_fd=_lock_fd())
+                                    lock_fd=_lock_fd(), cancel=cancel)
             waited += run.waited
             events += run.events
             reported = {e.get("nodeid") for e in run.events if e["event"] in ("result", "hung")}
@@ -217,7 +222,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                                                    f"{budget:g} s ran out before it started."))
         results = score(expected, events, reasons)
         return Grade(assignment=assignment.number, title=assignment.title, tests=results,
-                     notes=notes, duration=time.monotonic() - started, visibility=visibility)
+                     notes=notes, duration=time.monotonic() - started, visibility=visibility,
+                     waited=waited)
     finally:
         if not keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)

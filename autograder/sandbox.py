@@ -42,7 +42,7 @@ OUTPUT_KEEP = 16 * 1024      # bytes of the child's stdout/stderr kept (head and
 class ChildRun:
     events: list[dict]
     returncode: int | None
-    ended_by: str            # "exit", "budget", "stall", "done-timeout"
+    ended_by: str            # "exit", "budget", "stall", "done-timeout", "cancelled"
     stalled_on: str | None   # nodeid of the test running when we killed it
     output: str
     output_bytes: int
@@ -222,10 +222,12 @@ _LIVE_LOCK = threading.Lock()
 
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
-              stall: float | None = None, lock_fd: int | None = None) -> ChildRun:
+              stall: float | None = None, lock_fd: int | None = None,
+              cancel: threading.Event | None = None) -> ChildRun:
     """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events.
 
     `lock_fd`: the machine lock's descriptor, handed to the child as `--ck-lock-fd=N`.
+    `cancel`: when set, the run ends at once ("cancelled") and the tree is killed.
     """
     become_subreaper()
     read_fd, write_fd = os.pipe()
@@ -303,6 +305,9 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             break
         if stall is not None and current is not None and t - current_since > stall:
             ended_by = "stall"
+            break
+        if cancel is not None and cancel.is_set():
+            ended_by = "cancelled"
             break
         if done_at is not None and t - done_at > EXIT_GRACE:
             ended_by = "done-timeout"

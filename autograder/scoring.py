@@ -60,6 +60,7 @@ class Grade:
     notes: list[str]             # about the whole run: renamed file, budget, strays
     duration: float = 0.0
     visibility: str = "all"
+    waited: float = 0.0          # of duration, seconds tests queued for the machine lock
 
     @property
     def score(self) -> float:

@@ -1,6 +1,10 @@
 """Fixtures for the kit's own tests."""
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
 from autograder import KIT_ROOT, manifest, runner
@@ -39,3 +43,11 @@ def explain(grade) -> str:
         if not r.passed:
             lines.append(f"--- {r.status}: {r.info.nodeid}\n{r.message}")
     return "\n".join(lines) or "(every test passed)"
+
+
+def declared_failures(path: Path) -> set[str]:
+    """The test functions a broken variant must fail: its docstring's 'Fails:' line(s)."""
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    match = re.search(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
+    assert match, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
+    return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}

@@ -1,0 +1,435 @@
+"""Grade a whole LMS download: `python -m autograder batch N PATH --out DIR`.
+
+The pipeline, once per batch:
+
+    lms.discover      find the submissions in the folder or .zip (Canvas, Moodle, plain)
+    runner.grade      each one sandboxed, `--jobs` at a time; tests marked timing take the
+                      machine lock (machine_lock.py), so they never run two at a time
+                      while the untimed tests of several gradings share the cores
+    DIR/<student>/    results.json (Gradescope format), feedback.txt, row.json, written
+                      the moment that grading ends
+    exports           grades.csv and the LMS files beside it (exports.py)
+    summary           graded, errors, mean, the distribution of scores
+
+Every submission gets a row, whatever it did: a submission the grader cannot even stage
+gets status "error" and 0 with the reason, and the batch goes on.
+
+Resuming: a submission whose DIR/<student>/row.json matches its content, the kit and the
+tests (a fingerprint) is not graded again. Stop a batch with Ctrl-C, run the same command
+again, and it picks up where it stopped; `--fresh` regrades everything.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from . import __version__, exports, lms, manifest, reports, runner
+from .checks.timing import cpu_budget
+from .roster import Row, Student, Unmatched
+from .submission import SubmissionError
+
+EXIT_CANNOT_GRADE = 2
+WORK = ".work"                    # DIR/.work: the unpacked download
+RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
+            "unmatched.csv"}
+
+
+# ----------------------------------------------------------------- fingerprints
+
+def _hash_tree(path: Path, h) -> None:
+    if path.is_file():
+        h.update(path.name.encode())
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return
+    for p in sorted(path.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            h.update(str(p.relative_to(path)).encode())
+            with open(p, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+
+
+def fingerprint(assignment: manifest.Assignment, student: Student) -> str:
+    """Same submission, same kit, same tests -> same fingerprint: no need to regrade."""
+    h = hashlib.sha256()
+    h.update(repr((__version__, assignment, runner._tests_fingerprint(assignment))).encode())
+    try:
+        _hash_tree(student.path, h)
+    except OSError as exc:
+        h.update(repr(exc).encode())
+    return h.hexdigest()[:32]
+
+
+# ------------------------------------------------------------------------ rows
+
+def _summary_line(grade) -> str:
+    lost = [t for t in grade.tests if not t.passed]
+    if not lost:
+        return f"all {len(grade.tests)} tests passed"
+    parts = [f"{t.info.name} ({t.status}, -{t.max_score:g})" for t in lost]
+    text = f"{len(grade.tests) - len(lost)} of {len(grade.tests)} tests passed; lost: " + "; ".join(parts)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def row_from_grade(student: Student, grade) -> Row:
+    return Row(student=student, status="graded", score=grade.score, max_score=grade.max_score,
+               message=_summary_line(grade), duration=round(grade.duration, 2),
+               tests=[{"name": t.info.name, "nodeid": t.info.nodeid, "score": t.score,
+                       "max_score": t.max_score, "status": t.status,
+                       "visibility": t.info.visibility, "duration": round(t.duration, 3),
+                       "output": "\n".join(reports.test_body(t))}
+                      for t in grade.tests])
+
+
+def error_row(student: Student, assignment: manifest.Assignment, message: str,
+              duration: float = 0.0) -> Row:
+    """The grader could not grade it: 0 points, with the reason, and the batch goes on."""
+    tests = [{"name": t.name, "nodeid": t.nodeid, "score": 0.0, "max_score": t.points,
+              "status": "not-run", "output": message}
+             for t in _expected(assignment)]
+    return Row(student=student, status="error", score=0.0, max_score=assignment.points,
+               message=message, duration=round(duration, 2), tests=tests)
+
+
+def _expected(assignment):
+    try:
+        return runner.expected_tests(assignment)
+    except runner.GraderError:
+        return []
+
+
+def _row_to_json(row: Row, fp: str) -> dict:
+    data = dataclasses.asdict(row)
+    data["student"]["path"] = str(row.student.path)
+    data["fingerprint"] = fp
+    return data
+
+
+def _row_from_json(data: dict) -> Row:
+    s = dict(data["student"])
+    s["path"] = Path(s["path"])
+    return Row(student=Student(**s), status=data["status"], score=float(data["score"]),
+               max_score=float(data["max_score"]), message=data.get("message", ""),
+               duration=float(data.get("duration", 0.0)), tests=list(data.get("tests", [])))
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# -------------------------------------------------------------------- progress
+
+class Progress:
+    """One line that redraws itself on a terminal (a line per submission otherwise)."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True, clock=time.monotonic) -> None:
+        self.total, self.done, self.reused = total, 0, 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.clock_now = clock
+        self.started = clock()
+        self.lock = threading.Lock()
+
+    def eta(self) -> float | None:
+        fresh = self.done - self.reused
+        left = self.total - self.done
+        if fresh <= 0 or left <= 0:
+            return None
+        rate = (self.clock_now() - self.started) / fresh   # throughput, all jobs together
+        return rate * left
+
+    @staticmethod
+    def clock(seconds: float | None) -> str:
+        if seconds is None:
+            return "--:--"
+        seconds = int(round(seconds))
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+            else f"{seconds // 60}:{seconds % 60:02d}"
+
+    def line(self, last: str = "") -> str:
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        text = (f"[{bar}] {self.done}/{self.total}  elapsed {self.clock(self.clock_now() - self.started)}"
+                f"  left ~{self.clock(self.eta())}")
+        return text + (f"  {last}" if last else "")
+
+    def step(self, row: Row, reused: bool = False) -> None:
+        with self.lock:
+            self.done += 1
+            self.reused += reused
+            if not self.enabled:
+                return
+            what = "reused" if reused else f"{row.score:g}/{row.max_score:g}"
+            if row.status == "error":
+                what = "ERROR"
+            last = f"{row.student.id}: {what}"
+            if self.tty:
+                self.stream.write("\r\033[K" + self.line(last))
+                if self.done == self.total:
+                    self.stream.write("\n")
+            else:
+                self.stream.write(self.line(last) + "\n")
+            self.stream.flush()
+
+
+# --------------------------------------------------------------------- summary
+
+def distribution(rows: list[Row], bins: int = 10) -> list[tuple[str, int]]:
+    counts = [0] * bins
+    for r in rows:
+        i = min(int(r.percent // (100 / bins)), bins - 1)
+        counts[i] += 1
+    step = 100 // bins
+    return [(f"{i * step:>3}-{(i + 1) * step if i < bins - 1 else 100:>3}%", c)
+            for i, c in enumerate(counts)]
+
+
+def summary(rows: list[Row], unmatched: list[Unmatched], assignment, elapsed: float,
+            reused: int = 0) -> str:
+    graded = [r for r in rows if r.status == "graded"]
+    errors = [r for r in rows if r.status == "error"]
+    out = [f"Assignment {assignment.number}: {assignment.title}: {len(rows)} submission(s) "
+           f"in {Progress.clock(elapsed)}"
+           + (f" ({reused} reused from an earlier run)" if reused else "")]
+    out.append(f"  graded {len(graded)}, could not grade {len(errors)}, "
+               f"not attributed to a student {len(unmatched)}")
+    if rows:
+        scores = [r.score for r in rows]
+        out.append(f"  score: mean {statistics.fmean(scores):.1f}, median "
+                   f"{statistics.median(scores):g}, min {min(scores):g}, max {max(scores):g} "
+                   f"of {assignment.points:g}; full marks {sum(r.score >= r.max_score for r in rows)}")
+        out.append("  distribution:")
+        peak = max(c for _, c in distribution(rows)) or 1
+        for label, count in distribution(rows):
+            out.append(f"    {label} {'#' * round(30 * count / peak):<30} {count}")
+    trouble: dict[str, int] = {}
+    for r in rows:
+        for t in r.tests:
+            if t["status"] in ("hung", "crashed"):
+                trouble[t["status"]] = trouble.get(t["status"], 0) + 1
+    if trouble:
+        out.append("  tests that " + ", ".join(f"{k}: {v}" for k, v in sorted(trouble.items())))
+    for r in errors:
+        out.append(f"  ERROR {r.student.id}: {r.message}")
+    for u in unmatched:
+        out.append(f"  NOT GRADED {u.path}: {u.reason}")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------- the batch
+
+@dataclasses.dataclass
+class BatchResult:
+    rows: list[Row]
+    unmatched: list[Unmatched]
+    reused: int
+    out: Path
+    files: list[Path]
+    warnings: list[str]
+    interrupted: bool = False
+
+
+def default_jobs() -> int:
+    """Gradings at once: one per core we really have (cgroup quota included), at least 1."""
+    return max(1, min(8, int(cpu_budget().effective)))
+
+
+def _student_dir(out: Path, student: Student) -> Path:
+    name = student.id if student.id not in RESERVED else f"{student.id}_"
+    return out / name
+
+
+def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | None = None,
+        fresh: bool = False, budget: float | None = None, progress: bool = True,
+        export_options: dict | None = None, stream=None) -> BatchResult:
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / WORK
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    found = lms.discover(path, assignment, work)
+    students = found.students
+    jobs = jobs or default_jobs()
+    bar = Progress(len(students), stream=stream, enabled=progress)
+    rows: dict[str, Row] = {}
+    todo: list[tuple[Student, str]] = []
+    for s in students:
+        fp = fingerprint(assignment, s)
+        saved = _student_dir(out, s) / "row.json"
+        if not fresh and saved.exists():
+            try:
+                data = json.loads(saved.read_text(encoding="utf-8"))
+                if data.get("fingerprint") == fp:
+                    rows[s.id] = _row_from_json(data)
+                    rows[s.id].student = s
+                    bar.step(rows[s.id], reused=True)
+                    continue
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # unreadable: grade again
+        todo.append((s, fp))
+    stop = threading.Event()
+
+    def grade_one(student: Student, fp: str) -> Row:
+        t0 = time.monotonic()
+        try:
+            grade = runner.grade(assignment, student.path, budget=budget, cancel=stop)
+        except SubmissionError as exc:
+            return error_row(student, assignment, f"could not read the submission: {exc}",
+                             time.monotonic() - t0)
+        except Exception as exc:  # the grader's fault, not the student's: say so, go on
+            return error_row(student, assignment,
+                             f"the grader failed on this submission ({type(exc).__name__}: "
+                             f"{str(exc)[:500]}); grade it alone with `python -m autograder "
+                             f"grade {assignment.number} {student.path}`",
+                             time.monotonic() - t0)
+        if stop.is_set():
+            raise KeyboardInterrupt  # its children were killed under it: not a real result
+        row = row_from_grade(student, grade)
+        where = _student_dir(out, student)
+        where.mkdir(parents=True, exist_ok=True)
+        reports.write_json(reports.gradescope(grade), where / "results.json")
+        _write_text(where / "feedback.txt",
+                    reports.text(grade, source=str(student.path.relative_to(work))
+                                 if student.path.is_relative_to(work) else str(student.path)) + "\n")
+        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+        return row
+
+    def save_error(row: Row, fp: str) -> None:
+        where = _student_dir(out, row.student)
+        where.mkdir(parents=True, exist_ok=True)
+        _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
+        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+
+    interrupted = False
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ck-batch")
+    futures = {pool.submit(grade_one, s, fp): (s, fp) for s, fp in todo}
+    try:
+        for fut in concurrent.futures.as_completed(futures):
+            student, fp = futures[fut]
+            try:
+                row = fut.result()
+            except KeyboardInterrupt:
+                continue
+            if row.status == "error":
+                save_error(row, fp)
+            rows[student.id] = row
+            bar.step(row)
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()  # running gradings kill their children and return at once
+        for f in futures:
+            f.cancel()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    ordered = [rows[s.id] for s in students if s.id in rows]
+    files: list[Path] = []
+    warnings: list[str] = list(found.notes)
+    if not interrupted:
+        result = exports.write_all(ordered, assignment, out, **(export_options or {}))
+        files, warnings = list(result.paths), warnings + list(result.warnings)
+        if found.unmatched:
+            import csv
+            with open(out / "unmatched.csv", "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["path", "reason"])
+                for u in found.unmatched:
+                    w.writerow([u.path, u.reason])
+            files.append(out / "unmatched.csv")
+        text = summary(ordered, found.unmatched, assignment, time.monotonic() - bar.started,
+                       reused=bar.reused)
+        _write_text(out / "summary.txt", text + "\n")
+        files.append(out / "summary.txt")
+    return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
+                       files=files, warnings=warnings, interrupted=interrupted)
+
+
+# ------------------------------------------------------------------------- CLI
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m autograder batch",
+        description="Grade every submission of an LMS download (a folder or a .zip: Canvas, "
+                    "Moodle, or one folder/file per student) and write grades.csv, the LMS "
+                    "exports and each student's feedback under --out.")
+    p.add_argument("assignment", help="assignment number or slug")
+    p.add_argument("path", help="the download: a folder or a .zip")
+    p.add_argument("--out", required=True, help="output folder (created; reused to resume)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="gradings at once (default: the CPUs this machine really has). Timed "
+                        "tests never run two at a time whatever this is")
+    p.add_argument("--fresh", action="store_true",
+                   help="regrade everything (default: reuse the results of an earlier run "
+                        "for submissions that did not change)")
+    p.add_argument("--budget", type=float, default=None,
+                   help="override the manifest's seconds per grading")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--canvas-template", metavar="CSV",
+                   help="your Canvas gradebook export: canvas.csv fills its column")
+    p.add_argument("--canvas-assignment-id", metavar="ID",
+                   help="the Canvas assignment id (from its URL), for the column header")
+    p.add_argument("--moodle-template", metavar="CSV",
+                   help="the grading worksheet downloaded from Moodle: moodle.csv fills it")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        assignment = manifest.get(args.assignment)
+    except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    path = Path(args.path)
+    if not path.exists():
+        print(f"error: no such file or folder: {path}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    options = {}
+    for key in ("canvas_template", "canvas_assignment_id", "moodle_template"):
+        value = getattr(args, key)
+        if value:
+            options[key] = Path(value) if key.endswith("template") else value
+    for key in ("canvas_template", "moodle_template"):
+        if key in options and not options[key].is_file():
+            print(f"error: no such file: {options[key]}", file=sys.stderr)
+            return EXIT_CANNOT_GRADE
+    out = Path(args.out)
+    if path.is_dir() and out.resolve().is_relative_to(path.resolve()):
+        print(f"error: --out {out} is inside the download {path}: its results would be taken "
+              f"for a student's submission next time. Choose a folder outside it.",
+              file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    jobs = args.jobs or default_jobs()
+    print(f"Grading {path} for assignment {assignment.number} ({assignment.title}), "
+          f"{jobs} at a time; timed tests one at a time. Results in {out}/", file=sys.stderr)
+    try:
+        result = run(assignment, path, out, jobs=jobs, fresh=args.fresh, budget=args.budget,
+                     progress=not args.no_progress, export_options=options)
+    except SubmissionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    if result.interrupted:
+        print(f"\ninterrupted: {len(result.rows)} submission(s) are done and saved. Run the "
+              f"same command again to grade the rest (nothing done is graded twice).",
+              file=sys.stderr)
+        return 130
+    print((out / "summary.txt").read_text(encoding="utf-8"), end="")
+    for w in result.warnings:
+        print(f"note: {w}")
+    print("files: " + ", ".join(str(f) for f in result.files))
+    return 0

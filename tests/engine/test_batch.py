@@ -1,0 +1,165 @@
+"""autograder.batch without real gradings (runner.grade replaced by a scripted one):
+every submission gets a row whatever happens, rows are saved as they finish and reused
+on a rerun, the progress line, the summary and the command line's refusals."""
+from __future__ import annotations
+
+import io
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder import batch, manifest, runner
+from autograder.scoring import Grade, TestInfo, TestResult
+from autograder.submission import SubmissionError
+
+A1 = manifest.get(1)
+TESTS = [TestInfo("tests/test_visible.py::test_a", "a", 2.0, "visible"),
+         TestInfo("tests/test_hidden.py::test_b", "b", 3.0, "hidden")]
+
+
+def _grade(passed: set[str]) -> Grade:
+    results = [TestResult(t, "passed" if t.name in passed else "failed",
+                          "" if t.name in passed else f"{t.name} went wrong", duration=0.1)
+               for t in TESTS]
+    return Grade(assignment=1, title=A1.title, tests=results, notes=[], duration=0.5)
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    """runner.grade answers from the submission's file content: 'full', 'half',
+    'unreadable' (SubmissionError) or 'boom' (the grader itself fails)."""
+    calls = []
+
+    def fake_grade(assignment, path, **kw):
+        calls.append(Path(path).name)
+        text = "".join(p.read_text() for p in sorted(Path(path).rglob("*.py"))) \
+            if Path(path).is_dir() else Path(path).read_text()
+        if "unreadable" in text:
+            raise SubmissionError("not a zip")
+        if "boom" in text:
+            raise RuntimeError("the grader tripped")
+        return _grade({"a", "b"} if "full" in text else {"a"})
+
+    monkeypatch.setattr(runner, "grade", fake_grade)
+    monkeypatch.setattr(runner, "expected_tests", lambda a, v="all": TESTS)
+    monkeypatch.setattr(runner, "_tests_fingerprint", lambda a: ("fixed",))
+    return calls
+
+
+def _download(root: Path, students: dict[str, str]) -> Path:
+    for name, content in students.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "consumer.py").write_text(content)
+    return root
+
+
+def test_every_submission_gets_a_row_and_the_batch_goes_on(tmp_path, scripted):
+    down = _download(tmp_path / "down", {"ann": "full", "bob": "half", "cy": "boom",
+                                         "dee": "unreadable"})
+    result = batch.run(A1, down, tmp_path / "out", jobs=2, progress=False)
+    rows = {r.student.id: r for r in result.rows}
+    assert [r.student.id for r in result.rows] == ["ann", "bob", "cy", "dee"]
+    assert (rows["ann"].score, rows["bob"].score) == (5.0, 2.0)
+    assert rows["ann"].status == rows["bob"].status == "graded"
+    assert rows["bob"].message == "1 of 2 tests passed; lost: b (failed, -3)"
+    for who, words in (("cy", "the grader failed"), ("dee", "could not read the submission")):
+        assert rows[who].status == "error" and rows[who].score == 0 and words in rows[who].message
+        assert [t["status"] for t in rows[who].tests] == ["not-run", "not-run"]
+        assert "Could not grade" in (tmp_path / "out" / who / "feedback.txt").read_text()
+    saved = json.loads((tmp_path / "out" / "bob" / "results.json").read_text())
+    assert saved["score"] == 2.0 and [t["score"] for t in saved["tests"]] == [2.0, 0.0]
+    assert (tmp_path / "out" / "grades.csv").exists() and (tmp_path / "out" / "junit.xml").exists()
+
+
+def test_a_rerun_grades_only_what_is_new_or_changed(tmp_path, scripted):
+    down = _download(tmp_path / "down", {"ann": "full", "bob": "half"})
+    batch.run(A1, down, tmp_path / "out", progress=False)
+    assert sorted(scripted) == ["ann", "bob"]
+    (down / "bob" / "consumer.py").write_text("full now")          # resubmitted
+    _download(down, {"cy": "half"})                                  # a late one
+    scripted.clear()
+    again = batch.run(A1, down, tmp_path / "out", progress=False)
+    assert sorted(scripted) == ["bob", "cy"] and again.reused == 1
+    assert {r.student.id: r.score for r in again.rows} == {"ann": 5.0, "bob": 5.0, "cy": 2.0}
+    scripted.clear()
+    batch.run(A1, down, tmp_path / "out", progress=False, fresh=True)
+    assert sorted(scripted) == ["ann", "bob", "cy"]
+
+
+def test_an_unreadable_saved_row_is_graded_again(tmp_path, scripted):
+    down = _download(tmp_path / "down", {"ann": "full"})
+    batch.run(A1, down, tmp_path / "out", progress=False)
+    (tmp_path / "out" / "ann" / "row.json").write_text("{ half written")
+    scripted.clear()
+    assert batch.run(A1, down, tmp_path / "out", progress=False).rows[0].score == 5.0
+    assert scripted == ["ann"]
+
+
+def test_an_interrupted_grading_is_not_recorded(tmp_path, monkeypatch):
+    """Ctrl-C: the gradings under way are cancelled and leave no row to be reused."""
+    down = _download(tmp_path / "down", {"ann": "x", "bob": "x"})
+    monkeypatch.setattr(runner, "expected_tests", lambda a, v="all": TESTS)
+    started = threading.Barrier(2)
+
+    def fake_grade(assignment, path, cancel=None, **kw):
+        if Path(path).name == "ann":
+            return _grade({"a", "b"})
+        started.wait(5)
+        cancel.wait(5)                       # a grading cut short by the interrupt
+        return _grade(set())
+
+    monkeypatch.setattr(runner, "grade", fake_grade)
+    real = batch.concurrent.futures.as_completed
+
+    def interrupt_after_first(fs):
+        for i, f in enumerate(real(fs)):
+            yield f
+            started.wait(5)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch.concurrent.futures, "as_completed", interrupt_after_first)
+    result = batch.run(A1, down, tmp_path / "out", jobs=2, progress=False)
+    assert result.interrupted and [r.student.id for r in result.rows] == ["ann"]
+    assert (tmp_path / "out" / "ann" / "row.json").exists()
+    assert not (tmp_path / "out" / "bob" / "row.json").exists()
+    assert not (tmp_path / "out" / "grades.csv").exists()   # no exports of half a batch
+
+
+def test_progress_line_counts_and_estimates():
+    stream = io.StringIO()
+    now = [90.0]
+    bar = batch.Progress(4, stream=stream, clock=lambda: now[0])
+    row = batch.Row(student=batch.Student("ann", "Ann", Path("."), "folder"), status="graded",
+                    score=3, max_score=5)
+    bar.step(row, reused=True)                      # reused rows do not count for the rate
+    now[0] = 100.0
+    bar.step(row)                                   # 1 graded in 10 s, 2 left -> ~20 s
+    last = stream.getvalue().splitlines()[-1]
+    assert last == "[############............] 2/4  elapsed 0:10  left ~0:20  ann: 3/5"
+    assert stream.getvalue().splitlines()[0].endswith("ann: reused")
+
+
+def test_summary_has_counts_statistics_and_distribution():
+    def row(sid, score, status="graded"):
+        return batch.Row(student=batch.Student(sid, sid, Path("."), "folder"), status=status,
+                         score=score, max_score=10, message="nope" if status == "error" else "")
+    rows = [row("a", 10), row("b", 10), row("c", 5), row("d", 0, "error")]
+    text = batch.summary(rows, [batch.Unmatched("x.txt", "not a .py")], A1, 75.0)
+    assert "4 submission(s) in 1:15" in text
+    assert "graded 3, could not grade 1, not attributed to a student 1" in text
+    assert "mean 6.2, median 7.5, min 0, max 10" in text and "full marks 2" in text
+    bins = dict(batch.distribution(rows))
+    assert bins["  0- 10%"] == 1 and bins[" 50- 60%"] == 1 and bins[" 90-100%"] == 2
+    assert "ERROR d: nope" in text and "NOT GRADED x.txt: not a .py" in text
+
+
+def test_the_command_line_refuses_what_it_cannot_do(tmp_path, capsys):
+    down = tmp_path / "down"
+    down.mkdir()
+    assert batch.main(["99", str(down), "--out", str(tmp_path / "o")]) == 2
+    assert batch.main(["1", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert batch.main(["1", str(down), "--out", str(down / "grades")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "inside the download" in err
