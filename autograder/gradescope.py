@@ -401,47 +401,10 @@ def build(assignment: manifest.Assignment, out_dir: str | os.PathLike) -> Path:
 
 # ----------------------------------------------------------- inside Gradescope
 
-def _own_cgroup_v1_quota(proc_cgroup: Path = Path("/proc/self/cgroup"),
-                         cgroup_root: Path = Path("/sys/fs/cgroup")) -> float | None:
-    """The cgroup v1 CPU quota on this process's own cgroup path (the tightest on the
-    way up). timing.cpu_budget reads v1 at the hierarchy's root only, which is right in a
-    container (its cgroup is mounted as the root) but misses a nested v1 cgroup."""
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3 or "cpu" not in parts[1].split(","):
-            continue
-        for mount in (cgroup_root / "cpu,cpuacct", cgroup_root / "cpu"):
-            if not mount.is_dir():
-                continue
-            here, best = mount / parts[2].lstrip("/"), None
-            while True:
-                try:
-                    quota = int((here / "cpu.cfs_quota_us").read_text())
-                    period = int((here / "cpu.cfs_period_us").read_text())
-                    if quota > 0 and period > 0:
-                        best = quota / period if best is None else min(best, quota / period)
-                except (OSError, ValueError):
-                    pass
-                if here == mount or mount not in here.parents:
-                    break
-                here = here.parent
-            return best
-    return None
-
-
 def measured_cpus():
-    """checks/timing.cpu_budget(), plus a nested cgroup v1 quota it does not look for."""
+    """The CPU this run really has (cgroup v2/v1 quota on our own path, affinity)."""
     from .checks import timing
-    cpus = timing.cpu_budget()
-    if cpus.quota is None and not os.environ.get("CK_CPU_QUOTA"):
-        quota = _own_cgroup_v1_quota()
-        if quota is not None:
-            cpus = timing.CpuBudget(logical=cpus.logical, affinity=cpus.affinity, quota=quota)
-    return cpus
+    return timing.cpu_budget()
 
 
 def cpu_note(assignment: manifest.Assignment, cpus) -> str | None:

@@ -87,7 +87,43 @@ def _cgroup_v2_quota(proc_cgroup: Path, root: Path) -> float | None:
     return best
 
 
-def _cgroup_v1_quota(root: Path) -> float | None:
+def _own_cgroup_v1_quota(proc_cgroup: Path, root: Path) -> float | None:
+    """The v1 CPU quota on this process's own cgroup path, the tightest on the way up
+    (a nested cgroup, e.g. a grader started inside a limited cgroup on the host)."""
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or "cpu" not in parts[1].split(","):
+            continue
+        for mount in (root / "cpu,cpuacct", root / "cpu"):
+            if not mount.is_dir():
+                continue
+            here, best = mount / parts[2].lstrip("/"), None
+            while True:
+                try:
+                    quota = int((here / "cpu.cfs_quota_us").read_text())
+                    period = int((here / "cpu.cfs_period_us").read_text())
+                    if quota > 0 and period > 0:
+                        best = quota / period if best is None else min(best, quota / period)
+                except (OSError, ValueError):
+                    pass
+                if here == mount or mount not in here.parents:
+                    break
+                here = here.parent
+            return best
+    return None
+
+
+def _cgroup_v1_quota(root: Path, proc_cgroup: Path | None = None) -> float | None:
+    """v1: the quota on our own cgroup path, else at the mount's root (what a container
+    sees: its own cgroup is mounted as the root)."""
+    if proc_cgroup is not None:
+        own = _own_cgroup_v1_quota(proc_cgroup, root)
+        if own is not None:
+            return own
     for d in ("cpu,cpuacct", "cpu"):
         try:
             quota = int((root / d / "cpu.cfs_quota_us").read_text())
@@ -112,7 +148,7 @@ def cpu_budget(*, proc_cgroup: Path = Path("/proc/self/cgroup"),
     else:
         quota = _cgroup_v2_quota(proc_cgroup, cgroup_root)
         if quota is None:
-            quota = _cgroup_v1_quota(cgroup_root)
+            quota = _cgroup_v1_quota(cgroup_root, proc_cgroup)
     return CpuBudget(logical=logical, affinity=affinity, quota=quota)
 
 

@@ -78,6 +78,25 @@ def test_cgroup_v1_quota(tmp_path):
     assert timing.cpu_budget(proc_cgroup=tmp_path / "absent", cgroup_root=tmp_path).quota is None
 
 
+def test_nested_cgroup_v1_quota_is_found(tmp_path):
+    """A v1 quota set on this process's own cgroup (or a parent), not on the root."""
+    mount = tmp_path / "cpu,cpuacct"
+    leaf = mount / "outer" / "inner"
+    leaf.mkdir(parents=True)
+    for d, quota in ((mount, -1), (mount / "outer", 150000), (leaf, -1)):
+        (d / "cpu.cfs_quota_us").write_text(f"{quota}\n")
+        (d / "cpu.cfs_period_us").write_text("100000\n")
+    proc = tmp_path / "cgroup"
+    proc.write_text("4:memory:/x\n2:cpu,cpuacct:/outer/inner\n0::/\n")
+    assert timing.cpu_budget(proc_cgroup=proc, cgroup_root=tmp_path).quota == 1.5
+    (leaf / "cpu.cfs_quota_us").write_text("50000\n")
+    assert timing.cpu_budget(proc_cgroup=proc, cgroup_root=tmp_path).quota == 0.5
+    proc.write_text("0::/\n")
+    assert timing.cpu_budget(proc_cgroup=proc, cgroup_root=tmp_path).quota is None
+
+
+# ---------------------------------------------------------------- grading
+
 def test_environment_override(tmp_path, monkeypatch):
     paths = _cgroup(tmp_path, "/a", {"/a": "200000 100000"})
     monkeypatch.setenv("CK_CPU_QUOTA", "0.5")

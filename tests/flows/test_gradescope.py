@@ -253,25 +253,6 @@ def test_cpu_note_only_for_process_pools_below_two_cpus():
     assert [a.number for a in manifest.load() if gradescope.cpu_bound_timing(a)] == [3, 4, 5]
 
 
-def test_nested_cgroup_v1_quota_is_found(tmp_path):
-    """A v1 quota set on this process's own cgroup (or a parent), not on the root."""
-    mount = tmp_path / "cpu,cpuacct"
-    leaf = mount / "outer" / "inner"
-    leaf.mkdir(parents=True)
-    for d, quota in ((mount, -1), (mount / "outer", 150000), (leaf, -1)):
-        (d / "cpu.cfs_quota_us").write_text(f"{quota}\n")
-        (d / "cpu.cfs_period_us").write_text("100000\n")
-    proc = tmp_path / "cgroup"
-    proc.write_text("4:memory:/x\n2:cpu,cpuacct:/outer/inner\n0::/\n")
-    assert gradescope._own_cgroup_v1_quota(proc, tmp_path) == 1.5
-    (leaf / "cpu.cfs_quota_us").write_text("50000\n")
-    assert gradescope._own_cgroup_v1_quota(proc, tmp_path) == 0.5
-    proc.write_text("0::/\n")
-    assert gradescope._own_cgroup_v1_quota(proc, tmp_path) is None
-
-
-# ---------------------------------------------------------------- grading
-
 @pytest.mark.slow
 def test_reference_crunch_earns_full_marks(zips, python_bin, tmp_path):
     root = layout(zips[5], tmp_path, A5.reference_dir / "crunch.py")
