@@ -1,0 +1,140 @@
+"""Synthetic LMS downloads, as Moodle and Canvas hand them out, with what each student
+must score. Used by tests/flows/test_batch.py and bench/batch_speed.py.
+
+    moodle_download(assignment, dest, n=32) -> (zip path, {student id: Expect})
+    canvas_download(assignment, dest)       -> (zip path, {student id: Expect})
+
+Moodle ("Download all submissions", in folders): one folder per student named
+"<Full Name>_<participant>_assignsubmission_file_". Canvas ("Download Submissions"): flat
+files "<sortablename>_[late_]<user id>_<submission id>_<file name>".
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+from autograder import KIT_ROOT
+from autograder.manifest import Assignment
+
+BROKEN = KIT_ROOT / "tests" / "broken"
+
+
+@dataclasses.dataclass
+class Expect:
+    kind: str                     # reference, stub, broken, syntax, empty, non-utf8, missing
+    name: str                     # the display name the LMS gave
+    lms_id: str                   # Moodle participant / Canvas user id
+    fails: set[str] | None = None  # broken: exactly these tests fail
+    full: bool = False            # must earn full marks
+    zero: bool = False            # must earn 0
+
+
+def _zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia",
+         "Ken", "Margaret", "Tony", "Shafi", "Leslie", "Zoë", "Niklaus", "Sophie", "Guido",
+         "Anita", "Dennis", "Karen", "Bjarne", "Jean", "Linus", "Adele", "Fernando", "Hedy",
+         "Tim", "Mary", "Vint", "Lynn", "Butler", "Carla", "Edgar", "Kathleen", "Peter"]
+LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus",
+        "Perlman", "Thompson", "Hamilton", "Hoare", "Goldwasser", "Lamport", "Ñúñez", "Wirth",
+        "Wilson", "van Rossum", "Borg", "Ritchie", "Spärck Jones", "Stroustrup", "Sammet",
+        "Torvalds", "Goldberg", "Corbató", "Lamarr", "Berners-Lee", "Keller", "Cerf", "Conway",
+        "Lampson", "Meinel", "Codd", "Booth", "Naur"]
+
+
+def _submissions(assignment: Assignment, n: int) -> list[tuple[str, dict[str, bytes], Expect]]:
+    """(how, files, expect) for n students: every broken variant once, then the rest."""
+    from conftest import declared_failures   # tests/conftest.py
+    module = assignment.files[0]
+    ref = (assignment.reference_dir / module).read_bytes()
+    stub = (assignment.folder / module).read_bytes()
+    out: list[tuple[str, dict[str, bytes], Expect]] = []
+    for path in sorted((BROKEN / assignment.slug).glob("*.py")):
+        out.append(("broken", {module: path.read_bytes()},
+                    Expect("broken", "", "", fails=declared_failures(path))))
+    special = [
+        ("syntax", {module: ref.replace(b"def ", b"def def ", 1)}, Expect("syntax", "", "", zero=True)),
+        ("empty", {}, Expect("empty", "", "", zero=True)),
+        # Saved as Latin-1: Python forgives bad bytes in a comment, not in a string.
+        ("non-utf8", {module: ref + b'\nAUTHOR = "Zo\xeb N\xfa\xf1ez"\n'},
+         Expect("non-utf8", "", "", zero=True)),
+        ("missing", {module: b"def something_else():\n    return 42\n"},
+         Expect("missing", "", "", zero=True)),
+        # A student's file under another name, one folder down, in a zip, in a nested zip.
+        ("renamed", {"my_" + module: ref}, Expect("reference", "", "", full=True)),
+        ("one-down", {"hw/" + module: ref, "hw/.DS_Store": b"\0\0", "__MACOSX/._x": b"x"},
+         Expect("reference", "", "", full=True)),
+        ("zip", {"submission.zip": _zip_bytes({"src/" + module: ref})},
+         Expect("reference", "", "", full=True)),
+        ("nested-zip", {"outer.zip": _zip_bytes({"inner.zip": _zip_bytes({module: ref})})},
+         Expect("reference", "", "", full=True)),
+    ]
+    out += special
+    while len(out) < n:
+        if len(out) % 3 == 0:
+            out.append(("stub", {module: stub}, Expect("stub", "", "")))
+        else:
+            out.append(("reference", {module: ref}, Expect("reference", "", "", full=True)))
+    return out
+
+
+def moodle_download(assignment: Assignment, dest: Path, n: int = 32) -> tuple[Path, dict[str, Expect]]:
+    """A Moodle 'Download all submissions' zip (folders per student) of n students."""
+    expect: dict[str, Expect] = {}
+    files: dict[str, bytes] = {}
+    for i, (how, subfiles, e) in enumerate(_submissions(assignment, n)):
+        name = f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}"
+        participant = str(4100 + 7 * i)
+        folder = f"{name}_{participant}_assignsubmission_file_"
+        e.name, e.lms_id = name, participant
+        expect[participant] = e
+        if not subfiles:
+            files[folder + "/"] = b""           # an empty folder
+        for rel, data in subfiles.items():
+            files[f"{folder}/{rel}"] = data
+    files["__MACOSX/._stray"] = b"junk"
+    files[".DS_Store"] = b"\0\0"
+    files["index.html"] = b"<html>not a submission</html>"
+    path = dest / "moodle-download.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            if name.endswith("/"):
+                z.writestr(zipfile.ZipInfo(name), b"")
+            else:
+                z.writestr(name, data)
+    return path, expect
+
+
+def canvas_download(assignment: Assignment, dest: Path) -> tuple[Path, dict[str, Expect]]:
+    """A Canvas 'Download Submissions' zip: flat files, late ones, a renamed resubmission,
+    a zip upload holding a nested zip."""
+    module = assignment.files[0]
+    ref = (assignment.reference_dir / module).read_bytes()
+    stub = (assignment.folder / module).read_bytes()
+    stem, ext = module.rsplit(".", 1)
+    files = {
+        f"lovelaceada_1001_9001_{module}": ref,
+        f"turingalan_late_1002_9002_{stem}-1.{ext}": ref,
+        f"hoppergrace_1003_9003_{module}": stub,
+        f"liskovbarbara_1004_9004_submission.zip": _zip_bytes(
+            {"inner.zip": _zip_bytes({module: ref}), "__MACOSX/._inner.zip": b"x"}),
+    }
+    expect = {
+        "1001": Expect("reference", "lovelaceada", "1001", full=True),
+        "1002": Expect("reference", "turingalan", "1002", full=True),
+        "1003": Expect("stub", "hoppergrace", "1003"),
+        "1004": Expect("reference", "liskovbarbara", "1004", full=True),
+    }
+    path = dest / "submissions.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path, expect
