@@ -97,10 +97,23 @@ def error_row(student: Student, assignment: manifest.Assignment, message: str,
               duration: float = 0.0) -> Row:
     """The grader could not grade it: 0 points, with the reason, and the batch goes on."""
     tests = [{"name": t.name, "nodeid": t.nodeid, "score": 0.0, "max_score": t.points,
-              "status": "not-run", "output": message}
+              "status": "not-run", "visibility": t.visibility, "duration": 0.0,
+              "output": message}
              for t in _expected(assignment)]
     return Row(student=student, status="error", score=0.0, max_score=assignment.points,
                message=message, duration=round(duration, 2), tests=tests)
+
+
+def error_results(row: Row) -> dict:
+    """results.json (Gradescope's format) for a submission the grader could not grade."""
+    return {"score": 0.0, "max_score": row.max_score, "execution_time": row.duration,
+            "output": row.message,
+            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": [{"name": t["name"], "number": str(i), "score": 0.0,
+                       "max_score": t["max_score"], "status": "failed", "output": t["output"],
+                       "output_format": "text", "visibility": t["visibility"],
+                       "extra_data": {"nodeid": t["nodeid"]}}
+                      for i, t in enumerate(row.tests, 1)]}
 
 
 def _expected(assignment):
@@ -314,6 +327,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         where = _student_dir(out, row.student)
         where.mkdir(parents=True, exist_ok=True)
         _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
+        reports.write_json(error_results(row), where / "results.json")
         _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
 
     interrupted = False

@@ -1,7 +1,7 @@
 """Synthetic LMS downloads, as Moodle and Canvas hand them out, with what each student
 must score. Used by tests/flows/test_batch.py and bench/batch_speed.py.
 
-    moodle_download(assignment, dest, n=32) -> (zip path, {student id: Expect})
+    moodle_download(assignment, dest, n=30) -> (zip path, {student id: Expect})
     canvas_download(assignment, dest)       -> (zip path, {student id: Expect})
 
 Moodle ("Download all submissions", in folders): one folder per student named
@@ -23,12 +23,15 @@ BROKEN = KIT_ROOT / "tests" / "broken"
 
 @dataclasses.dataclass
 class Expect:
-    kind: str                     # reference, stub, broken, syntax, empty, non-utf8, missing
-    name: str                     # the display name the LMS gave
-    lms_id: str                   # Moodle participant / Canvas user id
+    kind: str                     # reference, stub, broken, syntax, empty, ...
+    name: str = ""                # the display name the LMS gave
+    lms_id: str = ""              # Moodle participant / Canvas user id
     fails: set[str] | None = None  # broken: exactly these tests fail
     full: bool = False            # must earn full marks
     zero: bool = False            # must earn 0
+    partial: bool = False         # more than 0, less than full
+    status: str = "graded"        # or "error": the grader could not grade it
+    says: str = ""                # the student's feedback must say this (case ignored)
 
 
 def _zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -51,42 +54,63 @@ LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", 
 
 
 def _submissions(assignment: Assignment, n: int) -> list[tuple[str, dict[str, bytes], Expect]]:
-    """(how, files, expect) for n students: every broken variant once, then the rest."""
+    """(how, files, expect) for at least 30 students: every broken variant once, references
+    in every wrapping, stubs, and the junk a real class hands in (cheap to grade: it fails
+    at import), then more references and stubs up to n."""
     from conftest import declared_failures   # tests/conftest.py
     module = assignment.files[0]
     ref = (assignment.reference_dir / module).read_bytes()
     stub = (assignment.folder / module).read_bytes()
+    first_def = ref.index(b"def ")
     out: list[tuple[str, dict[str, bytes], Expect]] = []
     for path in sorted((BROKEN / assignment.slug).glob("*.py")):
         out.append(("broken", {module: path.read_bytes()},
-                    Expect("broken", "", "", fails=declared_failures(path))))
-    special = [
-        ("syntax", {module: ref.replace(b"def ", b"def def ", 1)}, Expect("syntax", "", "", zero=True)),
-        ("empty", {}, Expect("empty", "", "", zero=True)),
+                    Expect("broken", fails=declared_failures(path))))
+    out += [
+        ("reference", {module: ref}, Expect("reference", full=True)),
+        # The student's file under another name, one folder down, in a zip, in a zip in a zip,
+        # beside an old version of itself.
+        ("renamed", {"my_" + module: ref}, Expect("reference", full=True)),
+        ("one-down", {"hw/" + module: ref, "hw/.DS_Store": b"\0\0", "__MACOSX/._x": b"x"},
+         Expect("reference", full=True)),
+        ("zip", {"submission.zip": _zip_bytes({"src/" + module: ref})},
+         Expect("reference", full=True)),
+        ("nested-zip", {"outer.zip": _zip_bytes({"inner.zip": _zip_bytes({module: ref})})},
+         Expect("reference", full=True)),
+        ("with-old", {module: ref, "old_" + module: stub}, Expect("reference", full=True)),
+        ("stub", {module: stub}, Expect("stub")),
+        ("stub", {module: stub}, Expect("stub")),
+        # Junk a real class hands in: each scores 0 (or what it earns) with a reason.
+        ("syntax", {module: ref.replace(b"def ", b"def def ", 1)},
+         Expect("syntax", zero=True, says="syntax")),
+        ("indentation", {module: ref[:first_def] + b"  x = 1\n" + ref[first_def:]},
+         Expect("indentation", zero=True, says="indent")),
         # Saved as Latin-1: Python forgives bad bytes in a comment, not in a string.
         ("non-utf8", {module: ref + b'\nAUTHOR = "Zo\xeb N\xfa\xf1ez"\n'},
-         Expect("non-utf8", "", "", zero=True)),
-        ("missing", {module: b"def something_else():\n    return 42\n"},
-         Expect("missing", "", "", zero=True)),
-        # A student's file under another name, one folder down, in a zip, in a nested zip.
-        ("renamed", {"my_" + module: ref}, Expect("reference", "", "", full=True)),
-        ("one-down", {"hw/" + module: ref, "hw/.DS_Store": b"\0\0", "__MACOSX/._x": b"x"},
-         Expect("reference", "", "", full=True)),
-        ("zip", {"submission.zip": _zip_bytes({"src/" + module: ref})},
-         Expect("reference", "", "", full=True)),
-        ("nested-zip", {"outer.zip": _zip_bytes({"inner.zip": _zip_bytes({module: ref})})},
-         Expect("reference", "", "", full=True)),
+         Expect("non-utf8", zero=True, says="utf-8")),
+        ("empty", {}, Expect("empty", zero=True, says="missing")),
+        ("empty-file", {module: b""}, Expect("empty-file", zero=True)),
+        ("missing", {module: b"def something_else():\n    return 42\n"}, Expect("missing", zero=True)),
+        ("exit-at-import", {module: b"import sys\nsys.exit(0)\n" + ref},
+         Expect("exit-at-import", zero=True, says="exit")),
+        ("bad-import", {module: b"import numpyy\n" + ref},
+         Expect("bad-import", zero=True, says="numpyy")),
+        ("notebook", {module.replace(".py", ".ipynb"): b'{"cells": []}'},
+         Expect("notebook", zero=True, says="missing")),
+        ("corrupt-zip", {"submission.zip": b"PK\x03\x04 this is not really a zip"},
+         Expect("corrupt-zip", zero=True, status="error", says="zip")),
     ]
-    out += special
+    # Half a solution: the first function only.
+    second_def = ref.index(b"\ndef ", first_def + 4)
+    out.append(("half", {module: ref[:second_def + 1]}, Expect("half", partial=True)))
     while len(out) < n:
-        if len(out) % 3 == 0:
-            out.append(("stub", {module: stub}, Expect("stub", "", "")))
-        else:
-            out.append(("reference", {module: ref}, Expect("reference", "", "", full=True)))
+        kind = "stub" if len(out) % 3 == 0 else "reference"
+        out.append((kind, {module: stub if kind == "stub" else ref},
+                    Expect(kind, full=kind == "reference")))
     return out
 
 
-def moodle_download(assignment: Assignment, dest: Path, n: int = 32) -> tuple[Path, dict[str, Expect]]:
+def moodle_download(assignment: Assignment, dest: Path, n: int = 30) -> tuple[Path, dict[str, Expect]]:
     """A Moodle 'Download all submissions' zip (folders per student) of n students."""
     expect: dict[str, Expect] = {}
     files: dict[str, bytes] = {}

@@ -1,8 +1,9 @@
-"""Batch grading of whole LMS downloads, for real: a Moodle download of 32 submissions of
-assignment 2 (references, stubs, every broken variant, a syntax error, an empty folder, a
-file that is not UTF-8, a missing function, a renamed file, one folder down, a zip, a zip in
-a zip, stray files) and a Canvas download; every row of every export checked; resume after
-an interruption without regrading what was done; the make target."""
+"""Batch grading of whole LMS downloads, for real: a Moodle download of 30 submissions of
+assignment 2 (references in every wrapping: renamed, one folder down, a zip, a zip in a zip;
+stubs; every broken variant; and the junk a class hands in: syntax and indentation errors,
+Latin-1, an empty folder, an empty file, sys.exit() at import, a missing import, a notebook
+instead of the file, a corrupt zip, half a solution; stray files) and a Canvas download;
+every row of every export checked; resume after a rerun and after Ctrl-C; the make target."""
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ def _test_function(nodeid: str) -> str:
 @pytest.fixture(scope="module")
 def moodle(tmp_path_factory):
     root = tmp_path_factory.mktemp("moodle")
-    archive, expect = moodle_download(A2, root, n=32)
+    archive, expect = moodle_download(A2, root, n=30)
     started = time.monotonic()
     result = batch.run(A2, archive, root / "out", jobs=2, progress=False)
     return result, expect, time.monotonic() - started
@@ -50,7 +51,7 @@ def _by_participant(result):
 def test_every_submission_gets_a_row_with_what_it_earned(moodle):
     result, expect, _ = moodle
     rows = _by_participant(result)
-    assert len(result.rows) == 32 and set(rows) == set(expect)
+    assert len(result.rows) == 30 and set(rows) == set(expect)
     stub_scores = set()
     for pid, e in expect.items():
         row = rows[pid]
@@ -58,10 +59,16 @@ def test_every_submission_gets_a_row_with_what_it_earned(moodle):
         where = f"{e.kind} {row.student.id}: {row.score}/{row.max_score} {row.message}"
         assert row.max_score == A2.points, where
         assert len(row.tests) == len(expected_nodeids()), where
+        assert row.status == e.status, where
         if e.full:
-            assert row.score == A2.points and row.status == "graded", where
+            assert row.score == A2.points, where
         if e.zero:
             assert row.score == 0, where
+        if e.partial:
+            assert 0 < row.score < A2.points, where
+        if e.says:
+            feedback = (result.out / row.student.id / "feedback.txt").read_text(encoding="utf-8")
+            assert e.says.lower() in feedback.lower(), f"{where}\n{feedback}"
         if e.fails is not None:
             assert failed == e.fails, where
             lost = sum(t["max_score"] for t in row.tests if _test_function(t["nodeid"]) in e.fails)
@@ -82,20 +89,24 @@ def test_each_student_folder_holds_results_and_feedback(moodle):
         assert sum(t["score"] for t in data["tests"]) == row.score
         assert [t["name"] for t in data["tests"]] == [t["name"] for t in row.tests]
         text = (folder / "feedback.txt").read_text(encoding="utf-8")
-        assert f"Total: {row.score:g}/{row.max_score:g}" in text
+        if row.status == "graded":
+            assert f"Total: {row.score:g}/{row.max_score:g}" in text
+        else:
+            assert text.startswith("Could not grade this submission:") and row.message in text
 
 
 def test_grades_csv_has_every_row(moodle):
     result, expect, _ = moodle
     rows = _by_participant(result)
     table = _csv(result.out / "grades.csv")
-    assert len(table) == 32
+    assert len(table) == 30
     assert [r["student"] for r in table] == sorted(r["student"] for r in table)
     for line in table:
         row = rows[line["moodle_participant"]]
         assert line["student"] == row.student.id and line["name"] == expect[line["moodle_participant"]].name
         assert float(line["score"]) == row.score and float(line["max_score"]) == A2.points
-        assert line["status"] == "graded" and line["source"] == "moodle"
+        assert line["status"] == expect[line["moodle_participant"]].status
+        assert line["source"] == "moodle"
         per_test = [float(v) for k, v in line.items() if k not in batch_fields()]
         assert sum(per_test) == row.score and len(per_test) == len(row.tests)
 
@@ -116,10 +127,12 @@ def test_moodle_worksheet_has_every_row(moodle):
     sheet = _csv(result.out / "moodle.csv")
     assert {"Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)",
             "Feedback comments"} <= set(sheet[0])
-    assert len(sheet) == 32
+    # Who the grader could not grade keeps their Moodle grade (grade by hand): no row.
+    graded = {pid for pid, e in expect.items() if e.status == "graded"}
+    assert len(sheet) == len(graded) == 29
     for line in sheet:
         pid = line["Identifier"].removeprefix("Participant ")
-        assert line["Identifier"] == f"Participant {pid}" and pid in rows
+        assert line["Identifier"] == f"Participant {pid}" and pid in graded
         assert line["Full name"] == expect[pid].name
         assert float(line["Grade"]) == rows[pid].score
         assert float(line["Maximum Grade"]) == A2.points
@@ -146,7 +159,7 @@ def test_junit_has_a_suite_per_student_and_a_case_per_test(moodle):
 def test_summary_counts_and_distribution(moodle):
     result, _, _ = moodle
     text = (result.out / "summary.txt").read_text(encoding="utf-8")
-    assert "32 submission(s)" in text and "graded 32, could not grade 0" in text
+    assert "30 submission(s)" in text and "graded 29, could not grade 1" in text
     assert "not attributed to a student 1" in text and "index.html" in text
     full = sum(r.score == r.max_score for r in result.rows)
     assert f"full marks {full}" in text
@@ -183,7 +196,7 @@ def test_a_rerun_reuses_what_is_done_and_regrades_what_changed(canvas, tmp_path)
     result, expect, archive = canvas
     out = result.out
     before = {r.student.id: r.score for r in result.rows}
-    changed = next(r for r in result.rows if r.student.lms.get("user_id") == "1003")
+    changed = next(r for r in result.rows if r.student.lms.get("user_id") == "1001")
     (out / changed.student.id / "row.json").unlink()      # as if interrupted mid-way
     again = batch.run(A2, archive, out, jobs=2, progress=False,
                       export_options={"canvas_assignment_id": "4242"})
@@ -193,7 +206,12 @@ def test_a_rerun_reuses_what_is_done_and_regrades_what_changed(canvas, tmp_path)
 
 def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     """Ctrl-C in the middle: what was done is kept, the rerun grades only the rest."""
-    archive, expect = canvas_download(A2, tmp_path)
+    down = tmp_path / "class"
+    ref = (A2.reference_dir / "downloader.py").read_bytes()
+    for who in ("ann", "bob", "cy"):
+        (down / who).mkdir(parents=True)
+        (down / who / "downloader.py").write_bytes(ref)
+    archive, expect = down, {"ann", "bob", "cy"}
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "batch", "2", str(archive), "--out", str(out),
            "--jobs", "1", "--no-progress"]
@@ -216,3 +234,19 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert f"({len(done)} reused from an earlier run)" in rerun.stdout
     assert len(_csv(out / "grades.csv")) == len(expect)
+
+
+def test_make_grade_with_submissions_runs_the_batch(tmp_path):
+    """The instructor's command, through make, on a plain folder download."""
+    down = tmp_path / "class"
+    (down / "ann").mkdir(parents=True)
+    (down / "ann" / "downloader.py").write_bytes((A2.reference_dir / "downloader.py").read_bytes())
+    (down / "notes.txt").write_text("not a submission")
+    out = tmp_path / "grades"
+    proc = subprocess.run(["make", "-s", "grade", "ASSIGNMENT=2", f"SUBMISSIONS={down}",
+                           f"OUT={out}"], cwd=KIT_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 submission(s)" in proc.stdout and "NOT GRADED notes.txt" in proc.stdout
+    (line,) = _csv(out / "grades.csv")
+    assert (line["student"], float(line["score"])) == ("ann", A2.points)
+    assert (out / "ann" / "feedback.txt").exists() and (out / "junit.xml").exists()
