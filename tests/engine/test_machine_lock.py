@@ -9,7 +9,6 @@ import sys
 import textwrap
 import time
 
-import pytest
 
 from autograder import machine_lock, sandbox
 

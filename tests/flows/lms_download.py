@@ -148,7 +148,7 @@ def canvas_download(assignment: Assignment, dest: Path) -> tuple[Path, dict[str,
         f"lovelaceada_1001_9001_{module}": ref,
         f"turingalan_late_1002_9002_{stem}-1.{ext}": ref,
         f"hoppergrace_1003_9003_{module}": stub,
-        f"liskovbarbara_1004_9004_submission.zip": _zip_bytes(
+        "liskovbarbara_1004_9004_submission.zip": _zip_bytes(
             {"inner.zip": _zip_bytes({module: ref}), "__MACOSX/._inner.zip": b"x"}),
     }
     expect = {

@@ -271,8 +271,7 @@ def _failures(course: Path, student: str, number: int) -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-@pytest.mark.parametrize("number, student", [(1, "alice_reference"), (1, "bob_stub"),
-                                             (5, "alice_reference"), (5, "bob_stub"),
+@pytest.mark.parametrize("number, student", [(5, "alice_reference"), (5, "bob_stub"),
                                              (5, "carol_noisy")])
 def test_nbgrader_score_is_the_kits_score_cell_by_cell(graded_course, number, student):
     """Every test cell scored by nbgrader as the kit scored that test; no cell wrote to
