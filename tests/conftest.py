@@ -59,7 +59,8 @@ def pytest_collection_modifyitems(config, items):
     "@<group>" to a test's nodeid by assigning `item._nodeid`, which pytest 9 no longer
     reads (a node's id lives in `item._id`), so every xdist_group silently fell apart and
     a module-scoped fixture (a whole batch of gradings) ran once per worker. Same suffix,
-    set where pytest 9 reads it; a no-op where xdist's own assignment worked."""
+    set where pytest 9 reads it; a no-op where xdist's own assignment worked. Upstream:
+    pytest-dev/pytest-xdist#1386 (open), fix proposed in #1388; drop this once it lands."""
     if not getattr(config.option, "loadgroup", False):
         return
     try:
