@@ -451,6 +451,18 @@ def _canvas_id(value, what: str) -> str:
     return value
 
 
+def _split_ungradable(rows: list[Row], filename: str, lms: str,
+                      report: bool) -> tuple[list[Row], list[str]]:
+    """The graded rows, and the warning (if `report`) naming those the LMS gets no grade for."""
+    errors = [r for r in rows if r.status != "graded"]
+    warnings = []
+    if errors and report:
+        warnings.append(f"{filename}: {len(errors)} submission(s) could not be graded and get "
+                        f"no {lms} grade (grade them by hand): "
+                        + _names([_who(r) for r in errors]))
+    return [r for r in rows if r.status == "graded"], warnings
+
+
 def write_canvas_csv(rows: list[Row], assignment, out_dir, *, template=None,
                      assignment_id=None, report_errors: bool = True) -> ExportResult:
     """canvas.csv for Canvas Gradebook > Import (see the module doc for the format).
@@ -458,13 +470,7 @@ def write_canvas_csv(rows: list[Row], assignment, out_dir, *, template=None,
     says it once for every file)."""
     assignment_id = _canvas_id(assignment_id, "assignment id")
     rows = _sorted(rows)
-    warnings: list[str] = []
-    graded = [r for r in rows if r.status == "graded"]
-    errors = [r for r in rows if r.status != "graded"]
-    if errors and report_errors:
-        warnings.append(f"canvas.csv: {len(errors)} submission(s) could not be graded and get "
-                        "no Canvas grade (grade them by hand): "
-                        + _names([_who(r) for r in errors]))
+    graded, warnings = _split_ungradable(rows, CANVAS_CSV, "Canvas", report_errors)
     path = Path(out_dir) / CANVAS_CSV
     if template is not None:
         text = _fill_canvas_template(rows, assignment, template, assignment_id, warnings)
@@ -654,13 +660,7 @@ def write_moodle_csv(rows: list[Row], assignment, out_dir, *, template=None,
     """moodle.csv for Moodle's Upload grading worksheet (see the module doc). now: the
     "Last modified (grade)" of the minimal form (default: the current time)."""
     rows = _sorted(rows)
-    warnings: list[str] = []
-    graded = [r for r in rows if r.status == "graded"]
-    errors = [r for r in rows if r.status != "graded"]
-    if errors and report_errors:
-        warnings.append(f"moodle.csv: {len(errors)} submission(s) could not be graded and get "
-                        "no Moodle grade (grade them by hand): "
-                        + _names([_who(r) for r in errors]))
+    graded, warnings = _split_ungradable(rows, MOODLE_CSV, "Moodle", report_errors)
     path = Path(out_dir) / MOODLE_CSV
     if template is not None:
         text = _fill_moodle_template(rows, assignment, template, warnings)

@@ -62,76 +62,64 @@ class CpuBudget:
         return text + f" -> {self.effective:g} effective"
 
 
-def _cgroup_v2_quota(proc_cgroup: Path, root: Path) -> float | None:
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        return None
-    rel = next((ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")), None)
-    if rel is None:
-        return None
+def _tightest_up(here: Path, top: Path, read) -> float | None:
+    """The smallest quota `read(folder)` finds from `here` up to `top` (the tightest limit
+    on the path from a cgroup to its hierarchy's root is the one that applies)."""
     best = None
-    here = root / rel.lstrip("/")
-    # The tightest limit on the path from this cgroup up to the root applies.
     while True:
         try:
-            quota, period = (here / "cpu.max").read_text().split()[:2]
-            if quota != "max":
-                cpus = int(quota) / int(period)
-                best = cpus if best is None else min(best, cpus)
+            cpus = read(here)
         except (OSError, ValueError):
-            pass
-        if here == root or root not in here.parents:
-            break
-        here = here.parent
-    return best
-
-
-def _own_cgroup_v1_quota(proc_cgroup: Path, root: Path) -> float | None:
-    """The v1 CPU quota on this process's own cgroup path, the tightest on the way up
-    (a nested cgroup, e.g. a grader started inside a limited cgroup on the host)."""
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3 or "cpu" not in parts[1].split(","):
-            continue
-        for mount in (root / "cpu,cpuacct", root / "cpu"):
-            if not mount.is_dir():
-                continue
-            here, best = mount / parts[2].lstrip("/"), None
-            while True:
-                try:
-                    quota = int((here / "cpu.cfs_quota_us").read_text())
-                    period = int((here / "cpu.cfs_period_us").read_text())
-                    if quota > 0 and period > 0:
-                        best = quota / period if best is None else min(best, quota / period)
-                except (OSError, ValueError):
-                    pass
-                if here == mount or mount not in here.parents:
-                    break
-                here = here.parent
+            cpus = None
+        if cpus is not None:
+            best = cpus if best is None else min(best, cpus)
+        if here == top or top not in here.parents:
             return best
-    return None
+        here = here.parent
+
+
+def _v2_cpus(folder: Path) -> float | None:
+    quota, period = (folder / "cpu.max").read_text().split()[:2]
+    return None if quota == "max" else int(quota) / int(period)
+
+
+def _v1_cpus(folder: Path) -> float | None:
+    quota = int((folder / "cpu.cfs_quota_us").read_text())
+    period = int((folder / "cpu.cfs_period_us").read_text())
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def _cgroup_lines(proc_cgroup: Path) -> list[list[str]]:
+    try:
+        return [ln.split(":", 2) for ln in proc_cgroup.read_text().splitlines()]
+    except OSError:
+        return []
+
+
+def _cgroup_v2_quota(proc_cgroup: Path, root: Path) -> float | None:
+    rel = next((p[2] for p in _cgroup_lines(proc_cgroup) if len(p) == 3 and p[0] == "0"), None)
+    return None if rel is None else _tightest_up(root / rel.lstrip("/"), root, _v2_cpus)
 
 
 def _cgroup_v1_quota(root: Path, proc_cgroup: Path | None = None) -> float | None:
-    """v1: the quota on our own cgroup path, else at the mount's root (what a container
-    sees: its own cgroup is mounted as the root)."""
-    if proc_cgroup is not None:
-        own = _own_cgroup_v1_quota(proc_cgroup, root)
-        if own is not None:
-            return own
+    """v1: the quota on our own cgroup path (a nested cgroup, e.g. a grader started in a
+    limited cgroup on the host), else at the mount's root (what a container sees: its own
+    cgroup is mounted as the root)."""
+    for parts in _cgroup_lines(proc_cgroup) if proc_cgroup is not None else []:
+        if len(parts) != 3 or "cpu" not in parts[1].split(","):
+            continue
+        for mount in (root / "cpu,cpuacct", root / "cpu"):
+            if mount.is_dir():
+                own = _tightest_up(mount / parts[2].lstrip("/"), mount, _v1_cpus)
+                if own is not None:
+                    return own
     for d in ("cpu,cpuacct", "cpu"):
         try:
-            quota = int((root / d / "cpu.cfs_quota_us").read_text())
-            period = int((root / d / "cpu.cfs_period_us").read_text())
+            cpus = _v1_cpus(root / d)
         except (OSError, ValueError):
             continue
-        if quota > 0 and period > 0:
-            return quota / period
+        if cpus is not None:
+            return cpus
     return None
 
 
