@@ -181,9 +181,11 @@ def _orphans_of_ours(exclude: set[int], before: set[tuple[int, float]]) -> set[t
 def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
     """SIGKILL the process group and every (pid, start time) in `seen` still alive;
     returns the pids that were alive and got killed, leaving out multiprocessing's own
-    resource tracker and fork server (killed too, but they are not the student's)."""
+    resource tracker and fork server (killed too, but they are not the student's) and
+    processes already on their way out (an empty command line: the kernel has released
+    their memory, e.g. a helper hit by the group kill a moment ago)."""
     from .checks.hygiene import is_multiprocessing_helper
-    procs, helpers = [], set()
+    procs, not_blamed = [], set()
     if psutil is not None:
         for pid, created in seen:
             try:
@@ -191,8 +193,9 @@ def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
                 # Same pid *and* start time: never kill a stranger that reused the pid.
                 if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
                     procs.append(p)
-                    if is_multiprocessing_helper(p.cmdline()):
-                        helpers.add(p.pid)
+                    cmdline = p.cmdline()
+                    if not cmdline or is_multiprocessing_helper(cmdline):
+                        not_blamed.add(p.pid)
             except psutil.Error:
                 continue
     if pgid is not None:
@@ -213,7 +216,7 @@ def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
             os.waitpid(pid, os.WNOHANG)
         except OSError:
             pass
-    return [p.pid for p in procs if p.pid not in helpers]
+    return [p.pid for p in procs if p.pid not in not_blamed]
 
 
 # Live Popen children of all runs in this process: orphan sweeps must spare them.
