@@ -28,6 +28,7 @@ It never decides a score: the grader does.
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import signal
@@ -508,11 +509,18 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
         return str(exc)
     student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
                       if stacks.is_student_file(fs.filename)]
+    why = ""
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        from .sandbox import MAX_FILE_MB
+        why = (f"\nYour code wrote more than {MAX_FILE_MB} MB (printed output, which the test "
+               f"captures in a file, or a file of its own): the grader stops a submission there "
+               f"instead of letting it fill the disk. Look for a print() or a write() in a loop "
+               f"that never ends.")
     if student_frames:
         where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True,
                                                                             marker="raised here"))
-        return f"Your code raised {type(exc).__name__}: {exc}\n{where}"
-    return f"The test failed: {call.excinfo.exconly()}"
+        return f"Your code raised {type(exc).__name__}: {exc}{why}\n{where}"
+    return f"The test failed: {call.excinfo.exconly()}{why}"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -30,7 +30,8 @@ from .submission import Staged, stage
 STALL_GRACE = 6.0      # seconds past a test's timeout before the grader kills the child
 MAX_RESTARTS = 20
 
-_BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); import pytest; "
+_BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
+         "from autograder.sandbox import apply_limits; apply_limits(); import pytest; "
          "sys.exit(pytest.main(sys.argv[1:]))")
 
 

@@ -34,6 +34,31 @@ except ImportError:  # pragma: no cover
 from . import channel
 
 EXIT_GRACE = 3.0
+MAX_FILE_MB = 256            # largest file a graded child may write (RLIMIT_FSIZE)
+
+
+def apply_limits(max_file_mb: int = MAX_FILE_MB) -> None:
+    """Resource limits for a graded child, set by its first line of code (before pytest,
+    before any student code), soft and hard alike:
+
+        RLIMIT_FSIZE  no file past `max_file_mb`: gigabytes printed (pytest captures output
+                      in a temporary file) or written fail with EFBIG ("File too large";
+                      Python ignores SIGXFSZ) instead of filling the disk: that test fails,
+                      with the reason in its feedback (plugin._message)
+        RLIMIT_CORE   no core dumps of crashed student processes
+
+    Inherited by every process the submission starts. (A process running as root could
+    raise a hard limit again; running the child as an unprivileged user is the sandbox
+    issue's work.)"""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    for what, value in ((resource.RLIMIT_FSIZE, max_file_mb << 20), (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(what, (value, value))
+        except (ValueError, OSError):
+            pass
 WAIT_CREDIT = 4.0            # waiting for the machine extends a budget by at most this x budget
 OUTPUT_KEEP = 16 * 1024      # bytes of the child's stdout/stderr kept (head and tail)
 

@@ -97,3 +97,29 @@ def test_a_missing_function_fails_its_tests_quoting_the_stub_signature(tmp_path)
     for r in grade.tests:
         assert "consumer.py has no function process_all()" in r.message
         assert "def process_all(items, handle, num_workers=3, queue_size=5) -> dict" in r.message
+
+
+def test_gigabytes_printed_end_that_test_not_the_disk(tmp_path):
+    """A test whose code prints without end is stopped at the file-size limit (pytest
+    captures output in a temporary file): that test fails with the reason, the disk holds at
+    most the limit, and the other tests pass."""
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    reference = (A1.reference_dir / "consumer.py").read_text()
+    (folder / "consumer.py").write_text(reference + textwrap.dedent('''
+        _real = process_all
+
+        def process_all(items, handle, num_workers=3, queue_size=5):
+            if isinstance(items, list) and not items:      # the empty-input test only
+                while True:
+                    print("x" * 1_000_000)
+            return _real(items, handle, num_workers, queue_size)
+    '''))
+    grade = runner.grade(A1, folder, visibility="visible")
+    by_name = {r.info.nodeid.split("::")[-1]: r for r in grade.tests}
+    flood = by_name["test_empty_input"]
+    assert flood.status == "failed", flood.message
+    assert "File too large" in flood.message and "wrote more than 256 MB" in flood.message
+    assert "consumer.py" in flood.message                 # where in their code
+    assert all(r.passed for name, r in by_name.items() if name != "test_empty_input"), \
+        [(n, r.status, r.message[:200]) for n, r in by_name.items() if not r.passed]
