@@ -181,6 +181,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
                                scratch / "submission")
         notes = list(staged.notes)
+        if not sandbox.no_network()[0]:
+            notes.append(f"No network isolation: {sandbox.no_network()[1]}.")
         events: list[dict] = []
         reasons: dict[str, tuple[str, str]] = {}
         pending = [t.nodeid for t in expected]
@@ -195,7 +197,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                                  extra=[str(assignment.folder / n) for n in pending])
             run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=left,
                                     stall=assignment.test_timeout + STALL_GRACE,
-                                    lock_fd=_lock_fd(), cancel=cancel)
+                                    lock_fd=_lock_fd(), cancel=cancel, offline=True)
             waited += run.waited
             events += run.events
             reported = {e.get("nodeid") for e in run.events if e["event"] in ("result", "hung")}

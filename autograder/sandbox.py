@@ -244,6 +244,39 @@ def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
     return [p.pid for p in procs if p.pid not in not_blamed]
 
 
+_NO_NETWORK: list[tuple[list[str], str]] = []
+_NETWORK_WRAPPERS = (
+    (["unshare", "--net", "--"], "a network namespace of its own (unshare -n)"),
+    (["bwrap", "--unshare-net", "--dev-bind", "/", "/", "--"],
+     "a network namespace of its own (bubblewrap)"),
+    (["unshare", "--user", "--map-current-user", "--net", "--"],
+     "a network namespace of its own (unshare -n in a user namespace)"),
+)
+
+
+def no_network() -> tuple[list[str], str]:
+    """(command prefix, what it does) that runs a command with no network at all: not even
+    loopback is shared with the machine. Probed once per process; ([], why not) where the
+    machine offers no way (no unshare/bwrap, or namespaces not permitted)."""
+    if not _NO_NETWORK:
+        found: tuple[list[str], str] = (
+            [], "this machine offers no network namespace (neither `unshare -n` nor "
+                "bubblewrap worked here), so the submission could reach the network")
+        if sys.platform.startswith("linux"):
+            for prefix, how in _NETWORK_WRAPPERS:
+                try:
+                    ok = subprocess.run(prefix + [sys.executable, "-c", "pass"],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+                except (OSError, subprocess.TimeoutExpired):
+                    ok = False
+                if ok:
+                    found = (prefix, how)
+                    break
+        _NO_NETWORK.append(found)
+    return _NO_NETWORK[0]
+
+
 # Live Popen children of all runs in this process: orphan sweeps must spare them.
 _LIVE: set[int] = set()
 _LIVE_LOCK = threading.Lock()
@@ -251,12 +284,15 @@ _LIVE_LOCK = threading.Lock()
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
               stall: float | None = None, lock_fd: int | None = None,
-              cancel: threading.Event | None = None) -> ChildRun:
+              cancel: threading.Event | None = None, offline: bool = False) -> ChildRun:
     """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events.
 
     `lock_fd`: the machine lock's descriptor, handed to the child as `--ck-lock-fd=N`.
     `cancel`: when set, the run ends at once ("cancelled") and the tree is killed.
+    `offline`: run it in a network namespace of its own (no_network()), where there is one.
     """
+    if offline:
+        cmd = no_network()[0] + cmd
     become_subreaper()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
