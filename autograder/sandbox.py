@@ -258,6 +258,11 @@ def no_network() -> tuple[list[str], str]:
     """(command prefix, what it does) that runs a command with no network at all: not even
     loopback is shared with the machine. Probed once per process; ([], why not) where the
     machine offers no way (no unshare/bwrap, or namespaces not permitted)."""
+    with _LIVE_LOCK:  # its probe is a child of ours: no orphan sweep may take it meanwhile
+        return _probe_network()
+
+
+def _probe_network() -> tuple[list[str], str]:
     if not _NO_NETWORK:
         found: tuple[list[str], str] = (
             [], "this machine offers no network namespace (neither `unshare -n` nor "
@@ -301,13 +306,15 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     if lock_fd is not None:
         extra.append(f"--ck-lock-fd={lock_fd}")
         fds.append(lock_fd)
-    proc = subprocess.Popen(
-        cmd + extra, cwd=str(cwd), env=env, pass_fds=tuple(fds),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    os.close(write_fd)
+    # Born and registered as live in one step: another run's orphan sweep (same lock)
+    # must never take this child for an orphan of its own, kill it and reap it.
     with _LIVE_LOCK:
+        proc = subprocess.Popen(
+            cmd + extra, cwd=str(cwd), env=env, pass_fds=tuple(fds),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
         _LIVE.add(proc.pid)
+    os.close(write_fd)
     pgid = proc.pid
     output = _Output(proc.stdout)
     events_q: queue.Queue = queue.Queue()
@@ -385,7 +392,6 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     seen |= _descendants(proc.pid)
     with _LIVE_LOCK:
         _LIVE.discard(proc.pid)
-        spare = set(_LIVE)
     if proc.poll() is None:
         # Kill and reap our child through Popen, so its returncode says how it ended
         # (reaped by psutil below, Popen would see ECHILD and report 0).
@@ -396,14 +402,17 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             pass
     # The whole tree goes, whatever ended the run: the group, everything we saw, and
     # daemons that escaped the group (re-parented to us as subreaper).
-    killed = kill_tree(pgid, seen | _orphans_of_ours(spare, already_there))
+    # Orphans are decided and killed under the lock runs are born under (see above).
+    with _LIVE_LOCK:
+        killed = kill_tree(pgid, seen | _orphans_of_ours(set(_LIVE), already_there))
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
         pass
-    orphans = _orphans_of_ours(spare, already_there)
-    if orphans:
-        killed += kill_tree(None, orphans)
+    with _LIVE_LOCK:
+        orphans = _orphans_of_ours(set(_LIVE), already_there)
+        if orphans:
+            killed += kill_tree(None, orphans)
     reader.join(timeout=2)
     while True:  # events written just before the end
         try:

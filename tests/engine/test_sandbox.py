@@ -332,3 +332,26 @@ def test_an_offline_child_reaches_no_network_not_even_the_machines_loopback(tmp_
         assert not offline["connected"] and offline["error"]
     finally:
         server.close()
+
+
+def test_runs_in_threads_never_take_each_others_child_for_an_orphan(tmp_path):
+    """A batch grades in threads of one process: one run's orphan sweep must never kill
+    and reap a child another run has just started (it then looked like an exit with code
+    0, no output, no events)."""
+    results: list[sandbox.ChildRun] = []
+
+    def many(k: int) -> None:
+        for i in range(25):
+            folder = tmp_path / f"{k}-{i}"
+            folder.mkdir()
+            results.append(_run(folder, "send(event='hello'); send(event='done')", budget=20))
+
+    threads = [threading.Thread(target=many, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(results) == 75
+    broken = [(r.returncode, r.ended_by, r.events) for r in results
+              if [e["event"] for e in r.events] != ["hello", "done"] or r.returncode != 0]
+    assert not broken
