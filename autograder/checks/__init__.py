@@ -7,10 +7,11 @@ from .feedback import Feedback, GradedFailure, Measurement
 from .hygiene import Leaks, ThreadExceptions, leaks_since, snapshot, wait_for
 from .timing import CpuBudget, Comparison, SpeedupVerdict, compare, cpu_budget, judge_speedup, now
 from .procs import CallLog, start_method
-from .tracking import CallTracker, Ledger, exactly_once, max_overlap
+from .tracking import CallTracker, Items, Ledger, exactly_once, max_overlap
 from .web import MockWeb
 
 __all__ = [
+    "Items",
     "hygiene", "procs", "web", "MockWeb", "CallLog", "start_method", "stacks", "timing", "Feedback", "GradedFailure", "Measurement", "Leaks",
     "ThreadExceptions", "leaks_since", "snapshot", "wait_for", "CpuBudget", "Comparison",
     "SpeedupVerdict", "compare", "cpu_budget", "judge_speedup", "now", "CallTracker", "Ledger",

@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from .timing import now
+from .timing import now, sleep
 
 
 @dataclasses.dataclass
@@ -158,3 +158,27 @@ def exactly_once(expected: Iterable[Any], seen: Iterable[Any]) -> Ledger:
 def _preview(xs: list[Any], n: int = 6) -> str:
     shown = ", ".join(repr(x) for x in xs[:n])
     return f"[{shown}{', ...' if len(xs) > n else ''}]"
+
+
+class Items:
+    """An iterable of items that can pause, and counts how many were taken.
+
+    `pauses` maps an index to seconds slept *before* yielding that item, like a
+    producer waiting for the next order.
+    """
+
+    def __init__(self, values, pauses=None):
+        self.values = list(values)
+        self.pauses = dict(pauses or {})
+        self.pulled = 0
+        self.exhausted = False
+        self._lock = threading.Lock()
+
+    def __iter__(self):
+        for i, value in enumerate(self.values):
+            if i in self.pauses:
+                sleep(self.pauses[i])
+            with self._lock:
+                self.pulled += 1
+            yield value
+        self.exhausted = True

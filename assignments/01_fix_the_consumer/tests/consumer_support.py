@@ -9,37 +9,13 @@ from __future__ import annotations
 import threading
 
 
-from autograder.checks import CallTracker, exactly_once, timing
+from autograder.checks import CallTracker, Items, exactly_once, timing
 from autograder.checks.hygiene import settled
 from autograder.checks.stacks import render, thread_stacks
 
 
 class Boom(Exception):
     """What a failing handle raises in these tests."""
-
-
-class Items:
-    """An iterable of items that can pause, and counts how many were taken.
-
-    `pauses` maps an index to seconds slept *before* yielding that item, like a
-    producer waiting for the next order.
-    """
-
-    def __init__(self, values, pauses=None):
-        self.values = list(values)
-        self.pauses = dict(pauses or {})
-        self.pulled = 0
-        self.exhausted = False
-        self._lock = threading.Lock()
-
-    def __iter__(self):
-        for i, value in enumerate(self.values):
-            if i in self.pauses:
-                timing.sleep(self.pauses[i])
-            with self._lock:
-                self.pulled += 1
-            yield value
-        self.exhausted = True
 
 
 PAUSE_HANG = (

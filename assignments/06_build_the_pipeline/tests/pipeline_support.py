@@ -10,33 +10,12 @@ from __future__ import annotations
 
 import threading
 
-from autograder.checks import CallTracker, exactly_once, timing
+from autograder.checks import CallTracker, Items, exactly_once, timing
 from autograder.checks.hygiene import settled
 
 
 class Boom(Exception):
     """What a failing stage raises in these tests: Boom(stage, item)."""
-
-
-class Items:
-    """An iterable of items that can pause, and counts how many were taken.
-
-    `pauses` maps an index to seconds slept *before* yielding that item, like a
-    producer waiting for the next order."""
-
-    def __init__(self, values, pauses=None):
-        self.values = list(values)
-        self.pauses = dict(pauses or {})
-        self.pulled = 0
-        self._lock = threading.Lock()
-
-    def __iter__(self):
-        for i, value in enumerate(self.values):
-            if i in self.pauses:
-                timing.sleep(self.pauses[i])
-            with self._lock:
-                self.pulled += 1
-            yield value
 
 
 def item_of(k, x):
