@@ -48,7 +48,9 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
 
     Every handle() call blocks on a gate; we watch how many items are taken from the
     input until the count stops growing (0.25 s without change, 3 s at most), then open
-    the gate. Returns (items taken while blocked, whether process_all returned after).
+    the gate. Returns (items taken while blocked, whether process_all returned after,
+    how many items handle() saw by then: a function that never reads its input is not
+    "bounded", it does nothing).
     """
     items = Items(range(n_items))
     gate = threading.Event()
@@ -60,7 +62,7 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
     ahead = settled(lambda: items.pulled, quiet=0.25, limit=3)
     gate.set()
     caller.join(5)
-    return ahead, not caller.is_alive()
+    return ahead, not caller.is_alive(), handle.count
 
 
 def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):

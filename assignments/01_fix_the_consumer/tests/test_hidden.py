@@ -87,11 +87,14 @@ def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
 @pytest.mark.points(1)
 def test_backpressure_queue_of_one(process_all, feedback):
     """with queue_size=1 and 3 workers the producer stays at most about 5 items ahead"""
-    ahead, returned = producer_lead(process_all, 30, num_workers=3, queue_size=1)
+    ahead, returned, handled = producer_lead(process_all, 30, num_workers=3, queue_size=1)
     limit = 1 + 3 + 2
     feedback.measure("items taken while all consumers were blocked", ahead, expected=f"<= {limit}")
     feedback.check(returned, "process_all() did not return after the consumers were released.",
                    where=render(thread_stacks(only_student=True)))
+    feedback.check(handled == 30, f"handle() was called {handled} times for 30 items.",
+                   measured=f"{handled} calls", expected="30 calls, one per item",
+                   cause="items never reached a consumer")
     feedback.check(ahead <= limit, f"The producer pulled {ahead} of 30 items while every consumer was stuck.",
                    measured=f"{ahead}", expected=f"at most {limit}",
                    cause="the queue is not bounded by queue_size (no backpressure)")

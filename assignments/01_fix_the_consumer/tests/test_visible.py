@@ -114,12 +114,15 @@ def test_workers_bounded_and_all_used(process_all, guard, feedback):
 @pytest.mark.visibility("visible")
 def test_backpressure(process_all, feedback):
     """the producer stays at most about queue_size + num_workers items ahead"""
-    ahead, returned = producer_lead(process_all, 40, num_workers=2, queue_size=3)
+    ahead, returned, handled = producer_lead(process_all, 40, num_workers=2, queue_size=3)
     limit = 3 + 2 + 2
     feedback.measure("items taken from the input while both consumers were blocked", ahead,
                      expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the producer's hand, +1 slack)")
     feedback.check(returned, "process_all() did not return after the consumers were released.",
                    where=render(thread_stacks(only_student=True)))
+    feedback.check(handled == 40, f"handle() was called {handled} times for 40 items.",
+                   measured=f"{handled} calls", expected="40 calls, one per item",
+                   cause="items never reached a consumer")
     feedback.check(ahead <= limit,
                    f"The producer pulled {ahead} of 40 items while both consumers were stuck.",
                    measured=f"{ahead} items taken from the input", expected=f"at most {limit}",
