@@ -8,6 +8,7 @@
 #   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make check ASSIGNMENT=1 [SUBMISSION=path]   visible tests only: the student's loop
+#   make sandbox                                what gradings run in on this machine
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
@@ -24,7 +25,7 @@ OUT ?=
 HTML ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-nbgrader grade check compare gradescope nbgrader test list bench bench-batch stability clean
+.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check compare gradescope nbgrader test list bench bench-batch stability clean
 
 setup: $(VENV)/.installed
 
@@ -33,7 +34,26 @@ $(VENV)/.installed: pyproject.toml
 		{ echo "concurrency-kit needs Python 3.10 or newer (found $$($(PYTHON) --version))"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@$(MAKE) --no-print-directory sandbox-tools
 	@touch $@
+
+# bubblewrap gives gradings their file-system, PID and network namespaces (README,
+# "Untrusted submissions"). Installed when we may (root with apt-get); otherwise grading
+# runs with the layers this machine has, and says which (`make sandbox`).
+sandbox-tools:
+	@command -v bwrap >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing bubblewrap (the grading sandbox)"; \
+			apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; } || \
+			echo "note: could not install bubblewrap; see 'make sandbox' for what gradings run in"; \
+		else \
+			echo "note: bubblewrap is not installed (needs root: apt-get install bubblewrap);" \
+			     "see 'make sandbox' for what gradings run in"; \
+		fi; }
+
+sandbox: setup
+	@$(BIN)/python -m autograder sandbox
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader

@@ -13,9 +13,21 @@ Events, in order:
      "duration", "output"}
     {"event": "hung", "nodeid", "message"}   the child's watchdog gave up on a test
     {"event": "done"}
+
+Signed events (the grader's children): the grader hands the child a fresh random key
+through a pipe of its own, which the plugin reads and closes before any student code runs.
+Every event then carries "seq" (0, 1, 2...) and ends with "mac", an HMAC-SHA256 of the
+line before it. The grader's Verifier turns a line that is not signed with the key, or
+out of sequence, into {"event": "forged"}: what a submission writes to the pipe by itself
+(it can find the descriptor in /proc/self/fd) is never taken for a result. The key lives
+only inside a keyed HMAC object, never as a Python bytes object; what remains possible to
+code in the same process is to call the plugin's own Writer, and runner.py's protocol
+checks catch the cheap ways of doing that (see README, "Scores the student cannot forge").
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -24,28 +36,99 @@ from typing import Any, Iterator
 MAX_LINE = 256 * 1024  # one event; longer lines are cut and marked
 
 
+KEY_BYTES = 32
+_MAC_TAIL = len(',"mac":""}') + 64      # the signature closes every signed line
+
+
+def read_key(fd: int) -> bytes:
+    """The key the grader wrote to `fd`; the descriptor is closed."""
+    try:
+        data = b""
+        while len(data) < KEY_BYTES:
+            chunk = os.read(fd, KEY_BYTES - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        os.close(fd)
+
+
+def _mac(keyed: "hmac.HMAC", body: bytes) -> str:
+    m = keyed.copy()
+    m.update(body)
+    return m.hexdigest()
+
+
 class Writer:
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, key: bytes | None = None) -> None:
         self._fd = fd
         self._lock = threading.Lock()
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256) if key else None
+        self._seq = 0
 
     def send(self, event: str, **fields: Any) -> None:
-        line = json.dumps({"event": event, **fields}, default=str)
-        if len(line) > MAX_LINE:
-            # Shorten the long strings only (nodeid, outcome... arrive intact), and never
-            # slice the JSON text: a cut line is invalid and the whole event would be lost.
-            line = json.dumps({"event": event, **_shorten(fields)}, default=str)
-        data = (line + "\n").encode("utf-8", "replace")
         with self._lock:
-            view = memoryview(data)
-            while view:
-                try:
-                    n = os.write(self._fd, view)
-                except InterruptedError:
-                    continue
-                except OSError:
-                    return  # the grader went away; nothing to do
-                view = view[n:]
+            if self._keyed is not None:
+                fields = {**fields, "seq": self._seq}
+                self._seq += 1
+            line = json.dumps({"event": event, **fields}, default=str)
+            if len(line) > MAX_LINE:
+                # Shorten the long strings only (nodeid, outcome... arrive intact), and never
+                # slice the JSON text: a cut line is invalid and the whole event would be lost.
+                line = json.dumps({"event": event, **_shorten(fields)}, default=str)
+            data = line.encode("utf-8", "replace")
+            if self._keyed is not None:
+                data = data[:-1] + f',"mac":"{_mac(self._keyed, data)}"}}'.encode()
+            self._write(data + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self._fd, view)
+            except InterruptedError:
+                continue
+            except OSError:
+                return  # the grader went away; nothing to do
+            view = view[n:]
+
+
+class Verifier:
+    """The grader's side of signed events: check(line) -> the event, or a "forged" event
+    for a line not signed with the key or out of sequence. After the first forged line,
+    nothing more is believed."""
+
+    def __init__(self, key: bytes) -> None:
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self.next_seq = 0
+        self.forged: str | None = None
+
+    def check(self, line: bytes) -> dict | None:
+        if not line.strip():
+            return None
+        why = self._why(line)
+        if why is None and self.forged is None:
+            self.next_seq += 1
+            event = parse(line)
+            if event is not None:
+                event.pop("mac", None)
+            return event
+        if self.forged is None:
+            self.forged = why or "a line after a forged one"
+        return {"event": "forged", "why": why or self.forged, "line": line[:300].decode("utf-8", "replace")}
+
+    def _why(self, line: bytes) -> str | None:
+        if len(line) < _MAC_TAIL or not line.endswith(b'"}') or b',"mac":"' not in line[-_MAC_TAIL:]:
+            return "a line without the grader's signature"
+        body, mac = line[:-_MAC_TAIL] + b"}", line[-_MAC_TAIL + len(',"mac":"'):-2]
+        if not hmac.compare_digest(_mac(self._keyed, body).encode(), mac):
+            return "a line with a wrong signature"
+        event = parse(body)
+        if event is None or event.get("seq") != self.next_seq:
+            return (f"a correctly signed line out of sequence (seq {event.get('seq') if event else '?'}"
+                    f", expected {self.next_seq}): a line replayed or written twice")
+        return None
 
 
 def _shorten(value: Any, limit: int = 4000) -> Any:
@@ -59,8 +142,9 @@ def _shorten(value: Any, limit: int = 4000) -> Any:
     return value
 
 
-def read_events(fd: int) -> Iterator[dict]:
+def read_events(fd: int, verifier: Verifier | None = None) -> Iterator[dict]:
     """Yield events from `fd` until EOF; malformed lines are skipped (never trusted).
+    With a `verifier`, every line is checked (a forged line yields a "forged" event).
 
     A line longer than 2 x MAX_LINE is not an event the plugin writes: it is dropped
     as it streams in, so a flood without newlines costs neither memory nor time.
@@ -82,7 +166,7 @@ def read_events(fd: int) -> Iterator[dict]:
             line = b"".join(pieces) + part
             pieces, size, dropped, overflow = [], 0, overflow, False
             if not dropped:
-                event = parse(line)
+                event = verifier.check(line) if verifier else parse(line)
                 if event is not None:
                     yield event
         if rest and not overflow:
@@ -91,7 +175,8 @@ def read_events(fd: int) -> Iterator[dict]:
             if size > 2 * MAX_LINE:
                 pieces, size, overflow = [], 0, True
     if pieces and not overflow:
-        event = parse(b"".join(pieces))
+        line = b"".join(pieces)
+        event = verifier.check(line) if verifier else parse(line)
         if event is not None:
             yield event
 
@@ -104,3 +189,76 @@ def parse(line: bytes) -> dict | None:
     if not isinstance(event, dict) or not isinstance(event.get("event"), str):
         return None
     return event
+
+
+CLOCK_SLACK = 0.5   # seconds: transport and scheduling between the child's and our clock
+
+
+def audit(events: list[dict], pending: list[str], arrived: list[float] | None = None
+          ) -> tuple[list[dict], str | None, str | None]:
+    """Check one child's events against the protocol the plugin follows; returns
+    (the events believed, the test the first broken rule concerns, what broke).
+
+    The child may only run tests the grader asked for (`pending`), each once: queued,
+    start, then one result (or hung) for that very test, then the next; "done" last. A
+    result may not last longer (by the child's clock) than the grader saw it take (by its
+    own): a clock that runs fast inside is a clock someone changed. A "forged" line (see
+    Verifier) or a result reporting tampering (integrity.py) ends what is believed too.
+    Everything from the first broken rule on is dropped: those tests score 0.
+    `arrived[i]`: when events[i] reached the grader (its clock); without it, no clock check."""
+    allowed, seen = set(pending), set()
+    queued = current = None
+    started_at: float | None = None
+    believed: list[dict] = []
+
+    def upcoming() -> str | None:
+        return current or queued or next((n for n in pending if n not in seen), None)
+
+    for i, event in enumerate(events):
+        kind, nodeid = event.get("event"), event.get("nodeid")
+        at = arrived[i] if arrived is not None and i < len(arrived) else None
+        why = None
+        if kind == "forged":
+            why = f"the results pipe received {event.get('why', 'a forged line')}"
+        elif kind == "collected":
+            pass
+        elif kind == "queued":
+            if current is not None or nodeid not in allowed or nodeid in seen:
+                why = f"a test announced out of order ({nodeid!r})"
+            else:
+                queued = nodeid
+        elif kind == "start":
+            if nodeid != queued or current is not None:
+                why = f"a test started out of order ({nodeid!r})"
+            else:
+                current, queued, started_at = nodeid, None, at
+                seen.add(nodeid)
+        elif kind in ("result", "hung"):
+            if nodeid != current:
+                why = f"a result for a test that was not running ({nodeid!r})"
+            elif kind == "result" and event.get("tampered"):
+                why = "your code replaced " + ", ".join(map(str, event["tampered"][:6]))
+            elif kind == "result" and at is not None and started_at is not None:
+                inside = _seconds(event.get("duration"))
+                outside = at - started_at
+                if inside > outside * 1.05 + CLOCK_SLACK:
+                    why = (f"the test process's clock said this test took {inside:.2f} s, but "
+                           f"it took {outside:.2f} s (the grader's clock): its clock was changed")
+            if why is None:
+                current = None
+        elif kind == "done":
+            if current is not None:
+                why = "the test process said it was done in the middle of a test"
+        else:
+            why = f"an event the plugin never sends ({kind!r})"
+        if why is not None:
+            return believed, (nodeid if nodeid in allowed else None) or upcoming(), why
+        believed.append(event)
+    return believed, None, None
+
+
+def _seconds(value: Any) -> float:
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 0.0

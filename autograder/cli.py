@@ -55,9 +55,22 @@ def _parser() -> argparse.ArgumentParser:
     common(sub.add_parser("grade", help="run every graded test (visible and hidden)"))
     common(sub.add_parser("check", help="run the visible tests only (fast feedback)"))
     sub.add_parser("list", help="list the assignments")
+    sub.add_parser("sandbox", help="what a grading runs in on this machine (jail layers)")
     for name, (_, about) in TOOLS.items():
         sub.add_parser(name, help=about, add_help=False)
     return p
+
+
+def _sandbox() -> int:
+    import tempfile
+
+    from . import jail
+    with tempfile.TemporaryDirectory(prefix="ck-sandbox-") as tmp:
+        with jail.confine(Path(tmp), budget=120) as cell:
+            print("A grading on this machine runs its tests in (README, \"Untrusted submissions\"):")
+            for line in cell.describe():
+                print("  " + line)
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -76,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             for a in manifest.load():
                 print(f"{a.number:>2}  {a.slug:<32} {a.points:g} points  {a.title}")
             return 0
+        if args.command == "sandbox":
+            return _sandbox()
         assignment = manifest.get(args.assignment)
     except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
         return _fail(str(exc))

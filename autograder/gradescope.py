@@ -118,6 +118,17 @@ if ! have_python; then
     exit 1
 fi
 
+# bubblewrap gives each grading its own file system, PID and network namespaces (optional:
+# where the container forbids namespaces, the grading uses the layers it can, and the
+# autograder's output says which).
+if ! command -v bwrap >/dev/null 2>&1; then
+    echo "setup.sh: installing bubblewrap (the grading sandbox)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y --no-install-recommends bubblewrap ||
+      { apt-get update && apt-get install -y --no-install-recommends bubblewrap; }; } \
+        >/dev/null 2>&1 || echo "setup.sh: note: could not install bubblewrap"
+fi
+
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --disable-pip-version-check --no-cache-dir \
     -r "$SOURCE/requirements.txt"

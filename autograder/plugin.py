@@ -31,6 +31,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -44,9 +45,11 @@ from . import channel as _channel
 from . import machine_lock
 from .checks import stacks
 from .checks.feedback import Feedback, GradedFailure
+from .checks.integrity import Snapshot
 from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
 from .checks.procs import CallLog
 from .checks.timing import now, sleep
+from .checks.values import NotPlain, plain
 from .checks.web import MockWeb
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -62,11 +65,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "else the assignment's own folder, i.e. the stub)")
     group.addoption("--ck-channel-fd", type=int, default=None,
                     help="file descriptor to write result events to (set by the grader)")
+    group.addoption("--ck-key-fd", type=int, default=None,
+                    help="file descriptor to read the key that signs the events from "
+                         "(set by the grader; read and closed at start-up)")
     group.addoption("--ck-visibility", default="all", choices=("all", "visible"),
                     help="'visible' runs only the tests students may see (make check)")
     group.addoption("--ck-lock-fd", type=int, default=None,
                     help="file descriptor of the machine lock (set by the grader): timed "
                          "tests run alone on the machine")
+    group.addoption("--ck-scrub", action="store_true", default=False,
+                    help="once collected, delete the test files holding only non-visible "
+                         "tests, before any student code runs (set by the grader, which "
+                         "runs a scratch copy of the tests)")
     group.addoption("--ck-module", default=None,
                     help="module the `student` fixture imports (default: from the manifest)")
 
@@ -86,14 +96,17 @@ class _Grading:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        fd = config.getoption("--ck-channel-fd")
-        self.writer = _channel.Writer(fd) if fd is not None else None
+        fd, key_fd = config.getoption("--ck-channel-fd"), config.getoption("--ck-key-fd")
+        key = _channel.read_key(key_fd) if key_fd is not None else None
+        self.writer = _channel.Writer(fd, key) if fd is not None else None
+        del key
         self.current: pytest.Item | None = None
         self.current_since = 0.0
         self.current_timeout: float | None = None
         self.current_reports: list = []
         self.results: dict[str, dict] = {}
         self.module_cache: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None   # taken after collection (integrity.py)
         self.submission = self._submission_dir()
         if self.submission is not None:
             stacks.STUDENT_ROOTS[:] = [os.path.realpath(self.submission)]
@@ -126,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global _CONFIG
     config.stash[_KEY] = _Grading(config)
     _CONFIG = config
+    stacks.TEST_ROOTS[:] = [os.path.realpath(config.rootpath)]
     if config.getoption("--ck-channel-fd") is not None:
         _start_watchdog(config)
 
@@ -312,7 +326,14 @@ class Guard:
                                cause=cause, where=where)
         if error is not None:
             raise error
-        return result
+        try:
+            return plain(result)
+        except NotPlain as exc:
+            self.feedback.fail(f"{what} returned {exc}.",
+                               measured=f"an object of class {type(result).__name__}",
+                               expected="plain built-in values (dict, list, int, str...)",
+                               cause="return the built-in type itself, e.g. dict(result) or "
+                                     "list(result), not an object of a class you wrote")
 
     def leaks(self, grace: float = 0.25):
         """Threads and child processes the call started that are still alive."""
@@ -343,9 +364,19 @@ class Guard:
 
 def _stub_signature(request: pytest.FixtureRequest, name: str) -> str | None:
     """`def name(args) -> ret` as the stub beside the tests declares it."""
+    try:
+        return _stub_signature_at(request.node, name, _module_name(request))
+    except pytest.UsageError:
+        return None
+
+
+def _stub_signature_at(item: pytest.Item, name: str, module: str | None = None) -> str | None:
     import ast
     try:
-        stub = Path(str(request.node.path)).resolve().parent.parent / f"{_module_name(request)}.py"
+        module = module or item.config.getoption("--ck-module")
+        if not module:
+            return None
+        stub = Path(str(item.path)).resolve().parent.parent / f"{module}.py"
         for node in ast.parse(stub.read_text()).body:
             if isinstance(node, ast.FunctionDef) and node.name == name:
                 ret = f" -> {ast.unparse(node.returns)}" if node.returns else ""
@@ -485,8 +516,25 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
         state.current, state.current_since, state.current_reports = item, now(), []
         state.send("start", nodeid=item.nodeid, waited=round(seat["waited"], 3))
         yield
-        state.send("result", **_result_event(item, state.current_reports))
+        event = _result_event(item, state.current_reports)
+        changed = state.snapshot.changed() if state.snapshot is not None else []
+        if changed:
+            event.update(outcome="failed", tampered=changed[:20], message=_tampered(changed))
+        state.send("result", **event)
         state.current = None
+        if changed:
+            # Nothing after this test counts (runner.py): stop here rather than run them.
+            sys.stdout.flush()
+            os._exit(3)
+
+
+def _tampered(changed: list[str]) -> str:
+    shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")
+    return (f"Your code replaced something the grading relies on: {shown}. The grader "
+            f"cannot trust a test that ran after that, so this test and every later one "
+            f"score 0.\nIf you meant to time or log your own code, keep your own copy "
+            f"instead (`from time import perf_counter`, a wrapper function in your module) "
+            f"and never assign to a module or class you did not write.")
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -516,6 +564,12 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
                f"captures in a file, or a file of its own): the grader stops a submission there "
                f"instead of letting it fill the disk. Look for a print() or a write() in a loop "
                f"that never ends.")
+    if isinstance(exc, TypeError) and "argument" in str(exc):
+        called = re.match(r"(\w+)\(\)", str(exc))
+        signature = _stub_signature_at(item, called.group(1)) if called else None
+        if signature:
+            why = (f"\nThe tests call it the way the stub declares it: {signature}. Keep the "
+                   f"stub's parameters, their names and their defaults.")
     if student_frames:
         where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True,
                                                                             marker="raised here"))
@@ -560,11 +614,38 @@ def _result_event(item: pytest.Item, reports: list[pytest.TestReport]) -> dict:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Move everything imported so far out of the garbage collector's sight: a full
-    collection (~16 ms in a grading process) must not land inside a timed run."""
+    """Scrub the hidden tests from disk (--ck-scrub); then move everything imported so far
+    out of the garbage collector's sight: a full collection (~16 ms in a grading process)
+    must not land inside a timed run."""
+    if session.config.getoption("--ck-scrub"):
+        scrub_hidden(session.items)
+    state = _state(session.config)
+    if state.writer is not None:
+        state.snapshot = Snapshot.take()
     import gc
     gc.collect()
     gc.freeze()
+
+
+def scrub_hidden(items: list[pytest.Item]) -> list[Path]:
+    """Delete every collected test file whose graded tests are all non-visible. Their code
+    is compiled and in memory already; student code, which runs only from the first
+    test's fixtures on, finds no file to read (the PrairieLearn way)."""
+    by_file: dict[Path, bool] = {}
+    for item in items:
+        info = graded_info(item)
+        hidden = info is not None and info["visibility"] != "visible"
+        path = Path(str(item.path))
+        by_file[path] = by_file.get(path, True) and hidden
+    gone = []
+    for path, hidden in by_file.items():
+        if hidden:
+            try:
+                path.unlink()
+                gone.append(path)
+            except OSError:
+                pass
+    return gone
 
 
 @pytest.hookimpl(hookwrapper=True)

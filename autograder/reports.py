@@ -88,6 +88,10 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
             out.append("             " + line)
     out.append("")
     out.append(paint(f"Total: {_pts(grade.score)}/{_pts(grade.max_score)}", "bold") + _breakdown(grade))
+    if grade.sandbox and grade.visibility != "visible":
+        out.append("")
+        out.append(paint("Sandbox the tests ran in (see README, \"Untrusted submissions\"):", "dim"))
+        out.extend(paint("  " + line, "dim") for line in grade.sandbox)
     return "\n".join(out)
 
 

@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import KIT_ROOT, machine_lock, sandbox
+from . import KIT_ROOT, channel, jail, machine_lock, sandbox
 from .manifest import Assignment
 from .scoring import Grade, TestInfo, score
 from .submission import Staged, stage
@@ -51,19 +51,37 @@ def _env(scratch: Path) -> dict[str, str]:
 
 
 def pytest_command(assignment: Assignment, scratch: Path, *, submission: Path | None,
-                   visibility: str, extra: list[str]) -> list[str]:
+                   visibility: str, extra: list[str], root: Path | None = None) -> list[str]:
+    """The child's command line. `root`: the folder holding the assignment's stub and
+    tests/ (default: the kit's own; a grading uses its scratch copy, see copy_tests)."""
     ini = scratch / "pytest.ini"
     if not ini.exists():
         ini.write_text("[pytest]\n")
     cmd = [sys.executable, "-I", "-c", _BOOT, str(KIT_ROOT),
            "-p", "autograder.plugin", "-p", "pytest_timeout", "-p", "no:cacheprovider",
-           "-c", str(ini), "--rootdir", str(assignment.folder),
+           "-c", str(ini), "--rootdir", str(root or assignment.folder),
            "-q", "--no-header", "-p", "no:randomly",
            f"--timeout={assignment.test_timeout:g}",
            f"--ck-module={assignment.module}", f"--ck-visibility={visibility}"]
     if submission is not None:
         cmd.append(f"--ck-submission={submission}")
     return cmd + extra
+
+
+def copy_tests(assignment: Assignment, scratch: Path) -> Path:
+    """Copy the assignment's stub(s) and tests/ into `scratch`/tests; returns the copy's
+    root. The child runs this copy (the only one it can see inside the jail) and deletes
+    the hidden test files once collected, before any student code runs (plugin --ck-scrub);
+    so it is copied afresh for every child."""
+    root = scratch / "tests" / assignment.folder.name
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(assignment.tests_dir, root / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in assignment.files:
+        if (assignment.folder / name).is_file():
+            shutil.copyfile(assignment.folder / name, root / name)
+    return root
 
 
 _COLLECT_CACHE: dict[tuple, list[TestInfo]] = {}
@@ -139,7 +157,7 @@ def expected_tests(assignment: Assignment, visibility: str = "all") -> list[Test
 
 
 def _missing_reason(run: sandbox.ChildRun, nodeid: str, assignment: Assignment,
-                    budget: float) -> tuple[str, str]:
+                    budget: float, caught: list[str] = ()) -> tuple[str, str]:
     if run.ended_by == "stall":
         return ("hung", f"This test hung so hard it ignored its {assignment.test_timeout:g} s "
                         f"timeout (a thread holding the interpreter, or code that catches the "
@@ -150,9 +168,26 @@ def _missing_reason(run: sandbox.ChildRun, nodeid: str, assignment: Assignment,
                            f"running; it scores 0.")
     code = run.returncode
     how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-code if code else '?'}"
+    if caught:  # a limit of the jail ended it (memory, processes)
+        return ("crashed", f"The test process was stopped in the middle of this test ({how}). "
+                           + " ".join(caught))
     return ("crashed", f"The test process ended in the middle of this test ({how}): your code "
                        f"called sys.exit()/os._exit(), killed its own process, or crashed the "
                        f"interpreter. The other tests were run again in a fresh process.")
+
+
+def _distrust(why: str, spoiled: str | None, pending: list[str], reported: set,
+              reasons: dict, notes: list[str]) -> None:
+    """The child broke the results protocol (channel.audit): the test it concerns and every
+    test after it score 0, and the whole grading is flagged."""
+    hit = False
+    for nodeid in pending:
+        hit = hit or spoiled is None or nodeid == spoiled
+        if hit and nodeid not in reported:
+            reasons[nodeid] = ("failed", f"Not graded: {why}. A grading cannot trust a test "
+                                         f"process after that, so this test and every later "
+                                         f"one score 0.")
+    notes.append(f"FLAGGED for an instructor: {why}. Tests from then on score 0.")
 
 
 _LOCK_FD: list[int | None] = []
@@ -167,11 +202,13 @@ def _lock_fd() -> int | None:
 
 def grade(assignment: Assignment, path: str | os.PathLike | None, *,
           visibility: str = "all", budget: float | None = None,
-          keep_scratch: bool = False, cancel: threading.Event | None = None) -> Grade:
+          keep_scratch: bool = False, cancel: threading.Event | None = None,
+          confined: bool = True) -> Grade:
     """Grade `path` (folder, .py or .zip; None = the assignment's own folder).
 
     `cancel`: once set (a batch interrupted), the child is killed and grading stops; the
     Grade returned then is incomplete and must not be recorded.
+    `confined`: run the child in the jail (jail.py) as far as the machine allows.
     """
     started = time.monotonic()
     budget = budget or assignment.budget
@@ -181,52 +218,62 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
                                scratch / "submission")
         notes = list(staged.notes)
-        if not sandbox.no_network()[0]:
-            notes.append(f"No network isolation: {sandbox.no_network()[1]}.")
+        shutil.rmtree(scratch / "submission-unzipped", ignore_errors=True)  # the rest of a zip
         events: list[dict] = []
         reasons: dict[str, tuple[str, str]] = {}
         pending = [t.nodeid for t in expected]
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
-        while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
-            left = budget - (time.monotonic() - started - waited)
-            if left < 1.0:
-                break
-            cmd = pytest_command(assignment, scratch, submission=staged.folder,
-                                 visibility=visibility,
-                                 extra=[str(assignment.folder / n) for n in pending])
-            run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch), budget=left,
-                                    stall=assignment.test_timeout + STALL_GRACE,
-                                    lock_fd=_lock_fd(), cancel=cancel, offline=True)
-            waited += run.waited
-            events += run.events
-            reported = {e.get("nodeid") for e in run.events if e["event"] in ("result", "hung")}
-            culprit = run.last_started
-            if culprit and culprit not in reported:
-                reasons[culprit] = _missing_reason(run, culprit, assignment, budget)
-                reported.add(culprit)
-            if run.killed and run.ended_by in ("exit", "done-timeout"):
-                notes.append(f"{len(run.killed)} process(es) your code started were still running "
-                             f"after the tests ended; the grader killed them.")
-            if run.ended_by == "budget":
-                notes.append(f"The grading budget of {budget:g} s ran out; the tests that did "
-                             f"not finish score 0.")
-                break
-            if not run.events and run.ended_by == "exit":
-                raise GraderError(f"the test process for assignment {assignment.number} exited "
-                                  f"(code {run.returncode}) before running any test:\n"
-                                  f"{run.output[-3000:]}")
-            if not reported & set(pending):
-                break
-            pending = [n for n in pending if n not in reported]
-            restarts += 1
+        with jail.confine(scratch, budget=budget, enabled=confined) as cell:
+            layers = cell.describe()
+            while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
+                left = budget - (time.monotonic() - started - waited)
+                if left < 1.0:
+                    break
+                root = copy_tests(assignment, scratch)
+                cell.own(root)
+                cmd = pytest_command(assignment, scratch, submission=staged.folder,
+                                     visibility=visibility, root=root,
+                                     extra=["--ck-scrub"] + [str(root / n) for n in pending])
+                run = sandbox.run_child(cell.wrap(cmd), cwd=scratch, env=cell.env(_env(scratch)),
+                                        budget=left, stall=assignment.test_timeout + STALL_GRACE,
+                                        lock_fd=_lock_fd(), cancel=cancel, signed=True)
+                caught = cell.after_run()
+                notes += [n for n in caught if n not in notes]
+                waited += run.waited
+                believed, spoiled, why = channel.audit(run.events, pending, run.arrived)
+                events += believed
+                reported = {e.get("nodeid") for e in believed if e["event"] in ("result", "hung")}
+                if why is not None:
+                    _distrust(why, spoiled, pending, reported, reasons, notes)
+                    pending = []
+                    break
+                culprit = run.last_started
+                if culprit and culprit not in reported:
+                    reasons[culprit] = _missing_reason(run, culprit, assignment, budget, caught)
+                    reported.add(culprit)
+                if run.killed and run.ended_by in ("exit", "done-timeout"):
+                    notes.append(f"{len(run.killed)} process(es) your code started were still "
+                                 f"running after the tests ended; the grader killed them.")
+                if run.ended_by == "budget":
+                    notes.append(f"The grading budget of {budget:g} s ran out; the tests that "
+                                 f"did not finish score 0.")
+                    break
+                if not run.events and run.ended_by == "exit":
+                    raise GraderError(f"the test process for assignment {assignment.number} "
+                                      f"exited (code {run.returncode}) before running any "
+                                      f"test:\n{run.output[-3000:]}")
+                if not reported & set(pending):
+                    break
+                pending = [n for n in pending if n not in reported]
+                restarts += 1
         for nodeid in pending:
             reasons.setdefault(nodeid, ("not-run", f"This test did not run: the grading budget of "
                                                    f"{budget:g} s ran out before it started."))
         results = score(expected, events, reasons)
         return Grade(assignment=assignment.number, title=assignment.title, tests=results,
                      notes=notes, duration=time.monotonic() - started, visibility=visibility,
-                     waited=waited)
+                     waited=waited, sandbox=layers)
     finally:
         if not keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -39,26 +39,37 @@ MAX_FILE_MB = 256            # largest file a graded child may write (RLIMIT_FSI
 
 def apply_limits(max_file_mb: int = MAX_FILE_MB) -> None:
     """Resource limits for a graded child, set by its first line of code (before pytest,
-    before any student code), soft and hard alike:
+    before any student code), soft and hard alike, inherited by every process it starts:
 
-        RLIMIT_FSIZE  no file past `max_file_mb`: gigabytes printed (pytest captures output
-                      in a temporary file) or written fail with EFBIG ("File too large";
-                      Python ignores SIGXFSZ) instead of filling the disk: that test fails,
-                      with the reason in its feedback (plugin._message)
-        RLIMIT_CORE   no core dumps of crashed student processes
-
-    Inherited by every process the submission starts. (A process running as root could
-    raise a hard limit again; running the child as an unprivileged user is the sandbox
-    issue's work.)"""
+        FSIZE   no file past `max_file_mb`: gigabytes printed (pytest captures output in a
+                temporary file) or written fail with EFBIG ("File too large"; Python ignores
+                SIGXFSZ) instead of filling the disk: that test fails, with the reason in
+                its feedback (plugin._message)
+        CORE    no core dumps of crashed student processes
+        and what the jail asks for in CK_LIMITS (jail.Jail.limits): NPROC, AS, CPU,
+        NOFILE. As an unprivileged user (jail.py) the child cannot raise them again."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
-    for what, value in ((resource.RLIMIT_FSIZE, max_file_mb << 20), (resource.RLIMIT_CORE, 0)):
+    wanted = {"FSIZE": max_file_mb << 20, "CORE": 0}
+    for item in os.environ.get("CK_LIMITS", "").split(","):
+        name, _, value = item.partition("=")
+        if name and value.isdigit():
+            wanted[name] = int(value)
+    for name, value in wanted.items():
+        what = getattr(resource, f"RLIMIT_{name}", None)
+        if what is None:
+            continue
         try:
+            soft, hard = resource.getrlimit(what)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
             resource.setrlimit(what, (value, value))
         except (ValueError, OSError):
             pass
+
+
 WAIT_CREDIT = 4.0            # waiting for the machine extends a budget by at most this x budget
 OUTPUT_KEEP = 16 * 1024      # bytes of the child's stdout/stderr kept (head and tail)
 
@@ -74,6 +85,7 @@ class ChildRun:
     duration: float
     killed: list[int]        # pids we had to kill (strays included)
     waited: float = 0.0      # seconds tests spent queued for the machine lock
+    arrived: list[float] = dataclasses.field(default_factory=list)  # per event, our clock
 
     @property
     def last_started(self) -> str | None:
@@ -244,44 +256,6 @@ def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
     return [p.pid for p in procs if p.pid not in not_blamed]
 
 
-_NO_NETWORK: list[tuple[list[str], str]] = []
-_NETWORK_WRAPPERS = (
-    (["unshare", "--net", "--"], "a network namespace of its own (unshare -n)"),
-    (["bwrap", "--unshare-net", "--dev-bind", "/", "/", "--"],
-     "a network namespace of its own (bubblewrap)"),
-    (["unshare", "--user", "--map-current-user", "--net", "--"],
-     "a network namespace of its own (unshare -n in a user namespace)"),
-)
-
-
-def no_network() -> tuple[list[str], str]:
-    """(command prefix, what it does) that runs a command with no network at all: not even
-    loopback is shared with the machine. Probed once per process; ([], why not) where the
-    machine offers no way (no unshare/bwrap, or namespaces not permitted)."""
-    with _LIVE_LOCK:  # its probe is a child of ours: no orphan sweep may take it meanwhile
-        return _probe_network()
-
-
-def _probe_network() -> tuple[list[str], str]:
-    if not _NO_NETWORK:
-        found: tuple[list[str], str] = (
-            [], "this machine offers no network namespace (neither `unshare -n` nor "
-                "bubblewrap worked here), so the submission could reach the network")
-        if sys.platform.startswith("linux"):
-            for prefix, how in _NETWORK_WRAPPERS:
-                try:
-                    ok = subprocess.run(prefix + [sys.executable, "-c", "pass"],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, timeout=10).returncode == 0
-                except (OSError, subprocess.TimeoutExpired):
-                    ok = False
-                if ok:
-                    found = (prefix, how)
-                    break
-        _NO_NETWORK.append(found)
-    return _NO_NETWORK[0]
-
-
 # Live Popen children of all runs in this process: orphan sweeps must spare them.
 _LIVE: set[int] = set()
 _LIVE_LOCK = threading.Lock()
@@ -289,20 +263,31 @@ _LIVE_LOCK = threading.Lock()
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
               stall: float | None = None, lock_fd: int | None = None,
-              cancel: threading.Event | None = None, offline: bool = False) -> ChildRun:
+              cancel: threading.Event | None = None, signed: bool = False) -> ChildRun:
     """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events.
 
+    `ChildRun.arrived[i]`: when events[i] arrived, on the grader's clock.
+    `signed`: hand the child a fresh key (`--ck-key-fd=N`) and believe only events signed
+    with it, in sequence (channel.Verifier); anything else arrives as a "forged" event.
     `lock_fd`: the machine lock's descriptor, handed to the child as `--ck-lock-fd=N`.
     `cancel`: when set, the run ends at once ("cancelled") and the tree is killed.
-    `offline`: run it in a network namespace of its own (no_network()), where there is one.
+    The child runs as given: jail.py wraps a command in the sandbox's layers.
     """
-    if offline:
-        cmd = no_network()[0] + cmd
     become_subreaper()
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     already_there = _our_descendants() if _SUBREAPER_SET else set()
     extra, fds = [f"--ck-channel-fd={write_fd}"], [write_fd]
+    verifier = None
+    if signed:
+        key = os.urandom(channel.KEY_BYTES)
+        verifier = channel.Verifier(key)
+        key_r, key_w = os.pipe()
+        os.write(key_w, key)
+        os.close(key_w)
+        del key
+        extra.append(f"--ck-key-fd={key_r}")
+        fds.append(key_r)
     if lock_fd is not None:
         extra.append(f"--ck-lock-fd={lock_fd}")
         fds.append(lock_fd)
@@ -315,6 +300,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             start_new_session=True)
         _LIVE.add(proc.pid)
     os.close(write_fd)
+    if signed:
+        os.close(key_r)
     pgid = proc.pid
     output = _Output(proc.stdout)
     events_q: queue.Queue = queue.Queue()
@@ -323,8 +310,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
         # The reader owns read_fd and closes it itself: closing it from outside while
         # a read is under way could hand its number to the next run's pipe.
         try:
-            for event in channel.read_events(read_fd):
-                events_q.put(event)
+            for event in channel.read_events(read_fd, verifier):
+                events_q.put((event, time.monotonic()))
         finally:
             events_q.put(None)
             os.close(read_fd)
@@ -333,6 +320,7 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     reader.start()
 
     events: list[dict] = []
+    arrived: list[float] = []
     seen: set[tuple[int, float]] = set()
     current, current_since = None, 0.0
     queued_since = None
@@ -354,7 +342,9 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
         if event is None:
             eof = True
         elif event:
+            event, at = event
             events.append(event)
+            arrived.append(at)
             kind = event["event"]
             if kind == "queued":
                 queued_since = time.monotonic()
@@ -420,9 +410,10 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
         except queue.Empty:
             break
         if event:
-            events.append(event)
+            events.append(event[0])
+            arrived.append(event[1])
     output.thread.join(timeout=2)
     return ChildRun(events=events, returncode=proc.returncode, ended_by=ended_by,
                     stalled_on=stalled_on, output=output.text(), output_bytes=output.total,
                     duration=time.monotonic() - start, killed=sorted(set(killed)),
-                    waited=waited)
+                    waited=waited, arrived=arrived)

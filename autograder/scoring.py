@@ -61,6 +61,7 @@ class Grade:
     duration: float = 0.0
     visibility: str = "all"
     waited: float = 0.0          # of duration, seconds tests queued for the machine lock
+    sandbox: list[str] = dataclasses.field(default_factory=list)  # jail layers (instructors)
 
     @property
     def score(self) -> float:

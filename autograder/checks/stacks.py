@@ -17,6 +17,7 @@ from types import FrameType
 
 # Set by the plugin to the submission folder; frames under it are "the student's".
 STUDENT_ROOTS: list[str] = []
+TEST_ROOTS: list[str] = []     # where the graded tests run from (a scratch copy under the grader)
 
 
 def is_student_file(filename: str) -> bool:
@@ -55,7 +56,8 @@ def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False,
 def _is_kit(filename: str) -> bool:
     from .. import KIT_ROOT
     real = os.path.realpath(filename)
-    return real.startswith(str(KIT_ROOT) + os.sep) and "site-packages" not in real
+    roots = [str(KIT_ROOT)] + TEST_ROOTS
+    return any(real.startswith(r.rstrip(os.sep) + os.sep) for r in roots) and "site-packages" not in real
 
 
 def _short(filename: str) -> str:

@@ -177,3 +177,83 @@ def test_a_flood_without_newlines_is_dropped_and_the_next_event_survives():
             os.write(fd, flood)
         os.write(fd, b'\n{"event": "done"}\n')
     assert [e["event"] for e in _through_pipe(write)] == ["start", "done"]
+
+
+# ------------------------------------------------------------- signed events
+
+KEY = b"k" * channel.KEY_BYTES
+
+
+def _signed(events: list[tuple[str, dict]], key: bytes = KEY) -> list[bytes]:
+    r, w = os.pipe()
+    writer = channel.Writer(w, key)
+    for name, fields in events:
+        writer.send(name, **fields)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 65536):
+        data += chunk
+    os.close(r)
+    return data.splitlines()
+
+
+def test_signed_events_pass_the_verifier_in_order():
+    lines = _signed([("start", {"nodeid": "t::a"}), ("result", {"nodeid": "t::a", "outcome": "passed"})])
+    v = channel.Verifier(KEY)
+    events = [v.check(line) for line in lines]
+    assert [e["event"] for e in events] == ["start", "result"]
+    assert [e["seq"] for e in events] == [0, 1] and all("mac" not in e for e in events)
+
+
+def test_unsigned_wrongly_signed_or_replayed_lines_are_forged_and_so_is_everything_after():
+    good = _signed([("start", {"nodeid": "t::a"}), ("result", {"nodeid": "t::a", "outcome": "passed"})])
+    other_key = _signed([("start", {"nodeid": "t::a"})], key=b"x" * channel.KEY_BYTES)
+    plain = json.dumps({"event": "result", "nodeid": "t::a", "outcome": "passed"}).encode()
+    tampered = good[1].replace(b'"passed"', b'"failed"')
+    for bad, why in ((plain, "without the grader's signature"), (other_key[0], "wrong signature"),
+                     (tampered, "wrong signature"), (good[0], "out of sequence")):
+        v = channel.Verifier(KEY)
+        first = v.check(good[0])
+        assert first["event"] == "start"
+        forged = v.check(bad)
+        assert forged["event"] == "forged" and why in forged["why"], (bad, forged)
+        # Even a genuine line is no longer believed after a forged one.
+        assert v.check(good[1])["event"] == "forged"
+
+
+def _ev(kind, nodeid=None, **kw):
+    return {"event": kind, **({"nodeid": nodeid} if nodeid else {}), **kw}
+
+
+def test_audit_believes_the_protocol_and_nothing_else():
+    pending = ["t::a", "t::b"]
+    run = [_ev("queued", "t::a"), _ev("start", "t::a"), _ev("result", "t::a", outcome="passed", duration=0.1),
+           _ev("queued", "t::b"), _ev("start", "t::b"), _ev("result", "t::b", outcome="failed", duration=0.1),
+           _ev("done")]
+    believed, spoiled, why = channel.audit(run, pending, [0, 0, 1, 1, 1, 2, 2])
+    assert believed == run and spoiled is None and why is None
+    cases = [
+        # a result for a test that is not running (written ahead by student code)
+        ([run[0], run[1], _ev("result", "t::b", outcome="passed")], "t::b", "not running"),
+        # a test the grader never asked for
+        ([_ev("queued", "t::zzz")], "t::a", "out of order"),
+        # a test run twice
+        (run[:3] + [_ev("queued", "t::a")], "t::a", "out of order"),
+        # the plugin said something was replaced
+        (run[:2] + [_ev("result", "t::a", outcome="passed", tampered=["time.perf_counter"])],
+         "t::a", "replaced time.perf_counter"),
+        # a forged line
+        (run[:3] + [_ev("forged", why="a line without the grader's signature")], "t::b", "signature"),
+    ]
+    for events, culprit, text in cases:
+        believed, spoiled, why = channel.audit(events, pending)
+        assert spoiled == culprit and text in why, (events, spoiled, why)
+        assert believed == events[:-1]
+
+
+def test_audit_catches_a_clock_that_runs_fast_inside():
+    run = [_ev("queued", "t::a"), _ev("start", "t::a"), _ev("result", "t::a", outcome="passed", duration=9.0)]
+    _, spoiled, why = channel.audit(run, ["t::a"], [0.0, 0.0, 2.0])   # 9 s inside, 2 s outside
+    assert spoiled == "t::a" and "clock" in why
+    _, spoiled, why = channel.audit(run, ["t::a"], [0.0, 0.0, 9.2])
+    assert why is None

@@ -305,35 +305,6 @@ def test_multiprocessing_helpers_left_at_the_end_are_killed_but_not_blamed(tmp_p
     assert _gone(event["tracker"])
 
 
-def _connect_run(tmp_path, port: int, offline: bool) -> dict:
-    run = _run(tmp_path, f'''
-        import socket
-        try:
-            socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
-            send(event="net", connected=True, error="")
-        except OSError as exc:
-            send(event="net", connected=False, error=str(exc))
-        send(event="done")
-    ''', offline=offline, budget=20)
-    (event,) = [e for e in run.events if e["event"] == "net"]
-    return event
-
-
-def test_an_offline_child_reaches_no_network_not_even_the_machines_loopback(tmp_path):
-    prefix, how = sandbox.no_network()
-    if not prefix:
-        pytest.skip(f"this machine cannot isolate the network: {how}")
-    import socket
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
-    try:
-        assert _connect_run(tmp_path, port, offline=False)["connected"]   # the control
-        offline = _connect_run(tmp_path, port, offline=True)
-        assert not offline["connected"] and offline["error"]
-    finally:
-        server.close()
-
-
 def test_runs_in_threads_never_take_each_others_child_for_an_orphan(tmp_path):
     """A batch grades in threads of one process: one run's orphan sweep must never kill
     and reap a child another run has just started (it then looked like an exit with code

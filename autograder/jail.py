@@ -1,0 +1,486 @@
+"""Confine a graded child: who it runs as, what it can see, how much it may use.
+
+    with jail.confine(scratch, budget=120) as j:
+        sandbox.run_child(j.wrap(cmd), ..., env=j.env(env))
+        j.after_run()    # what the limits caught (memory, processes), for the feedback
+
+Each layer is applied where the machine allows it, and `Jail.layers` says which are on
+and what each stops (shown to the instructor, never blamed on the student):
+
+    user        a user id of its own for each grading at a time (UID_BASE + slot), when
+                the grader runs as root: the child cannot read root's files, signal or
+                ptrace another grading or the grader, or raise its own limits; and
+                RLIMIT_NPROC, which root ignores, holds
+    limits      rlimits set before the child starts and inherited by everything it starts:
+                processes/threads (NPROC), address space (AS), CPU seconds, open files,
+                file size (the output cap), no core dumps
+    cgroups     (v1 pids and memory controllers) one limit on processes and one on memory
+                for the whole grading, whatever the number of processes
+    namespaces  bubblewrap: a network namespace (no network, not even the machine's
+                loopback), a PID namespace (every process of the grading dies with it,
+                daemons and double forks too; /proc shows only its own), IPC, and a mount
+                namespace whose file system holds only the system, Python, the engine and
+                the grading's scratch folder: no kit, no reference, no hidden test (the
+                plugin deletes the scratch copy of those once collected), no other student
+    network     without bubblewrap, `unshare -n` still takes the network away
+
+What no layer stops: code running in the test process can read and change that process's
+memory (the tests' code objects, the plugin's state). That is what channel.py's signed,
+sequenced events and the parent's checks (runner.py) are for.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+from . import KIT_ROOT
+from .sandbox import MAX_FILE_MB  # largest file (RLIMIT_FSIZE): the output cap
+
+UID_BASE = 61000            # graded children run as UID_BASE + slot (no login, no files)
+SLOTS = 64                  # gradings at a time on one machine
+MAX_TASKS = 512             # processes + threads of one grading (RLIMIT_NPROC, pids.max)
+MAX_AS_GB = 3               # address space of one process (RLIMIT_AS): MemoryError past it
+MAX_MEMORY_GB = 4           # memory of the whole grading (memory cgroup): killed past it
+MAX_OPEN_FILES = 1024
+
+
+@dataclasses.dataclass
+class Layer:
+    name: str
+    on: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.name:<11} {'on ' if self.on else 'OFF'}  {self.detail}"
+
+
+# ------------------------------------------------------------------- probing
+
+_PROBES: dict[str, object] = {}
+_PROBE_LOCK = threading.Lock()
+
+
+def _run_ok(cmd: list[str]) -> bool:
+    try:
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _probe(name: str, fn):
+    from .sandbox import _LIVE_LOCK
+    # Probes are children of ours: under the lock the orphan sweeps of runs in other
+    # threads hold, so none takes a probe for a leftover of its own (sandbox.run_child).
+    with _PROBE_LOCK, _LIVE_LOCK:
+        if name not in _PROBES:
+            _PROBES[name] = fn()
+        return _PROBES[name]
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _python_dirs() -> list[Path]:
+    """What the child needs to run this Python with its packages (never the kit itself)."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+            os.path.dirname(os.path.realpath(sys.executable)),
+            os.path.dirname(os.path.abspath(sys.executable))}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            dirs.add(entry)
+    kit = os.path.realpath(KIT_ROOT)
+    out = []
+    for d in dirs:
+        real = os.path.realpath(d)
+        if real == kit or kit.startswith(real + os.sep) or real == "/":
+            continue  # the kit holds the reference and hidden tests; /: everything
+        if real.startswith(kit + os.sep) and not real.startswith(os.path.join(kit, ".venv")):
+            continue  # kit folders on sys.path (the kit's tests...): only the engine goes in
+        for p in {d, real}:
+            out.append(Path(p))
+    # Keep only the outermost of nested folders.
+    out = sorted(set(out), key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for p in out:
+        if not any(p == k or k in p.parents for k in kept):
+            kept.append(p)
+    return kept
+
+
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+
+
+def _bwrap_prefix(scratch: Path) -> list[str]:
+    """bubblewrap with a file system of: the system, Python, the engine, the scratch."""
+    args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--hostname", "grading",
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+            "--ro-bind", "/sys", "/sys", "--perms", "1777", "--tmpfs", "/tmp"]
+    made = {"/", "/proc", "/dev", "/dev/shm", "/sys", "/tmp"}
+
+    def parents(path: str) -> None:
+        # bubblewrap makes missing parents mode 0700; an unprivileged child could not
+        # walk through them, so create each one 0755 first.
+        for parent in reversed(Path(path).parents):
+            p = str(parent)
+            if p not in made:
+                made.add(p)
+                args.extend(["--perms", "0755", "--dir", p])
+
+    for d in _SYSTEM:
+        if os.path.isdir(d):
+            kind = "--ro-bind" if not os.path.islink(d) else None
+            if kind:
+                args.extend([kind, d, d])
+            else:
+                args.extend(["--symlink", os.readlink(d), d])
+            made.add(d)
+    for d in _python_dirs() + [KIT_ROOT / "autograder"]:
+        s = str(d)
+        if s in made or any(s.startswith(m + os.sep) for m in _SYSTEM if m in made):
+            continue
+        parents(s)
+        args.extend(["--ro-bind", s, s])
+        made.add(s)
+    s = str(scratch)
+    parents(s)
+    args.extend(["--bind", s, s, "--chdir", s])
+    return args
+
+
+# What a graded child imports: a probe that cannot import these has not got a usable Python
+# (e.g. a virtualenv in a folder of mode 0700, unreadable to the child's user).
+_NEEDS = "import pytest, pytest_timeout, psutil, requests, requests_mock"
+
+
+def _bwrap_works() -> bool:
+    if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
+        return False
+    with tempfile.TemporaryDirectory(prefix="ck-probe-") as tmp:
+        os.chmod(tmp, 0o755)
+        return _run_ok(_bwrap_prefix(Path(tmp)) + ["--", sys.executable, "-I", "-c", _NEEDS])
+
+
+def _unshare_net() -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return []
+    for prefix in (["unshare", "--net", "--"],
+                   ["unshare", "--user", "--map-current-user", "--net", "--"]):
+        if shutil.which(prefix[0]) and _run_ok(prefix + [sys.executable, "-c", "pass"]):
+            return prefix
+    return []
+
+
+def _setpriv(uid: int) -> list[str]:
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+def _setpriv_works(with_bwrap: bool) -> bool:
+    """Can an unprivileged uid run this Python (inside bubblewrap's view, or as is)?"""
+    if not is_root() or shutil.which("setpriv") is None:
+        return False
+    with tempfile.TemporaryDirectory(prefix="ck-probe-") as tmp:
+        os.chmod(tmp, 0o755)
+        wrap = _bwrap_prefix(Path(tmp)) + ["--"] if with_bwrap else []
+        return _run_ok(wrap + _setpriv(UID_BASE + SLOTS) + [sys.executable, "-I", "-c", _NEEDS])
+
+
+def _cgroup_v1_dirs() -> dict[str, Path]:
+    """{controller: our own cgroup folder} for the v1 pids and memory controllers, where
+    this process may create a child cgroup."""
+    out: dict[str, Path] = {}
+    if not is_root():
+        return out
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        for ctrl in parts[1].split(","):
+            if ctrl in ("pids", "memory"):
+                base = Path("/sys/fs/cgroup") / ctrl / parts[2].lstrip("/")
+                probe = base / f"ck-probe-{os.getpid()}"
+                try:
+                    probe.mkdir()
+                    probe.rmdir()
+                    out[ctrl] = base
+                except OSError:
+                    pass
+    return out
+
+
+def capabilities() -> dict:
+    """What this machine allows, probed once per process."""
+    def probe():
+        bwrap = _bwrap_works()
+        return {"bwrap": bwrap, "unshare": [] if bwrap else _unshare_net(),
+                "setpriv": _setpriv_works(bwrap), "cgroups": _cgroup_v1_dirs()}
+    return _probe("capabilities", probe)  # type: ignore[return-value]
+
+
+# -------------------------------------------------------------------- slots
+
+_SLOT_DIR = Path(tempfile.gettempdir()) / "concurrency-kit-slots"
+
+
+@contextlib.contextmanager
+def _slot() -> Iterator[int]:
+    """A slot no other grading on this machine holds (a flock on a file per slot)."""
+    _SLOT_DIR.mkdir(mode=0o700, exist_ok=True)
+    while True:
+        for n in range(SLOTS):
+            fd = os.open(_SLOT_DIR / f"slot-{n}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            try:
+                yield n
+            finally:
+                os.close(fd)
+            return
+        time.sleep(0.2)
+
+
+def kill_user(uid: int) -> list[int]:
+    """SIGKILL every process running as `uid` until none is left; returns their pids."""
+    import psutil
+    killed: list[int] = []
+    for _ in range(50):
+        found = []
+        for p in psutil.process_iter(["uids"]):
+            try:
+                if p.info["uids"] is not None and uid in (p.info["uids"].real, p.info["uids"].effective):
+                    found.append(p)
+            except psutil.Error:
+                pass
+        if not found:
+            break
+        for p in found:
+            try:
+                p.send_signal(signal.SIGKILL)
+                killed.append(p.pid)
+            except psutil.Error:
+                pass
+        psutil.wait_procs(found, timeout=1)
+    return sorted(set(killed))
+
+
+# --------------------------------------------------------------------- jail
+
+@dataclasses.dataclass
+class Jail:
+    scratch: Path
+    budget: float
+    uid: int | None = None
+    bwrap: bool = False
+    net_prefix: list[str] = dataclasses.field(default_factory=list)
+    cgroups: dict[str, Path] = dataclasses.field(default_factory=dict)
+    layers: list[Layer] = dataclasses.field(default_factory=list)
+
+    @property
+    def offline(self) -> bool:
+        return self.bwrap or bool(self.net_prefix)
+
+    def limits(self) -> dict[str, int]:
+        """rlimit name -> value, set by the child's first line (sandbox.apply_limits)."""
+        out = {"FSIZE": MAX_FILE_MB << 20, "CORE": 0, "NOFILE": MAX_OPEN_FILES,
+               "CPU": int(self.budget * 2 + 30)}
+        if self.uid is not None:
+            # Per-user counts: meaningful only for a user of its own (root is exempt,
+            # and a student's own account runs their whole desktop).
+            out["NPROC"] = MAX_TASKS
+            out["AS"] = MAX_AS_GB << 30
+        return out
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        prefix: list[str] = []
+        if self.cgroups:
+            enter = " && ".join(f"echo $$ > {shlex.quote(str(d / 'cgroup.procs'))}"
+                              for d in self.cgroups.values())
+            prefix += ["/bin/sh", "-c", f'{enter} || exit 97; exec "$@"', "ck-enter"]
+        if self.bwrap:
+            prefix += _bwrap_prefix(self.scratch) + ["--"]
+        else:
+            prefix += self.net_prefix
+        if self.uid is not None:
+            prefix += _setpriv(self.uid)
+        return prefix + cmd
+
+    def own(self, path: Path) -> None:
+        """Give `path` (made by the grader in the scratch folder) to the child's user."""
+        if self.uid is not None:
+            _chown_tree(path, self.uid)
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        env = dict(env)
+        env["CK_LIMITS"] = ",".join(f"{k}={v}" for k, v in self.limits().items())
+        if self.uid is not None:
+            home = self.scratch / "home"
+            env["HOME"] = str(home)
+        return env
+
+    def after_run(self) -> list[str]:
+        """Kill what is left of the grading, and say what the limits caught."""
+        notes = []
+        if self.uid is not None:
+            kill_user(self.uid)
+        for ctrl, d in self.cgroups.items():
+            _empty_cgroup(d)
+            if ctrl == "memory" and _read_int(d / "memory.failcnt") > 0:
+                notes.append(f"Your code used all the memory a grading may use "
+                             f"({MAX_MEMORY_GB} GB for all its processes together); the "
+                             f"system stopped it there (look for a list, a string or a "
+                             f"queue that grows without end).")
+                _write(d / "memory.failcnt", "0")
+            if ctrl == "pids":
+                hits = _events_max(d / "pids.events")
+                if hits > getattr(self, "_pid_hits", 0):
+                    notes.append(f"Your code tried to run more than {MAX_TASKS} processes "
+                                 f"and threads at once; starting more failed {hits} time(s) "
+                                 f"(a loop that starts a process or a thread per item, "
+                                 f"or a fork bomb).")
+                self._pid_hits = hits  # type: ignore[attr-defined]
+        return notes
+
+    def describe(self) -> list[str]:
+        return [layer.line() for layer in self.layers]
+
+
+def _read_int(path: Path) -> int:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _events_max(path: Path) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max":
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _write(path: Path, text: str) -> bool:
+    try:
+        path.write_text(text)
+        return True
+    except OSError:
+        return False
+
+
+def _empty_cgroup(d: Path) -> None:
+    for _ in range(50):
+        try:
+            pids = [int(x) for x in (d / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            with contextlib.suppress(OSError):
+                os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+
+
+@contextlib.contextmanager
+def confine(scratch: Path, *, budget: float, enabled: bool = True) -> Iterator[Jail]:
+    """A Jail for one grading whose files are in `scratch` (made the child's own)."""
+    caps = capabilities() if enabled else {"bwrap": False, "unshare": [], "setpriv": False,
+                                            "cgroups": {}}
+    jail = Jail(scratch=scratch, budget=budget, bwrap=bool(caps["bwrap"]),
+                net_prefix=list(caps["unshare"]))
+    with contextlib.ExitStack() as stack:
+        if caps["setpriv"]:
+            jail.uid = UID_BASE + stack.enter_context(_slot())
+            kill_user(jail.uid)  # a crashed grader's leftovers, if any
+            (scratch / "home").mkdir(exist_ok=True)
+            _chown_tree(scratch, jail.uid)
+            os.chmod(scratch, 0o700)
+        groups = caps["cgroups"] if jail.uid is not None else {}
+        for ctrl, base in groups.items():  # type: ignore[union-attr]
+            d = base / f"concurrency-kit-{jail.uid}"
+            try:
+                d.mkdir(exist_ok=True)
+            except OSError:
+                continue
+            _empty_cgroup(d)
+            ok = (_write(d / "pids.max", str(MAX_TASKS)) if ctrl == "pids" else
+                  _write(d / "memory.limit_in_bytes", str(MAX_MEMORY_GB << 30)))
+            if ok:
+                if ctrl == "memory":
+                    _write(d / "memory.failcnt", "0")
+                jail.cgroups[ctrl] = d
+                stack.callback(_remove_cgroup, d)
+        jail._pid_hits = _events_max(jail.cgroups["pids"] / "pids.events") \
+            if "pids" in jail.cgroups else 0  # type: ignore[attr-defined]
+        jail.layers = _layers(jail)
+        try:
+            yield jail
+        finally:
+            jail.after_run()
+
+
+def _remove_cgroup(d: Path) -> None:
+    _empty_cgroup(d)
+    for _ in range(20):
+        try:
+            d.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def _layers(j: Jail) -> list[Layer]:
+    user = (f"runs as uid {j.uid}, a user of its own: cannot read root's files, signal "
+            f"other gradings or raise its limits" if j.uid is not None else
+            "runs as the grader's own user (the grader is not root, or setpriv could not "
+            "run Python as another user here)")
+    lim = j.limits()
+    limits = (f"{lim.get('NPROC', '-')} processes+threads, {MAX_AS_GB} GB per process, "
+              f"{lim['CPU']} CPU s, {MAX_OPEN_FILES} files, {MAX_FILE_MB} MB per file")
+    if "NPROC" not in lim:
+        limits = (f"{lim['CPU']} CPU s, {MAX_OPEN_FILES} files, {MAX_FILE_MB} MB per file "
+                  f"(no process or memory limit: those need a user of its own)")
+    cg = (", ".join(f"{c} ({'%d tasks' % MAX_TASKS if c == 'pids' else '%d GB' % MAX_MEMORY_GB})"
+                    for c in j.cgroups) or "none: no writable cgroup v1 pids/memory here")
+    ns = ("bubblewrap: no network, own PID namespace, only the system, Python, the engine "
+          "and the scratch folder visible" if j.bwrap else
+          "no bubblewrap: the child sees the machine's files (install bubblewrap)")
+    net = ("no network (bubblewrap)" if j.bwrap else
+           "no network (unshare -n)" if j.net_prefix else
+           "the child can reach the network: neither bubblewrap nor unshare -n works here")
+    return [Layer("user", j.uid is not None, user), Layer("limits", True, limits),
+            Layer("cgroups", bool(j.cgroups), cg), Layer("filesystem", j.bwrap, ns),
+            Layer("network", j.offline, net)]
