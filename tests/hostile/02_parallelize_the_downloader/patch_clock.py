@@ -1,10 +1,10 @@
-"""Sequential, and replaces the clocks at import so that every measurement
-looks ten times shorter. The grader's clock was captured before this file ran, so it
-must earn no speedup points.
-
-Fails: test_fetch_success, test_concurrency_reaches_max_workers, test_speedup_over_sequential,
-    test_concurrency_other_sizes[3urls-5workers], test_concurrency_other_sizes[20urls-8workers],
-    test_slow_url_does_not_block_others
+"""Hostile: sequential, and replaces the clocks at import so that every measurement
+looks ten times shorter. The grader's clocks were captured before this file ran, and
+the plugin sees the replaced functions: the grading is flagged and scores 0 (it was a
+broken variant, failing the speedup tests, before the integrity check existed).
+Scores: 0
+Says: replaced time.monotonic, time.perf_counter, time.time
+Flagged: yes
 """
 import concurrent.futures
 import threading

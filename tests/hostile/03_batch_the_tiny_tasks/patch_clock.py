@@ -1,8 +1,10 @@
-"""A plain loop that, when imported, replaces time.perf_counter, time.monotonic and
-time.time with clocks running 10x slow, so anything timed with them looks 10x faster.
-The grader's clock was captured before the submission was imported: no speedup points.
-
-Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup
+"""Hostile: sequential, and replaces the clocks at import so that every measurement
+looks ten times shorter. The grader's clocks were captured before this file ran, and
+the plugin sees the replaced functions: the grading is flagged and scores 0 (it was a
+broken variant, failing the speedup tests, before the integrity check existed).
+Scores: 0
+Says: replaced time.monotonic, time.perf_counter, time.time
+Flagged: yes
 """
 import time
 
