@@ -13,6 +13,7 @@
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
 #   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
+#   make bench-hostile [N=100]                  a batch of N hostile and ordinary submissions
 
 PYTHON ?= python3
 VENV   := .venv
@@ -25,7 +26,7 @@ OUT ?=
 HTML ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check compare gradescope nbgrader test list bench bench-batch stability clean
+.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check compare gradescope nbgrader test list bench bench-batch bench-hostile stability clean
 
 setup: $(VENV)/.installed
 
@@ -96,6 +97,9 @@ bench: setup
 
 bench-batch: setup
 	$(BIN)/python bench/batch_speed.py
+
+bench-hostile: setup
+	@$(BIN)/python bench/hostile_batch.py --n $(or $(N),100)
 
 RUNS ?= 20
 stability: setup

@@ -466,6 +466,21 @@ def _same_reason(data: dict) -> str | None:
     return firsts.pop() if len(firsts) == 1 and firsts != {""} else None
 
 
+
+def _lock_away_tests() -> None:
+    """In Gradescope's container (root, often without the namespaces bubblewrap needs),
+    the graded child still runs as a user of its own: make the zip's test folders
+    unreadable to it, so only the grader's scratch copy (whose hidden tests the child
+    deletes once collected) is left to read."""
+    from . import jail
+    if not jail.is_root():
+        return
+    for tests in (KIT_ROOT / "assignments").glob("*/tests"):
+        try:
+            os.chmod(tests, 0o700)
+        except OSError:
+            pass
+
 def run(key: str, root: str | os.PathLike | None = None) -> int:
     """Grade <root>/submission into <root>/results/results.json (run_autograder's work)."""
     from . import reports, runner
@@ -490,6 +505,7 @@ def run(key: str, root: str | os.PathLike | None = None) -> int:
         print(f"CPU: {cpus.describe()}")
         if not submission.is_dir():
             raise FileNotFoundError(f"Gradescope left no submission folder at {submission}")
+        _lock_away_tests()
         grade = runner.grade(assignment, submission)
         data = reports.gradescope(grade)
         head = []

@@ -269,7 +269,7 @@ def import_student(state: _Grading, folder: Path, name: str) -> Any:
         err = StudentImportError(
             f"Importing {name}.py raised {type(exc).__name__}: {exc}\n"
             f"Code at the top level of your file runs when the tests import it; "
-            f"it must only define things." + (f"\n{where}" if where else ""))
+            f"it must only define things.{_limit_hit(exc)}" + (f"\n{where}" if where else ""))
         state.module_cache[key] = err
         raise err from None
     state.module_cache[key] = module
@@ -543,6 +543,25 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         state.current_reports.append(report)
 
 
+def _limit_hit(exc: BaseException) -> str:
+    """Which of the jail's limits `exc` comes from, in words ("" if none)."""
+    from . import jail
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return (f"\nYour code wrote more than {jail.MAX_FILE_MB} MB (printed output, which the "
+                f"test captures in a file, or a file of its own): the grader stops a submission "
+                f"there instead of letting it fill the disk. Look for a print() or a write() in "
+                f"a loop that never ends.")
+    if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+        return (f"\nA process of a grading may use {jail.MAX_AS_GB} GB of memory at most (all "
+                f"of them together {jail.MAX_MEMORY_GB} GB). Look for a list, a string or a "
+                f"queue that grows without end.")
+    if (isinstance(exc, OSError) and exc.errno == errno.EAGAIN) or \
+            (isinstance(exc, RuntimeError) and "can't start new thread" in str(exc)):
+        return (f"\nA grading may run {jail.MAX_TASKS} processes and threads at once. Look for "
+                f"a loop that starts a process or a thread per item instead of using a pool.")
+    return ""
+
+
 def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
     exc = call.excinfo.value if call.excinfo else None
     if exc is None:
@@ -557,13 +576,7 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
         return str(exc)
     student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
                       if stacks.is_student_file(fs.filename)]
-    why = ""
-    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-        from .sandbox import MAX_FILE_MB
-        why = (f"\nYour code wrote more than {MAX_FILE_MB} MB (printed output, which the test "
-               f"captures in a file, or a file of its own): the grader stops a submission there "
-               f"instead of letting it fill the disk. Look for a print() or a write() in a loop "
-               f"that never ends.")
+    why = _limit_hit(exc)
     if isinstance(exc, TypeError) and "argument" in str(exc):
         called = re.match(r"(\w+)\(\)", str(exc))
         signature = _stub_signature_at(item, called.group(1)) if called else None
