@@ -296,6 +296,7 @@ class Jail:
     net_prefix: list[str] = dataclasses.field(default_factory=list)
     cgroups: dict[str, Path] = dataclasses.field(default_factory=dict)
     layers: list[Layer] = dataclasses.field(default_factory=list)
+    pid_hits: int = 0            # pids.events "max" already counted (v1 never resets it)
 
     @property
     def offline(self) -> bool:
@@ -354,12 +355,12 @@ class Jail:
                 _write(d / "memory.failcnt", "0")
             if ctrl == "pids":
                 hits = _events_max(d / "pids.events")
-                if hits > getattr(self, "_pid_hits", 0):
+                if hits > self.pid_hits:
                     notes.append(f"Your code tried to run more than {MAX_TASKS} processes "
-                                 f"and threads at once; starting more failed {hits} time(s) "
-                                 f"(a loop that starts a process or a thread per item, "
-                                 f"or a fork bomb).")
-                self._pid_hits = hits  # type: ignore[attr-defined]
+                                 f"and threads at once; starting more failed "
+                                 f"{hits - self.pid_hits} time(s) (a loop that starts a "
+                                 f"process or a thread per item, or a fork bomb).")
+                self.pid_hits = hits
         return notes
 
     def describe(self) -> list[str]:
@@ -443,8 +444,8 @@ def confine(scratch: Path, *, budget: float, enabled: bool = True) -> Iterator[J
                     _write(d / "memory.failcnt", "0")
                 jail.cgroups[ctrl] = d
                 stack.callback(_remove_cgroup, d)
-        jail._pid_hits = _events_max(jail.cgroups["pids"] / "pids.events") \
-            if "pids" in jail.cgroups else 0  # type: ignore[attr-defined]
+        if "pids" in jail.cgroups:
+            jail.pid_hits = _events_max(jail.cgroups["pids"] / "pids.events")
         jail.layers = _layers(jail)
         try:
             yield jail
