@@ -142,13 +142,13 @@ def _bwrap_prefix(scratch: Path) -> list[str]:
                 args.extend(["--perms", "0755", "--dir", p])
 
     for d in _SYSTEM:
-        if os.path.isdir(d):
-            kind = "--ro-bind" if not os.path.islink(d) else None
-            if kind:
-                args.extend([kind, d, d])
-            else:
-                args.extend(["--symlink", os.readlink(d), d])
-            made.add(d)
+        if os.path.islink(d):                       # merged /usr: /bin -> usr/bin
+            args.extend(["--symlink", os.readlink(d), d])
+        elif os.path.isdir(d):
+            args.extend(["--ro-bind", d, d])
+        else:
+            continue
+        made.add(d)
     for d in _python_dirs() + [KIT_ROOT / "autograder"]:
         s = str(d)
         if s in made or any(s.startswith(m + os.sep) for m in _SYSTEM if m in made):
