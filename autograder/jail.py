@@ -52,7 +52,8 @@ UID_BASE = 61000            # graded children run as UID_BASE + slot (no login, 
 SLOTS = 64                  # gradings at a time on one machine
 MAX_TASKS = 512             # processes + threads of one grading (RLIMIT_NPROC, pids.max)
 MAX_AS_GB = 3               # address space of one process (RLIMIT_AS): MemoryError past it
-MAX_MEMORY_GB = 4           # memory of the whole grading (memory cgroup): killed past it
+MAX_MEMORY_MB = 4096        # memory of the whole grading (memory cgroup) unless the
+                            # manifest says otherwise (memory_mb): killed past it
 MAX_OPEN_FILES = 1024
 
 
@@ -291,6 +292,7 @@ def kill_user(uid: int) -> list[int]:
 class Jail:
     scratch: Path
     budget: float
+    memory_mb: int = MAX_MEMORY_MB
     uid: int | None = None
     bwrap: bool = False
     net_prefix: list[str] = dataclasses.field(default_factory=list)
@@ -335,6 +337,7 @@ class Jail:
     def env(self, env: dict[str, str]) -> dict[str, str]:
         env = dict(env)
         env["CK_LIMITS"] = ",".join(f"{k}={v}" for k, v in self.limits().items())
+        env["CK_MEMORY_MB"] = str(self.memory_mb)   # for the feedback (plugin._limit_hit)
         if self.uid is not None:
             home = self.scratch / "home"
             env["HOME"] = str(home)
@@ -349,7 +352,7 @@ class Jail:
             _empty_cgroup(d)
             if ctrl == "memory" and _read_int(d / "memory.failcnt") > 0:
                 notes.append(f"Your code used all the memory a grading may use "
-                             f"({MAX_MEMORY_GB} GB for all its processes together); the "
+                             f"({self.memory_mb} MB for all its processes together); the "
                              f"system stopped it there (look for a list, a string or a "
                              f"queue that grows without end).")
                 _write(d / "memory.failcnt", "0")
@@ -416,11 +419,12 @@ def _chown_tree(root: Path, uid: int) -> None:
 
 
 @contextlib.contextmanager
-def confine(scratch: Path, *, budget: float, enabled: bool = True) -> Iterator[Jail]:
+def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
+            enabled: bool = True) -> Iterator[Jail]:
     """A Jail for one grading whose files are in `scratch` (made the child's own)."""
     caps = capabilities() if enabled else {"bwrap": False, "unshare": [], "setpriv": False,
                                             "cgroups": {}}
-    jail = Jail(scratch=scratch, budget=budget, bwrap=bool(caps["bwrap"]),
+    jail = Jail(scratch=scratch, budget=budget, memory_mb=memory_mb, bwrap=bool(caps["bwrap"]),
                 net_prefix=list(caps["unshare"]))
     with contextlib.ExitStack() as stack:
         if caps["setpriv"]:
@@ -438,7 +442,7 @@ def confine(scratch: Path, *, budget: float, enabled: bool = True) -> Iterator[J
                 continue
             _empty_cgroup(d)
             ok = (_write(d / "pids.max", str(MAX_TASKS)) if ctrl == "pids" else
-                  _write(d / "memory.limit_in_bytes", str(MAX_MEMORY_GB << 30)))
+                  _write(d / "memory.limit_in_bytes", str(memory_mb << 20)))
             if ok:
                 if ctrl == "memory":
                     _write(d / "memory.failcnt", "0")
@@ -474,7 +478,7 @@ def _layers(j: Jail) -> list[Layer]:
     if "NPROC" not in lim:
         limits = (f"{lim['CPU']} CPU s, {MAX_OPEN_FILES} files, {MAX_FILE_MB} MB per file "
                   f"(no process or memory limit: those need a user of its own)")
-    cg = (", ".join(f"{c} ({'%d tasks' % MAX_TASKS if c == 'pids' else '%d GB' % MAX_MEMORY_GB})"
+    cg = (", ".join(f"{c} ({'%d tasks' % MAX_TASKS if c == 'pids' else '%d MB' % j.memory_mb})"
                     for c in j.cgroups) or "none: no writable cgroup v1 pids/memory here")
     ns = ("bubblewrap: no network, own PID namespace, only the system, Python, the engine "
           "and the scratch folder visible" if j.bwrap else

@@ -40,6 +40,7 @@ class Assignment:
     budget: float
     test_timeout: float
     lesson: str = ""
+    memory_mb: int = 4096     # memory of a whole grading, all its processes (jail.py)
 
     @property
     def module(self) -> str:
@@ -77,14 +78,17 @@ def _parse(entry: dict, where: str) -> Assignment:
         raise ManifestError(f"{where}: 'files' must list one or more .py file names")
     if entry["test_timeout"] <= 0 or entry["budget"] <= entry["test_timeout"]:
         raise ManifestError(f"{where}: need 0 < test_timeout < budget")
-    unknown = set(entry) - set(_REQUIRED) - {"lesson"}
+    memory = entry.get("memory_mb", 4096)
+    if not isinstance(memory, int) or isinstance(memory, bool) or memory < 256:
+        raise ManifestError(f"{where}: 'memory_mb' must be a whole number of MB, at least 256")
+    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb"}
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}")
     return Assignment(
         number=entry["number"], slug=entry["slug"], title=entry["title"],
         files=tuple(entry["files"]), points=float(entry["points"]),
         budget=float(entry["budget"]), test_timeout=float(entry["test_timeout"]),
-        lesson=entry.get("lesson", ""),
+        lesson=entry.get("lesson", ""), memory_mb=memory,
     )
 
 

@@ -45,8 +45,8 @@ from . import channel as _channel
 from . import machine_lock
 from .checks import stacks
 from .checks.feedback import Feedback, GradedFailure
-from .checks.integrity import Snapshot
 from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
+from .checks.integrity import Snapshot
 from .checks.procs import CallLog
 from .checks.timing import now, sleep
 from .checks.values import NotPlain, plain
@@ -529,12 +529,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
 
 def _tampered(changed: list[str]) -> str:
+    # The grader does not believe this result (channel.audit): it explains to the student.
     shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")
-    return (f"Your code replaced something the grading relies on: {shown}. The grader "
-            f"cannot trust a test that ran after that, so this test and every later one "
-            f"score 0.\nIf you meant to time or log your own code, keep your own copy "
-            f"instead (`from time import perf_counter`, a wrapper function in your module) "
-            f"and never assign to a module or class you did not write.")
+    return f"Your code replaced something the grading relies on: {shown}."
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -552,9 +549,10 @@ def _limit_hit(exc: BaseException) -> str:
                 f"there instead of letting it fill the disk. Look for a print() or a write() in "
                 f"a loop that never ends.")
     if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+        together = os.environ.get("CK_MEMORY_MB", str(jail.MAX_MEMORY_MB))
         return (f"\nA process of a grading may use {jail.MAX_AS_GB} GB of memory at most (all "
-                f"of them together {jail.MAX_MEMORY_GB} GB). Look for a list, a string or a "
-                f"queue that grows without end.")
+                f"of them together {together} MB). Look for a list, a string or a queue that "
+                f"grows without end.")
     if (isinstance(exc, OSError) and exc.errno == errno.EAGAIN) or \
             (isinstance(exc, RuntimeError) and "can't start new thread" in str(exc)):
         return (f"\nA grading may run {jail.MAX_TASKS} processes and threads at once. Look for "

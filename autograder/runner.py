@@ -180,13 +180,16 @@ def _distrust(why: str, spoiled: str | None, pending: list[str], reported: set,
               reasons: dict, notes: list[str]) -> None:
     """The child broke the results protocol (channel.audit): the test it concerns and every
     test after it score 0, and the whole grading is flagged."""
+    advice = ("\nIf you meant to time or log your own code, keep a copy of your own "
+              "(`from time import perf_counter`, a wrapper function in your module) and never "
+              "assign to a module or a class you did not write." if "replaced" in why else "")
     hit = False
     for nodeid in pending:
         hit = hit or spoiled is None or nodeid == spoiled
         if hit and nodeid not in reported:
             reasons[nodeid] = ("failed", f"Not graded: {why}. A grading cannot trust a test "
                                          f"process after that, so this test and every later "
-                                         f"one score 0.")
+                                         f"one score 0.{advice}")
     notes.append(f"FLAGGED for an instructor: {why}. Tests from then on score 0.")
 
 
@@ -224,7 +227,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         pending = [t.nodeid for t in expected]
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
-        with jail.confine(scratch, budget=budget, enabled=confined) as cell:
+        with jail.confine(scratch, budget=budget, memory_mb=assignment.memory_mb,
+                          enabled=confined) as cell:
             layers = cell.describe()
             while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
                 left = budget - (time.monotonic() - started - waited)

@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover
 from . import channel
 
 EXIT_GRACE = 3.0
-MAX_FILE_MB = 256            # largest file a graded child may write (RLIMIT_FSIZE)
+MAX_FILE_MB = 64             # largest file a graded child may write (RLIMIT_FSIZE)
 
 
 def apply_limits(max_file_mb: int = MAX_FILE_MB) -> None:

@@ -27,7 +27,7 @@ import psutil  # noqa: E402
 
 from autograder import batch  # noqa: E402
 from conftest import declared_failures  # noqa: E402
-from flows.hostile_cases import (A1, BROKEN, CASES, add_case, field, missing_layer,  # noqa: E402
+from flows.hostile_cases import (A1, A1_LOW_MEMORY, BROKEN, CASES, add_case, field, missing_layer,  # noqa: E402
                                  row_for, zip_bomb, zip_slip)
 
 
@@ -70,7 +70,8 @@ def main() -> int:
         if skipped:
             print(f"left out (this machine's jail cannot contain them): {', '.join(skipped)}")
         started = time.monotonic()
-        result = batch.run(A1, inbox, Path(tmp) / "out", jobs=opts.jobs, progress=True)
+        result = batch.run(A1_LOW_MEMORY, inbox, Path(tmp) / "out", jobs=opts.jobs,
+                           progress=True)
         wall = time.monotonic() - started
         rows = {r.student.id: r for r in result.rows}
         wrong = []

@@ -34,8 +34,9 @@ BUILTINS = ("len", "isinstance", "issubclass", "type", "sorted", "list", "dict",
             "repr", "hash", "iter", "next", "object", "super", "getattr", "setattr",
             "hasattr", "__import__", "compile", "exec", "eval", "open", "id", "range",
             "zip", "enumerate", "map", "filter", "abs", "round")
-SYS = ("exit", "settrace", "setprofile", "gettrace", "getprofile", "_getframe",
-       "excepthook")
+SYS = ("exit", "settrace", "setprofile", "gettrace", "getprofile", "_getframe")
+# Hooks Python means programs to set: a submission may log its own thread errors.
+EXEMPT = {"threading.excepthook"}
 
 
 class Snapshot:
@@ -69,7 +70,7 @@ class Snapshot:
 
     def _module(self, name: str, module: ModuleType) -> None:
         for attr, value in list(vars(module).items()):
-            if attr.startswith("__") or not callable(value):
+            if attr.startswith("__") or not callable(value) or f"{name}.{attr}" in EXEMPT:
                 continue
             self.entries.append((f"{name}.{attr}", module, attr, value))
             if isinstance(value, type) and getattr(value, "__module__", None) == name:

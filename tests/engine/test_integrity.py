@@ -24,6 +24,9 @@ def test_a_snapshot_sees_nothing_changed_until_something_is_replaced(monkeypatch
             "threading.Thread.start"} <= set(changed), changed
     monkeypatch.undo()
     assert snap.changed() == []      # a test's own patches, undone in teardown, are fine
+    # A hook Python means programs to set is not the grading's machinery.
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    assert snap.changed() == []
 
 
 def test_a_snapshot_sees_pytest_and_the_engine_and_trace_functions(monkeypatch):

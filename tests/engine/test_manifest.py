@@ -74,6 +74,8 @@ def test_a_good_entry_parses_to_floats(tmp_path):
     assert a == manifest.Assignment(number=1, slug="01_x", title="X", files=("x.py",),
                                     points=3.0, budget=20.0, test_timeout=5.0, lesson="IV")
     assert a.module == "x" and a.label == "1. X"
+    assert a.memory_mb == 4096                                       # the default
+    assert manifest.load(_write(tmp_path, _entry(memory_mb="1024")))[0].memory_mb == 1024
 
 
 # ------------------------------------------------------------ malformed ones
@@ -92,6 +94,8 @@ def test_a_good_entry_parses_to_floats(tmp_path):
     ({"budget": "4"}, "need 0 < test_timeout < budget"),               # budget < test_timeout
     ({"test_timeout": "0"}, "need 0 < test_timeout < budget"),
     ({"colour": '"red"'}, "unknown keys ['colour']"),
+    ({"memory_mb": "100"}, "'memory_mb' must be a whole number of MB, at least 256"),
+    ({"memory_mb": '"1G"'}, "'memory_mb' must be a whole number of MB, at least 256"),
 ])
 def test_malformed_entry_names_the_problem(tmp_path, override, problem):
     path = _write(tmp_path, _entry(**override))

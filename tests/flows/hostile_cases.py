@@ -22,6 +22,9 @@ from pathlib import Path
 from autograder import KIT_ROOT, jail, manifest
 
 A1 = manifest.get(1)
+# The hostile batch grades with a low memory limit for a whole grading, so that the memory
+# bomb in two processes meets it in a second or two (real pages must be filled to get there).
+A1_LOW_MEMORY = dataclasses.replace(A1, memory_mb=1024)
 HOSTILE = KIT_ROOT / "tests" / "hostile" / A1.folder.name
 BROKEN = KIT_ROOT / "tests" / "broken" / A1.folder.name
 DO_NOTHING = "def process_all(items, handle, num_workers=3, queue_size=5):\n    return {}\n"

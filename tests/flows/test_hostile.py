@@ -14,7 +14,7 @@ import pytest
 
 from autograder import KIT_ROOT, batch, jail, manifest
 from conftest import declared_failures
-from flows.hostile_cases import A1, CASES, build, doc, field, row_for
+from flows.hostile_cases import A1, A1_LOW_MEMORY, CASES, build, doc, field, row_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 
@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 @pytest.fixture(scope="module")
 def hostile_batch(tmp_path_factory):
     inbox = build(tmp_path_factory.mktemp("hostile"))
-    result = batch.run(A1, inbox.path, inbox.path.parent / "out", jobs=2, progress=False)
+    result = batch.run(A1_LOW_MEMORY, inbox.path, inbox.path.parent / "out", jobs=2,
+                       progress=False)
     rows = {r.student.id: r for r in result.rows}
     return result, rows, inbox
 

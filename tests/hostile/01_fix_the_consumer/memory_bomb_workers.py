@@ -1,7 +1,9 @@
-"""Hostile: a memory bomb spread over two processes (2.5 GB each, under the per-process
-limit of 3 GB, over the 4 GB a whole grading may use).
-Only the first call does it, then the function returns {} (which earns 4 points: see
-fake_results.py).
+"""Hostile: a memory bomb spread over two processes, started at import: each fills real
+memory, 50 MB at a time, without end. Each stays under the per-process limit for a while;
+together they pass what a whole grading may use (the memory cgroup), and the system stops
+them there. (The kit's hostile batch grades with memory_mb = 1024 so that comes within a
+second or two; the default is 4096.) Then the function returns {}, which earns 4 points
+(see fake_results.py).
 Scores: 4
 Says: all the memory a grading may use
 Needs: memory-cgroup
@@ -11,20 +13,16 @@ import multiprocessing
 
 def _grow():
     hog = []
-    for _ in range(50):
+    while True:
         hog.append(b"x" * 50_000_000)
 
 
-_done = []
+_workers = [multiprocessing.Process(target=_grow) for _ in range(2)]
+for _w in _workers:
+    _w.start()
+for _w in _workers:
+    _w.join()
 
 
 def process_all(items, handle, num_workers=3, queue_size=5):
-    if _done:
-        return {}
-    _done.append(True)
-    workers = [multiprocessing.Process(target=_grow) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
     return {}

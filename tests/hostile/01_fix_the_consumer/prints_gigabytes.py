@@ -1,5 +1,5 @@
 """Hostile: prints without end in the first test (the reference otherwise): more than the
-256 MB a file may grow to.
+64 MB a file may grow to.
 Scores: 29
 Says: File too large
 Base: reference (the reference solution comes first; this file is what follows it)
