@@ -25,8 +25,9 @@ and what each stops (shown to the instructor, never blamed on the student):
     network     without bubblewrap, `unshare -n` still takes the network away
 
 What no layer stops: code running in the test process can read and change that process's
-memory (the tests' code objects, the plugin's state). That is what channel.py's signed,
-sequenced events and the parent's checks (runner.py) are for.
+memory (the tests' code objects, the plugin's state). That is what the signed, sequenced
+events and the parent's audit of them (channel.py) and the integrity snapshot
+(checks/integrity.py) are for.
 """
 from __future__ import annotations
 
