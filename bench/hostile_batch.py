@@ -27,8 +27,8 @@ import psutil  # noqa: E402
 
 from autograder import batch  # noqa: E402
 from conftest import declared_failures  # noqa: E402
-from flows.hostile_cases import (A1, A1_LOW_MEMORY, BROKEN, CASES, add_case, field, missing_layer,  # noqa: E402
-                                 row_for, zip_bomb, zip_slip)
+from flows.hostile_cases import (A1, A1_LOW_MEMORY, BROKEN, CASES, add_case, field, misjudged,  # noqa: E402
+                                 missing_layer, row_for, zip_bomb, zip_slip)
 
 
 def main() -> int:
@@ -84,11 +84,10 @@ def main() -> int:
             feedback = feedback_file.read_text() if feedback_file.exists() else row.message
             got = f"{row.score:g}/{row.max_score:g} {row.status}"
             if kind == "hostile":
-                if row.status != "graded" or row.score != float(field(want, "Scores")):
-                    wrong.append(f"{entry}: {got}, must score {field(want, 'Scores')}")
-                says = field(want, "Says")
-                if says and says.lower() not in feedback.lower():
-                    wrong.append(f"{entry}: feedback lacks {says!r}")
+                problems = misjudged(want, row.score, feedback)
+                if row.status != "graded":
+                    problems.insert(0, f"status {row.status}")
+                wrong += [f"{entry}: {got}: {problem}" for problem in problems]
             elif kind == "error" and (row.status != "error" or want not in row.message):
                 wrong.append(f"{entry}: {got} {row.message}")
             elif kind == "reference" and row.score != A1.points:

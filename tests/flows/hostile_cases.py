@@ -65,6 +65,22 @@ def missing_layer(needs: str | None) -> str | None:
     return None if have.get(needs) else f"the jail has no '{needs}' layer on this machine"
 
 
+def misjudged(text: str, score: float, feedback: str) -> list[str]:
+    """How a grading differs from what the case's description `text` asks of it: its
+    score, a phrase its feedback must hold, flagged or not ([] when it is as it must be)."""
+    wrong = []
+    want = float(field(text, "Scores"))
+    if score != want:
+        wrong.append(f"scored {score:g}, must score {want:g}")
+    says = field(text, "Says")
+    if says and says.lower() not in feedback.lower():
+        wrong.append(f"the feedback lacks {says!r}")
+    flagged = (field(text, "Flagged") or "no") == "yes"
+    if ("FLAGGED for an instructor" in feedback) != flagged:
+        wrong.append("flagged for an instructor" if not flagged else "not flagged")
+    return wrong
+
+
 CASES = {p.stem.replace("_", "-"): (p, doc(p)) for p in sorted(HOSTILE.iterdir())}
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from autograder import KIT_ROOT, batch, jail, manifest
 from conftest import declared_failures
-from flows.hostile_cases import A1, A1_LOW_MEMORY, CASES, build, doc, field, row_for
+from flows.hostile_cases import A1, A1_LOW_MEMORY, CASES, build, doc, misjudged, row_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 
@@ -54,12 +54,7 @@ def test_hostile_submission_gets_its_score_and_a_clear_message(hostile_batch, na
     feedback = _feedback(result, row)
     where = f"{name}: {row.score}/{row.max_score} {row.status}\n{feedback[:3000]}"
     assert row.status == "graded", where
-    assert row.score == float(field(text, "Scores")), where
-    says = field(text, "Says")
-    if says:
-        assert says.lower() in feedback.lower(), where
-    flagged = (field(text, "Flagged") or "no") == "yes"
-    assert ("FLAGGED for an instructor" in feedback) == flagged, where
+    assert misjudged(text, row.score, feedback) == [], where
 
 
 def test_the_others_in_the_same_batch_are_graded_as_on_their_own(hostile_batch):
@@ -127,8 +122,4 @@ def test_hostile_submissions_of_other_assignments(path, graded):
     wants = doc(path)
     grade = graded(assignment, path)
     text = "\n".join(grade.notes + [r.message for r in grade.tests])
-    assert grade.score == float(field(wants, "Scores")), text
-    says = field(wants, "Says")
-    assert not says or says.lower() in text.lower(), text
-    flagged = (field(wants, "Flagged") or "no") == "yes"
-    assert any("FLAGGED for an instructor" in n for n in grade.notes) == flagged, text
+    assert misjudged(wants, grade.score, text) == [], text
