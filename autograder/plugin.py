@@ -584,8 +584,36 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
     if student_frames:
         where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True,
                                                                             marker="raised here"))
-        return f"Your code raised {type(exc).__name__}: {exc}{why}\n{where}"
+        return f"Your code raised {type(exc).__name__}: {_said(exc)}{why}\n{where}"
+    if _is_hidden(item):
+        # Never a line of a hidden test: pytest's text of a failed plain `assert` quotes
+        # the test's own expression (and its longrepr, the test's source).
+        said = _said(exc)
+        return (f"A hidden test failed: {type(exc).__name__}"
+                + (f": {said}" if said else " (the hidden test's own check; its code is not "
+                                            "shown)") + why)
     return f"The test failed: {call.excinfo.exconly()}{why}"
+
+
+def _said(exc: BaseException) -> str:
+    """What `exc` says, without pytest's rewritten-assert explanation ("assert x == 3
+    + where ..."), which quotes the test's source: a plain `assert cond, "text"` says
+    "text"; a plain `assert cond` says nothing."""
+    text = str(exc)
+    if isinstance(exc, AssertionError) and not isinstance(exc, GradedFailure):
+        kept = []
+        for line in text.splitlines():
+            if line.startswith("assert ") or line == "assert":
+                break
+            kept.append(line)
+        text = "\n".join(kept).strip()
+    return text[:2000]
+
+
+def _is_hidden(item: pytest.Item) -> bool:
+    info = graded_info(item)
+    return (info is not None and info["visibility"] != "visible") or \
+        stacks.is_hidden_file(str(item.path))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -593,9 +621,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     if report.failed and call.excinfo is not None:
-        report.ck_message = _message(item, call)  # type: ignore[attr-defined]
-        if isinstance(call.excinfo.value, (GradedFailure, TestHung, StudentImportError)):
-            # Show the student's message, not pytest's traceback of the test itself.
+        report.ck_message = _message(item, call) or \
+            f"The test failed: {type(call.excinfo.value).__name__}"  # type: ignore[attr-defined]
+        if isinstance(call.excinfo.value, (GradedFailure, TestHung, StudentImportError)) or \
+                _is_hidden(item):
+            # Show the student's message, not pytest's traceback of the test itself (a
+            # hidden test's traceback is its source: it must never reach the student).
             report.longrepr = report.ck_message  # type: ignore[attr-defined]
 
 
@@ -628,6 +659,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Scrub the hidden tests from disk (--ck-scrub); then move everything imported so far
     out of the garbage collector's sight: a full collection (~16 ms in a grading process)
     must not land inside a timed run."""
+    stacks.HIDDEN_FILES.clear()
+    stacks.HIDDEN_FILES.update(os.path.realpath(p) for p in hidden_files(session.items))
     if session.config.getoption("--ck-scrub"):
         scrub_hidden(session.items)
     state = _state(session.config)
@@ -638,24 +671,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
-def scrub_hidden(items: list[pytest.Item]) -> list[Path]:
-    """Delete every collected test file whose graded tests are all non-visible. Their code
-    is compiled and in memory already; student code, which runs only from the first
-    test's fixtures on, finds no file to read (the PrairieLearn way)."""
+def hidden_files(items: list[pytest.Item]) -> list[Path]:
+    """The collected test files whose graded tests are all non-visible."""
     by_file: dict[Path, bool] = {}
     for item in items:
         info = graded_info(item)
         hidden = info is not None and info["visibility"] != "visible"
         path = Path(str(item.path))
         by_file[path] = by_file.get(path, True) and hidden
+    return [path for path, hidden in by_file.items() if hidden]
+
+
+def scrub_hidden(items: list[pytest.Item]) -> list[Path]:
+    """Delete every collected test file whose graded tests are all non-visible. Their code
+    is compiled and in memory already; student code, which runs only from the first
+    test's fixtures on, finds no file to read (the PrairieLearn way)."""
     gone = []
-    for path, hidden in by_file.items():
-        if hidden:
-            try:
-                path.unlink()
-                gone.append(path)
-            except OSError:
-                pass
+    for path in hidden_files(items):
+        try:
+            path.unlink()
+            gone.append(path)
+        except OSError:
+            pass
     return gone
 
 

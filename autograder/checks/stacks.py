@@ -18,6 +18,16 @@ from types import FrameType
 # Set by the plugin to the submission folder; frames under it are "the student's".
 STUDENT_ROOTS: list[str] = []
 TEST_ROOTS: list[str] = []     # where the graded tests run from (a scratch copy under the grader)
+# Set by the plugin after collection: the test files holding only hidden tests. Their
+# lines never reach a student: a frame in one shows as "(a hidden test)", without code.
+HIDDEN_FILES: set[str] = set()
+
+
+def is_hidden_file(filename: str) -> bool:
+    try:
+        return os.path.realpath(filename) in HIDDEN_FILES
+    except (OSError, ValueError):
+        return False
 
 
 def is_student_file(filename: str) -> bool:
@@ -44,6 +54,10 @@ def format_frames(frames: list[traceback.FrameSummary], *, full: bool = False,
     lines = []
     for fs, innermost in keep:
         mine = is_student_file(fs.filename)
+        if not mine and is_hidden_file(fs.filename):
+            lines.append("(a hidden test: its code is not shown)"
+                         + (f"    <-- {marker}" if innermost else ""))
+            continue
         name = Path(fs.filename).name if mine else _short(fs.filename)
         tag = "" if mine else ("  (the grader's test code)" if _is_kit(fs.filename) else "  (library)")
         lines.append(f"{name}:{fs.lineno} in {fs.name}(){tag}")
