@@ -51,6 +51,17 @@ def test_parse_reads_citations():
     assert hints.parse("no headings at all") == []
 
 
+def test_no_quote_is_dropped_whatever_joins_it():
+    body = ('*Lesson V, "a" and "b"; III, Pattern 2, "Combine results"; II, "x*2", or '
+            '"y".* Text.')
+    (hint,) = hints.parse("## Hint 1: t\n" + body)
+    assert hint.citations == (Citation("V", "a"), Citation("V", "b"),
+                              Citation("III", "Combine results"), Citation("II", "x*2"),
+                              Citation("II", "y"))
+    with pytest.raises(hints.HintsError, match="no lesson section"):
+        hints.parse('## Hint 1: t\n*Lesson "orphan quote".* Text.')
+
+
 # ----------------------------------------------------------------------------- sections
 
 def test_sections_of_the_real_lesson():
