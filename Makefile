@@ -8,6 +8,11 @@
 #   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make check ASSIGNMENT=1 [SUBMISSION=path]   visible tests only: the student's loop
+#   make watch ASSIGNMENT=1                     check again every time the file is saved
+#   make hint ASSIGNMENT=1 [HINT=k]             the next hint (or hint k again)
+#   make status                                 every assignment: best visible score, hints
+#   make reset ASSIGNMENT=1                     your file back to the stub (old one kept)
+#   make student-release [OUT=dir]              what students get: a folder and a zip
 #   make sandbox                                what gradings run in on this machine
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
@@ -24,9 +29,10 @@ SUBMISSIONS ?=
 RESULTS ?=
 OUT ?=
 HTML ?=
+HINT ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check compare gradescope nbgrader test list bench bench-batch bench-hostile stability clean
+.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check watch hint status reset student-release compare gradescope nbgrader test list bench bench-batch bench-hostile stability clean
 
 setup: $(VENV)/.installed
 
@@ -81,6 +87,21 @@ nbgrader: setup-nbgrader
 
 check: setup
 	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION)
+
+watch: setup
+	@$(BIN)/python -m autograder watch $(ASSIGNMENT) $(SUBMISSION)
+
+hint: setup
+	@$(BIN)/python -m autograder hint $(ASSIGNMENT) $(if $(HINT),--number $(HINT))
+
+status: setup
+	@$(BIN)/python -m autograder status
+
+reset: setup
+	@$(BIN)/python -m autograder reset $(ASSIGNMENT)
+
+student-release: setup
+	@$(BIN)/python -m autograder student-release --out $(or $(OUT),dist)
 
 list: setup
 	@$(BIN)/python -m autograder list

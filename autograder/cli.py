@@ -2,13 +2,18 @@
 
     grade N [PATH] [--results FILE] [--json]   every test, visible and hidden
     check N [PATH]                             visible tests only: the student's loop
+    watch N [PATH]                             check again on every save (watch.py)
+    hint N [--number K]                        the next hint, with where the lesson says it
+    status                                     every assignment: best visible score, hints
+    reset N                                    the student's file back to the stub
     list                                       the assignments in the manifest
     batch N PATH --out DIR                     a whole LMS download (batch.py)
     compare N PATH [--html FILE]               a submission beside the reference (compare.py)
     gradescope N [--out DIR]                   the Gradescope autograder zip (gradescope.py)
     nbgrader [--out DIR]                       an nbgrader course (nbgrader_course.py)
+    student-release [--out DIR]                what students get: folder and zip (release.py)
 
-Each of the last four lives in its own module with its own options
+Each of the last five lives in its own module with its own options
 (`python -m autograder batch --help`).
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader could
@@ -22,7 +27,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import manifest, reports, runner
+from . import hints, manifest, reports, runner, student
 from .submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
@@ -33,6 +38,8 @@ TOOLS = {
     "compare": ("compare", "grade a submission and the reference side by side (for TAs)"),
     "gradescope": ("gradescope", "build the Gradescope autograder zip of an assignment"),
     "nbgrader": ("nbgrader_course", "build an nbgrader course from the kit"),
+    "student-release": ("release", "build what students get: stubs, visible tests, hints, engine"),
+    "watch": ("watch", "run the visible tests again every time the student's file is saved"),
 }
 
 
@@ -54,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
 
     common(sub.add_parser("grade", help="run every graded test (visible and hidden)"))
     common(sub.add_parser("check", help="run the visible tests only (fast feedback)"))
+    h = sub.add_parser("hint", help="the next hint of an assignment (one more each time)")
+    h.add_argument("assignment")
+    h.add_argument("--number", type=int, default=None, help="show hint K again")
+    sub.add_parser("status", help="every assignment: best visible score, last check, hints")
+    r = sub.add_parser("reset", help="the student's file back to the stub (old one kept)")
+    r.add_argument("assignment")
     sub.add_parser("list", help="list the assignments")
     sub.add_parser("sandbox", help="what a grading runs in on this machine (jail layers)")
     for name, (_, about) in TOOLS.items():
@@ -81,7 +94,11 @@ def _fail(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in TOOLS:
-        module = importlib.import_module(f"{__package__}.{TOOLS[argv[0]][0]}")
+        try:
+            module = importlib.import_module(f"{__package__}.{TOOLS[argv[0]][0]}")
+        except ModuleNotFoundError:
+            return _fail(f"`{argv[0]}` is an instructor's tool; it is not part of the "
+                         f"student release")
         return module.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
@@ -91,20 +108,49 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "sandbox":
             return _sandbox()
+        if args.command == "status":
+            print(student.status(colour=reports.use_colour()))
+            return 0
         assignment = manifest.get(args.assignment)
-    except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
+        if args.command == "hint":
+            print(student.hint(assignment, args.number))
+            return 0
+        if args.command == "reset":
+            print(student.reset(assignment))
+            return 0
+    except (manifest.ManifestError, manifest.UnknownAssignment, hints.HintsError,
+            student.ResetError) as exc:
         return _fail(str(exc))
+    return _grade(args, assignment)
 
+
+def _grade(args, assignment) -> int:
     path = Path(args.path) if args.path else None
     if path is not None and not path.exists():
         return _fail(f"no such file or folder: {path}")
+    if args.command == "grade" and student.release():
+        return _fail("the hidden tests are not in the student release: your instructor runs "
+                     f"them. `make check ASSIGNMENT={assignment.number}` runs the visible ones.")
     visibility = "visible" if args.command == "check" else "all"
+    ticker = student.Ticker(runner.expected_tests(assignment, visibility)) \
+        if not args.json else None
     try:
-        grade = runner.grade(assignment, path, visibility=visibility, budget=args.budget)
+        grade = student.grade_interruptibly(assignment, path, visibility=visibility,
+                                            budget=args.budget, progress_cb=ticker)
     except SubmissionError as exc:
         return _fail(str(exc))
     except runner.GraderError as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        if ticker:
+            ticker.clear()
+        print("stopped: the tests were interrupted (Ctrl-C); nothing was recorded.",
+              file=sys.stderr)
+        return 130
+    finally:
+        if ticker:
+            ticker.clear()
+    before = student.record(assignment, path, grade)
 
     data = reports.gradescope(grade)
     if args.results:
@@ -113,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(data, indent=2))
     else:
         source = str(path) if path else f"assignments/{assignment.slug}"
-        print(reports.text(grade, colour=reports.use_colour(), source=source))
+        width = reports.width_of()
+        print(reports.text(grade, colour=reports.use_colour(), source=source, width=width))
+        if args.command == "check":
+            for line in student.footer(assignment, grade, before):
+                print("\n".join(reports.wrap(line, width)))
         if args.results:
             print(f"results.json written to {args.results}")
     return 0

@@ -378,7 +378,7 @@ def _ran_line(comp: Comparison) -> str:
 
 
 def text(comp: Comparison, *, colour: bool = False) -> str:
-    paint = reports._colour(colour)
+    paint = reports.painter(colour)
     out: list[str] = []
     a = comp.assignment
     out.append(paint(f"Compare: assignment {a.number}, {a.title}", "bold"))

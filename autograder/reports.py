@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 from .scoring import Grade, TestResult
@@ -20,9 +23,10 @@ STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "hung": "HA
                 "crashed": "CRASH", "not-run": "SKIP"}
 
 
-def _colour(enabled: bool):
+def painter(enabled: bool):
+    """paint(text, what): ANSI colour for a terminal, the text unchanged otherwise."""
     codes = {"PASS": "32", "FAIL": "31", "HANG": "35", "CRASH": "35", "SKIP": "33", "dim": "2",
-             "bold": "1"}
+             "bold": "1", "cause": "33", "here": "1;35", "mine": "1"}
 
     def paint(text: str, what: str) -> str:
         if not enabled or what not in codes:
@@ -32,10 +36,48 @@ def _colour(enabled: bool):
 
 
 def use_colour(stream=None) -> bool:
+    """Colour on a terminal; never with NO_COLOR (no-color.org) or TERM=dumb; always with
+    FORCE_COLOR (e.g. `make watch` through a pager)."""
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def width_of(stream=None) -> int | None:
+    """The terminal's width when `stream` is one (lines are wrapped to it), else None."""
+    stream = stream or sys.stdout
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+_LABELS = re.compile(r"^(\s*)((?:measured|expected|likely cause): )")
+
+
+def wrap(line: str, width: int | None) -> list[str]:
+    """`line` cut at spaces to fit `width`, continuation lines indented under the text
+    (after "likely cause: " and the like). Code and stack lines are short and kept."""
+    if width is None or len(line) <= width:
+        return [line]
+    lead = len(line) - len(line.lstrip(" "))
+    label = _LABELS.match(line)
+    indent = " " * (len(label.group(0)) if label else lead + 2)
+    if len(indent) > width // 2:
+        indent = " " * (lead + 2)
+    return textwrap.wrap(line, width=width, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [line]
+
+
+def paint_line(line: str, paint) -> str:
+    if "likely cause:" in line:
+        return line.replace("likely cause:", paint("likely cause:", "cause"), 1)
+    for mark in ("<-- waiting here", "<-- raised here", "<-- here"):
+        if mark in line:
+            return line.replace(mark, paint(mark, "here"), 1)
+    return line
 
 
 def _pts(x: float) -> str:
@@ -64,8 +106,9 @@ def test_body(result: TestResult) -> list[str]:
 
 
 def text(grade: Grade, *, colour: bool = False, source: str | None = None,
-         show_hidden_details: bool = True) -> str:
-    paint = _colour(colour)
+         show_hidden_details: bool = True, width: int | None = None) -> str:
+    """`width`: wrap long lines to it (a terminal's width; None keeps lines whole)."""
+    paint = painter(colour)
     out = []
     head = f"Assignment {grade.assignment}: {grade.title}"
     if source:
@@ -74,7 +117,7 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
     if grade.visibility == "visible":
         out.append(paint("Visible tests only (make check). `make grade` also runs the hidden ones.", "dim"))
     for note in grade.notes:
-        out.append(f"note: {note}")
+        out.extend(wrap(f"note: {note}", width))
     out.append("")
     for r in grade.tests:
         label = STATUS_LABEL.get(r.status, r.status.upper())
@@ -85,7 +128,7 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
         if r.info.visibility != "visible" and not show_hidden_details:
             body = ["(details of hidden tests are shown after the due date)"] if not r.passed else []
         for line in body:
-            out.append("             " + line)
+            out.extend(paint_line(part, paint) for part in wrap("             " + line, width))
     out.append("")
     out.append(paint(f"Total: {_pts(grade.score)}/{_pts(grade.max_score)}", "bold") + _breakdown(grade))
     if grade.sandbox and grade.visibility != "visible":

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import KIT_ROOT, channel, jail, machine_lock, sandbox
 from .manifest import Assignment
@@ -206,12 +207,14 @@ def _lock_fd() -> int | None:
 def grade(assignment: Assignment, path: str | os.PathLike | None, *,
           visibility: str = "all", budget: float | None = None,
           keep_scratch: bool = False, cancel: threading.Event | None = None,
-          confined: bool = True) -> Grade:
+          confined: bool = True, progress: Callable[[dict], None] | None = None) -> Grade:
     """Grade `path` (folder, .py or .zip; None = the assignment's own folder).
 
     `cancel`: once set (a batch interrupted), the child is killed and grading stops; the
     Grade returned then is incomplete and must not be recorded.
     `confined`: run the child in the jail (jail.py) as far as the machine allows.
+    `progress`: called with every event of the child as it arrives ("start", "result",
+    ...), for a live display; the score never depends on it.
     """
     started = time.monotonic()
     budget = budget or assignment.budget
@@ -241,7 +244,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                                      extra=["--ck-scrub"] + [str(root / n) for n in pending])
                 run = sandbox.run_child(cell.wrap(cmd), cwd=scratch, env=cell.env(_env(scratch)),
                                         budget=left, stall=assignment.test_timeout + STALL_GRACE,
-                                        lock_fd=_lock_fd(), cancel=cancel, signed=True)
+                                        lock_fd=_lock_fd(), cancel=cancel, signed=True,
+                                        on_event=progress)
                 caught = cell.after_run()
                 notes += [n for n in caught if n not in notes]
                 waited += run.waited

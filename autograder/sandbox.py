@@ -15,6 +15,7 @@ to us is killed. The grader never waits on the child without a deadline:
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import os
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 try:
     import psutil
@@ -263,7 +265,8 @@ _LIVE_LOCK = threading.Lock()
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
               stall: float | None = None, lock_fd: int | None = None,
-              cancel: threading.Event | None = None, signed: bool = False) -> ChildRun:
+              cancel: threading.Event | None = None, signed: bool = False,
+              on_event: Callable[[dict], None] | None = None) -> ChildRun:
     """Run `cmd` (which must accept `--ck-channel-fd=N`) and collect its events.
 
     `ChildRun.arrived[i]`: when events[i] arrived, on the grader's clock.
@@ -271,6 +274,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     with it, in sequence (channel.Verifier); anything else arrives as a "forged" event.
     `lock_fd`: the machine lock's descriptor, handed to the child as `--ck-lock-fd=N`.
     `cancel`: when set, the run ends at once ("cancelled") and the tree is killed.
+    `on_event`: called with each event as it arrives (a live display; it decides nothing,
+    and what it raises is ignored).
     The child runs as given: jail.py wraps a command in the sandbox's layers.
     """
     become_subreaper()
@@ -345,6 +350,9 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
             event, at = event
             events.append(event)
             arrived.append(at)
+            if on_event is not None:
+                with contextlib.suppress(Exception):
+                    on_event(event)
             kind = event["event"]
             if kind == "queued":
                 queued_since = time.monotonic()
