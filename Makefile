@@ -1,5 +1,16 @@
 # concurrency-kit: every target installs what it needs on first use (.venv via `setup`).
 #
+# For students:
+#   make check ASSIGNMENT=1 [SUBMISSION=path]   the visible tests: points so far, hidden tests
+#   make watch ASSIGNMENT=1                     check again every time your file is saved
+#   make hint ASSIGNMENT=1 [HINT=k]             the next hint (or hint k again)
+#   make status                                 every assignment: best visible score, hints
+#   make reset ASSIGNMENT=1                     your file back to the stub (old one kept)
+#   make list                                   the assignments
+#   make sandbox                                what the tests run in on this machine
+# >>> instructor (release.py leaves these lines out of the student release)
+#
+# For instructors and teaching assistants:
 #   make grade ASSIGNMENT=1 [SUBMISSION=path]   grade (visible + hidden tests)
 #   make grade ASSIGNMENT=1 SUBMISSIONS=path [OUT=dir]
 #                                               grade a whole LMS download (folder or .zip)
@@ -7,18 +18,13 @@
 #                                               a submission beside the reference (for TAs)
 #   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
-#   make check ASSIGNMENT=1 [SUBMISSION=path]   visible tests only: the student's loop
-#   make watch ASSIGNMENT=1                     check again every time the file is saved
-#   make hint ASSIGNMENT=1 [HINT=k]             the next hint (or hint k again)
-#   make status                                 every assignment: best visible score, hints
-#   make reset ASSIGNMENT=1                     your file back to the stub (old one kept)
 #   make student-release [OUT=dir]              what students get: a folder and a zip
-#   make sandbox                                what gradings run in on this machine
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
 #   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
 #   make bench-hostile [N=100]                  a batch of N hostile and ordinary submissions
+# <<< instructor
 
 PYTHON ?= python3
 VENV   := .venv
@@ -32,7 +38,7 @@ HTML ?=
 HINT ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-nbgrader sandbox-tools sandbox grade check watch hint status reset student-release compare gradescope nbgrader test list bench bench-batch bench-hostile stability clean
+.PHONY: setup sandbox-tools sandbox check watch hint status reset list clean
 
 setup: $(VENV)/.installed
 
@@ -62,6 +68,31 @@ sandbox-tools:
 sandbox: setup
 	@$(BIN)/python -m autograder sandbox
 
+check: setup
+	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION)
+
+watch: setup
+	@$(BIN)/python -m autograder watch $(ASSIGNMENT) $(SUBMISSION)
+
+hint: setup
+	@$(BIN)/python -m autograder hint $(ASSIGNMENT) $(if $(HINT),--number $(HINT))
+
+status: setup
+	@$(BIN)/python -m autograder status
+
+reset: setup
+	@$(BIN)/python -m autograder reset $(ASSIGNMENT)
+
+list: setup
+	@$(BIN)/python -m autograder list
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist grades *.egg-info
+
+# >>> instructor (release.py leaves everything from here to the closing mark out of the
+# student release: grading with hidden tests, LMS exports, the kit's own tests)
+.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test bench bench-batch bench-hostile stability
+
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
 
@@ -85,26 +116,8 @@ gradescope: setup
 nbgrader: setup-nbgrader
 	@$(BIN)/python -m autograder nbgrader --out $(or $(OUT),build/nbgrader)
 
-check: setup
-	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION)
-
-watch: setup
-	@$(BIN)/python -m autograder watch $(ASSIGNMENT) $(SUBMISSION)
-
-hint: setup
-	@$(BIN)/python -m autograder hint $(ASSIGNMENT) $(if $(HINT),--number $(HINT))
-
-status: setup
-	@$(BIN)/python -m autograder status
-
-reset: setup
-	@$(BIN)/python -m autograder reset $(ASSIGNMENT)
-
 student-release: setup
 	@$(BIN)/python -m autograder student-release --out $(or $(OUT),dist)
-
-list: setup
-	@$(BIN)/python -m autograder list
 
 # Everything in parallel (pytest-xdist): the kit's tests grade whole submissions, and the
 # machine lock (autograder/machine_lock.py) still runs their timed tests one at a time.
@@ -125,6 +138,4 @@ bench-hostile: setup
 RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
-
-clean:
-	rm -rf $(VENV) .pytest_cache build dist grades *.egg-info
+# <<< instructor

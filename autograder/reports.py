@@ -115,7 +115,8 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
         head += f"  ({source})"
     out.append(paint(head, "bold"))
     if grade.visibility == "visible":
-        out.append(paint("Visible tests only (make check). `make grade` also runs the hidden ones.", "dim"))
+        out.append(paint("Visible tests only (make check); the hidden tests are listed at the end.",
+                         "dim"))
     for note in grade.notes:
         out.extend(wrap(f"note: {note}", width))
     out.append("")

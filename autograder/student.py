@@ -118,7 +118,8 @@ def _pts(x: float) -> str:
 def footer(a: Assignment, grade: Grade, before: dict | None) -> list[str]:
     """What ends a check: points so far, the hidden tests, what to do next."""
     score, top = visible_score(grade)
-    lines = []
+    lines = [f"Points so far: {_pts(score)} of the {_pts(top)} the visible tests give "
+             f"(the assignment is worth {_pts(a.points)} with the hidden tests)."]
     if before and before.get("best") is not None and before.get("max") == top:
         best = float(before["best"])
         if best > score:
@@ -135,7 +136,8 @@ def footer(a: Assignment, grade: Grade, before: dict | None) -> list[str]:
                      f"run {when}. They cover:")
         for g in hidden:
             many = f" ({g.tests} tests)" if g.tests > 1 else ""
-            lines.append(f"  {_pts(g.points):>3} pts  {g.about}{many}")
+            unit = "pt " if g.points == 1 else "pts"
+            lines.append(f"  {_pts(g.points):>3} {unit}  {g.about}{many}")
     failing = [t for t in grade.tests if not t.passed]
     if failing:
         shown, total = progress.hints_shown(a.slug), _hint_count(a)
@@ -235,7 +237,11 @@ def hint(a: Assignment, which: int | None = None) -> str:
     h = all_hints[n - 1]
     progress.set_hints_shown(a.slug, n)
     out = [f"Hint {n} of {len(all_hints)} for assignment {a.number} ({a.title}): {h.title}", ""]
-    out += [line for line in h.body.splitlines()]
+    body = h.body
+    cite = hints._citation_text(body)
+    if cite is not None:          # the citation is said below, with its lines
+        body = body[len(cite) + 9:].lstrip(".* \n")
+    out += body.splitlines()
     cites = [c for c in h.citations if c.quote] or list(h.citations)
     if cites:
         lesson = os.path.relpath(hints.LESSON, Path.cwd()) if hints.LESSON.exists() else None
@@ -336,9 +342,9 @@ def status(colour: bool = False) -> str:
     cols = ["#", "assignment", "best visible", "last check", "hints read", "your file"]
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
     paint = reports.painter(colour)
-    out = [paint("  ".join(c.ljust(widths[c]) for c in cols), "bold")]
+    out = [paint("  ".join(c.ljust(widths[c]) for c in cols).rstrip(), "bold")]
     for r in rows:
-        line = "  ".join(r[c].ljust(widths[c]) for c in cols)
+        line = "  ".join(r[c].ljust(widths[c]) for c in cols).rstrip()
         out.append(paint(line, "PASS") if r["done"] else line)
     done = sum(r["done"] for r in rows)
     out += ["", f"{done} of {len(rows)} assignments pass every visible test. "
