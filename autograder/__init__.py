@@ -15,7 +15,10 @@ The pipeline, one module per step (see README.md, "How grading works"):
                 integrity (what a submission replaced), values (plain return values)
     scoring     expected tests + believed results -> points, with a reason for every loss
     reports     terminal text and Gradescope results.json
-    cli         `python -m autograder grade|check|list`
+    cli         `python -m autograder grade|check|list|...`
+
+The student's loop beside it: student (check's footer, hint, status, reset), watch,
+hints, progress; and release (what students get).
 """
 from pathlib import Path
 

@@ -185,19 +185,91 @@ class Ticker:
             self.stream.flush()
 
 
+def shards_for(visibility: str) -> int:
+    """How many gradings `make check` splits its tests into: two on a machine with two
+    CPUs or more (the visible tests mostly wait: deadlines, slow producers), one
+    otherwise and for `make grade`, which grades as the instructor does. CK_CHECK_SHARDS
+    overrides. Timed tests still take the machine alone (machine_lock.py)."""
+    if visibility != "visible":
+        return 1
+    try:
+        return max(1, int(os.environ["CK_CHECK_SHARDS"]))
+    except (KeyError, ValueError):
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return 2 if (cpus or 1) >= 2 else 1
+
+
+def split(tests: list, shards: int, durations: dict[str, float]) -> list[list[str]]:
+    """Nodeids in `shards` groups of about equal time (the last check's durations; 1 s
+    for a test not seen yet), longest first; each group keeps the tests' order."""
+    groups: list[list[str]] = [[] for _ in range(max(1, shards))]
+    load = [0.0] * len(groups)
+    for t in sorted(tests, key=lambda t: -durations.get(t.nodeid, 1.0)):
+        k = load.index(min(load))
+        groups[k].append(t.nodeid)
+        load[k] += durations.get(t.nodeid, 1.0)
+    order = {t.nodeid: i for i, t in enumerate(tests)}
+    return [sorted(g, key=order.__getitem__) for g in groups if g]
+
+
+def merge(parts: list[Grade], expected: list) -> Grade:
+    """One Grade of the parts' tests, in the order of `expected`."""
+    by_id = {r.info.nodeid: r for g in parts for r in g.tests}
+    notes: list[str] = []
+    for g in parts:
+        notes += [n for n in g.notes if n not in notes]
+    first = parts[0]
+    return Grade(assignment=first.assignment, title=first.title,
+                 tests=[by_id[t.nodeid] for t in expected if t.nodeid in by_id], notes=notes,
+                 duration=max(g.duration for g in parts), visibility=first.visibility,
+                 waited=max(g.waited for g in parts), sandbox=first.sandbox)
+
+
+def _grade_parts(a: Assignment, path, *, visibility, budget, progress_cb, cancel) -> Grade:
+    shards = shards_for(visibility)
+    if shards == 1:
+        return runner.grade(a, path, visibility=visibility, budget=budget, cancel=cancel,
+                            progress=progress_cb)
+    expected = runner.expected_tests(a, visibility)
+    groups = split(expected, shards, progress.get(a.slug).get("durations") or {})
+    if len(groups) == 1:
+        return runner.grade(a, path, visibility=visibility, budget=budget, cancel=cancel,
+                            progress=progress_cb)
+    results: list = [None] * len(groups)
+
+    def one(k: int) -> None:
+        try:
+            results[k] = runner.grade(a, path, visibility=visibility, budget=budget,
+                                      cancel=cancel, progress=progress_cb, only=groups[k])
+        except BaseException as exc:
+            results[k] = exc
+            cancel.set()          # the other part stops too: one error is the answer
+    workers = [threading.Thread(target=one, args=(k,), name=f"ck-check-{k}", daemon=True)
+               for k in range(len(groups))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return merge(results, expected)
+
+
 def grade_interruptibly(a: Assignment, path, *, visibility: str,
                         budget: float | None = None,
                         progress_cb: Callable[[dict], None] | None = None,
                         cancel: threading.Event | None = None) -> Grade | None:
-    """runner.grade in a thread, so Ctrl-C (or `cancel`) kills the tests' process tree
-    instead of leaving it running. Returns None when interrupted."""
+    """Grade in a thread, so Ctrl-C (or `cancel`) kills the tests' process tree instead
+    of leaving it running. Returns None when interrupted. `make check` splits its tests
+    into two gradings run at once (shards_for)."""
     cancel = cancel or threading.Event()
     box: dict = {}
 
     def work():
         try:
-            box["grade"] = runner.grade(a, path, visibility=visibility, budget=budget,
-                                        cancel=cancel, progress=progress_cb)
+            box["grade"] = _grade_parts(a, path, visibility=visibility, budget=budget,
+                                        progress_cb=progress_cb, cancel=cancel)
         except BaseException as exc:  # handed to the caller's thread
             box["error"] = exc
     worker = threading.Thread(target=work, name="ck-grading", daemon=True)
@@ -209,9 +281,11 @@ def grade_interruptibly(a: Assignment, path, *, visibility: str,
         cancel.set()
         worker.join()
         raise
+    if cancel.is_set() and "error" not in box:
+        return None
     if "error" in box:
         raise box["error"]
-    return None if cancel.is_set() else box["grade"]
+    return box["grade"]
 
 
 def record(a: Assignment, path, grade: Grade) -> dict:
@@ -219,6 +293,8 @@ def record(a: Assignment, path, grade: Grade) -> dict:
     if not is_working_copy(a, path) or not grade.complete:
         return progress.get(a.slug)
     score, top = visible_score(grade)
+    durations = {r.info.nodeid: round(r.duration or a.test_timeout, 2) for r in grade.tests}
+    progress.update(a.slug, lambda e: e.__setitem__("durations", durations))
     return progress.record_check(a.slug, score, top, progress.sha(working_file(a)))
 
 

@@ -228,3 +228,36 @@ def test_colour_follows_no_color_and_force_color(monkeypatch):
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert reports.use_colour(object())          # not a terminal, forced
+
+
+# ------------------------------------------------------------------ check in two parts
+
+def test_split_balances_by_last_durations_and_keeps_order():
+    tests = [TestInfo(f"t::{i}", str(i), 1, "visible") for i in range(6)]
+    durations = {"t::0": 4.0, "t::1": 3.0, "t::2": 1.0, "t::3": 1.0, "t::4": 1.0, "t::5": 1.0}
+    groups = student.split(tests, 2, durations)
+    assert sorted(n for g in groups for n in g) == sorted(t.nodeid for t in tests)
+    loads = [sum(durations[n] for n in g) for g in groups]
+    assert abs(loads[0] - loads[1]) <= 1.0
+    for g in groups:          # each part runs its tests in the file's order
+        assert g == sorted(g, key=lambda n: int(n.split("::")[1]))
+    assert student.split(tests[:1], 2, {}) == [["t::0"]]     # never an empty part
+
+
+def test_merge_puts_the_parts_back_in_order():
+    expected = [TestInfo(f"t::{i}", str(i), 1, "visible") for i in range(4)]
+    part = lambda ids, note, d: Grade(  # noqa: E731
+        assignment=1, title="x", tests=[TestResult(expected[i], "passed") for i in ids],
+        notes=[note, "shared"], duration=d, visibility="visible")
+    merged = student.merge([part([1, 3], "a", 2.0), part([0, 2], "b", 5.0)], expected)
+    assert [r.info.nodeid for r in merged.tests] == ["t::0", "t::1", "t::2", "t::3"]
+    assert merged.notes == ["a", "shared", "b"] and merged.duration == 5.0
+
+
+def test_only_check_is_split(monkeypatch):
+    monkeypatch.delenv("CK_CHECK_SHARDS", raising=False)
+    assert student.shards_for("all") == 1            # make grade grades as the instructor does
+    monkeypatch.setenv("CK_CHECK_SHARDS", "1")
+    assert student.shards_for("visible") == 1
+    monkeypatch.setenv("CK_CHECK_SHARDS", "3")
+    assert student.shards_for("visible") == 3
