@@ -54,6 +54,10 @@ from .checks.web import MockWeb
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 HUNG_GRACE = 2.0  # seconds past the test timeout before the watchdog gives up on a test
+HANG_CAUSE = ("a thread waits for something that never comes: a join() on a queue whose "
+              "task_done() calls are missing, a get() with no sentinel, or a lock never "
+              "released (lesson IV, 'Clean shutdown: Use sentinel values (like None) to stop "
+              "workers')")
 
 
 # --------------------------------------------------------------------- options
@@ -194,9 +198,25 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.fixture
 def feedback(request: pytest.FixtureRequest) -> Feedback:
     """Record measurements and fail with messages written for the student."""
-    fb = Feedback()
+    fb = Feedback(lesson=_lesson(request))
     request.node.stash[_FEEDBACK] = fb
     return fb
+
+
+def _lesson(request: pytest.FixtureRequest) -> str:
+    """'IV. Simple Queue Coordination (...)': the lesson section the assignment practises,
+    from the assignment's `ck_lesson` fixture (its tests/conftest.py), else the manifest."""
+    try:
+        return str(request.getfixturevalue("ck_lesson"))
+    except pytest.FixtureLookupError:
+        pass
+    item = request.node
+    try:
+        from . import manifest
+        assignment = manifest.for_tests_dir(Path(str(item.path)))
+    except Exception:  # noqa: BLE001 - a suite outside the manifest has no lesson
+        return ""
+    return assignment.lesson if assignment is not None else ""
 
 
 def _submission_for(request: pytest.FixtureRequest) -> Path:
@@ -296,10 +316,12 @@ class Guard:
         self._leaked_pids: set[int] = set()
 
     def call(self, fn, *args, deadline: float = 5.0, what: str | None = None,
-             hang_cause: str | None = None, **kwargs):
+             hang_cause: str | None = None, progress=None, **kwargs):
         """fn(*args, **kwargs); fails the test, showing where every thread it started is,
         if it has not returned within `deadline` seconds. Exceptions from fn propagate.
-        `hang_cause` is the likely cause to give when it hangs in this scenario."""
+        `hang_cause` is the likely cause to give when it hangs in this scenario;
+        `progress()`, called when it hangs, says in a sentence how far the work got (e.g.
+        "4 of 8 items never reached a consumer"): it leads the message."""
         __tracebackhide__ = True
         what = what or f"{getattr(fn, '__name__', 'your function')}()"
         self.before = snapshot()
@@ -313,15 +335,24 @@ class Guard:
                      if t not in self.before.thread_objects}
             where = stacks.render(stacks.thread_stacks(idents=fresh, only_student=True)) or \
                 stacks.render(stacks.thread_stacks(idents=fresh))
-            cause = hang_cause or (
-                "a thread waits for something that never comes: a join() on a queue whose "
-                "task_done() calls are missing, a get() with no sentinel, or a lock never released")
+            cause = hang_cause or HANG_CAUSE
             died = self.thread_errors.text()
             if died:
-                cause = ("a thread died with an exception, so the work it owed never got done:\n"
-                         + died)
-            self.feedback.fail(f"{what} did not return within {deadline:g} s: it hangs.",
-                               measured=f"still running after {deadline:g} s",
+                cause = ("a thread died with an exception, so the work it owed never got done "
+                         "(the lesson's 'Handle exceptions: Always wrap worker functions in "
+                         "try/except'):\n" + died)
+            headline = f"{what} did not return within {deadline:g} s: it hangs."
+            got = ""
+            if progress is not None:
+                try:
+                    got = str(progress() or "")
+                except Exception:  # noqa: BLE001 - a count is a bonus, never a failure
+                    got = ""
+            if got:
+                headline = f"{got}: {what} did not return within {deadline:g} s (it hangs)."
+            self.feedback.fail(headline,
+                               measured=f"still running after {deadline:g} s"
+                                        + (f"; {got}" if got else ""),
                                expected="returns as soon as the work is done",
                                cause=cause, where=where)
         if error is not None:
@@ -353,8 +384,11 @@ class Guard:
         self.feedback.measure("child processes still alive after return", len(found.processes),
                               expected=0)
         if found:
-            self.feedback.fail(found.text(), measured=None, expected=expected, cause=cause,
-                               where=found.thread_stacks or None)
+            self.feedback.fail(found.text(),
+                               measured=f"{len(found.threads)} thread(s) and "
+                                        f"{len(found.processes)} child process(es) of yours "
+                                        f"alive {grace:g} s after the call returned",
+                               expected=expected, cause=cause, where=found.thread_stacks or None)
         return found
 
     def cleanup(self) -> None:
@@ -492,9 +526,15 @@ def _start_watchdog(config: pytest.Config) -> None:
             if now() - state.current_since > timeout + HUNG_GRACE and state.current is item:
                 text = stacks.render(stacks.thread_stacks(skip_current=True))
                 state.send("hung", nodeid=item.nodeid,
-                           message=f"The test ignored its {timeout:g} s timeout and was abandoned "
-                                   f"(a thread blocked the interpreter, or caught the timeout).\n"
-                                   f"Where the threads were:\n{text}")
+                           message=f"The test ignored its {timeout:g} s timeout and was abandoned.\n"
+                                   f"  measured: still running {timeout + HUNG_GRACE:g} s after "
+                                   f"it started, past its timeout\n"
+                                   f"  expected: the test finishes well within its {timeout:g} s\n"
+                                   f"  likely cause: a thread blocked the interpreter (a long "
+                                   f"call that never lets go of the GIL, the lesson's bathroom "
+                                   f"key), or your code caught the timeout (a bare `except:`)\n"
+                                   f"  where (every thread when it was abandoned):\n"
+                                   + "\n".join("    " + ln for ln in text.splitlines()))
                 os._exit(70)
 
     t = threading.Thread(target=watch, name="ck-watchdog", daemon=True)
@@ -568,8 +608,13 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
         return exc.text()
     if isinstance(exc, TestHung):
         hang = item.stash.get(_HANG, "")
-        return (f"{exc.msg}\nIt hung. Where every thread was when the time ran out "
-                f"(your file's lines first):\n{hang}")
+        limit = _state(item.config).current_timeout
+        return (f"{exc.msg}\nIt hung.\n"
+                f"  measured: still running after {limit or 0:g} s\n"
+                f"  expected: the test finishes well within its {limit or 0:g} s\n"
+                f"  likely cause: {HANG_CAUSE}\n"
+                f"  where (every thread when the time ran out, your file's lines first):\n"
+                + "\n".join("    " + line for line in hang.splitlines()))
     if isinstance(exc, StudentImportError):
         return str(exc)
     student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
@@ -582,9 +627,19 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
             why = (f"\nThe tests call it the way the stub declares it: {signature}. Keep the "
                    f"stub's parameters, their names and their defaults.")
     if student_frames:
-        where = "\n".join("  " + line for line in stacks.format_frames(student_frames[-4:], full=True,
-                                                                            marker="raised here"))
-        return f"Your code raised {type(exc).__name__}: {_said(exc)}{why}\n{where}"
+        where = "\n".join("    " + line for line in stacks.format_frames(
+            student_frames[-4:], full=True, marker="raised here"))
+        last = student_frames[-1]
+        title = graded_info(item)
+        return (f"Your code raised {type(exc).__name__}: {_said(exc)}{why}\n"
+                f"  measured: {type(exc).__name__} raised in {last.name}() "
+                f"({Path(last.filename).name}, line {last.lineno}) and not caught\n"
+                f"  expected: {title['name'] if title else 'the test passes'}, with no "
+                f"exception escaping your code\n"
+                f"  likely cause: an input or a failure this test brings that your code does "
+                f"not handle (an empty input, a size that comes out as 0, a request that "
+                f"fails); the line marked below is where it went wrong\n"
+                f"  where:\n{where}")
     if _is_hidden(item):
         # Never a line of a hidden test: pytest's text of a failed plain `assert` quotes
         # the test's own expression (and its longrepr, the test's source).

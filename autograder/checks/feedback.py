@@ -16,23 +16,27 @@ class GradedFailure(AssertionError):
 
     def __init__(self, what: str, *, measured: Any = None, expected: Any = None,
                  cause: str | None = None, where: str | None = None,
-                 measurements: list["Measurement"] | None = None):
+                 measurements: list["Measurement"] | None = None, lesson: str = ""):
         self.what = what
         self.measured = measured
         self.expected = expected
         self.cause = cause
         self.where = where
         self.measurements = list(measurements or [])
+        self.lesson = lesson
         super().__init__(self.text())
 
     def text(self) -> str:
         lines = [self.what]
-        if self.measured is not None:
-            lines.append(f"  measured: {self.measured}")
-        if self.expected is not None:
-            lines.append(f"  expected: {self.expected}")
-        if self.cause:
-            lines.append(f"  likely cause: {self.cause}")
+        for label, value in (("measured", self.measured), ("expected", self.expected),
+                             ("likely cause", self.cause or None)):
+            if value is not None:
+                # A value of several lines (a chart, a traceback) stays under its label.
+                first, *rest = str(value).splitlines() or [""]
+                lines.append(f"  {label}: {first}")
+                lines.extend("    " + line if line.strip() else "" for line in rest)
+        if self.cause and self.lesson and "lesson" not in self.cause.lower():
+            lines.append(f"  in the lesson: {self.lesson}")
         if self.where:
             lines.append("  where:")
             lines.extend("    " + line for line in self.where.rstrip().splitlines())
@@ -71,9 +75,10 @@ def _jsonable(value: Any) -> Any:
 class Feedback:
     """Per-test recorder handed to graded tests as the `feedback` fixture."""
 
-    def __init__(self) -> None:
+    def __init__(self, lesson: str = "") -> None:
         self.measurements: list[Measurement] = []
         self.notes: list[str] = []
+        self.lesson = lesson   # the lesson section the assignment practises ("IV. ...")
 
     def measure(self, label: str, value: Any, expected: Any = None) -> Any:
         """Record a number for the report (pass or fail); returns `value`."""
@@ -88,7 +93,7 @@ class Feedback:
              cause: str | None = None, where: str | None = None) -> None:
         __tracebackhide__ = True
         raise GradedFailure(what, measured=measured, expected=expected, cause=cause,
-                            where=where, measurements=self.measurements)
+                            where=where, measurements=self.measurements, lesson=self.lesson)
 
     def check(self, ok: bool, what: str, **details: Any) -> None:
         """`fail(what, **details)` unless `ok`."""

@@ -38,12 +38,30 @@ def _children(pid: int | None = None) -> dict[int, str]:
                 cmdline = child.cmdline()
                 if is_multiprocessing_helper(cmdline):
                     continue
-                out[child.pid] = " ".join(cmdline[:4]) or child.name()
+                out[child.pid] = _describe(cmdline) or child.name()
             except psutil.Error:
                 continue
     except psutil.Error:
         pass
     return out
+
+
+def _describe(cmdline: list[str]) -> str:
+    """What a child process is, in words a student recognises (its full command line is
+    the grader's own, for a forked pool worker)."""
+    text = " ".join(cmdline)
+    if "multiprocessing.spawn" in text or "spawn_main" in text:
+        return "a pool worker started with spawn"
+    if cmdline and cmdline == _own_cmdline():
+        return "a pool worker forked from the test process"
+    return " ".join(cmdline[:4])[:120]
+
+
+def _own_cmdline() -> list[str]:
+    try:
+        return psutil.Process(os.getpid()).cmdline() if psutil is not None else []
+    except psutil.Error:
+        return []
 
 
 # Long-lived helpers multiprocessing starts once per interpreter (not per pool) under
