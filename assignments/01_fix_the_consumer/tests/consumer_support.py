@@ -19,10 +19,18 @@ class Boom(Exception):
 
 
 PAUSE_HANG = (
-    "the consumers gave up while the producer paused: get(timeout=...) raised Empty and they "
-    "quit, so the items that came after the pause sit in the queue with nobody left to take "
-    "them, and join() waits for them forever. A slow producer is not a finished one: stop "
-    "the consumers only when the producer says it is done (one sentinel per consumer).")
+    "your consumers stop when get(timeout=...) raises Empty, but the producer had only "
+    "paused: a slow producer is not a finished one. The items that came after the pause sit "
+    "in the queue with nobody left to take them, and join() waits for them forever. The "
+    "lesson's sentinel pattern stops the consumers only when the producer says so (lesson "
+    "IV, 'Clean shutdown: Use sentinel values (like None) to stop workers'): one sentinel "
+    "per consumer, after the last item")
+
+
+def unreached(handle, n):
+    """For guard.call(progress=...): how many of `n` items handle() never saw."""
+    missed = n - handle.count
+    return f"{missed} of {n} items never reached a consumer" if missed > 0 else ""
 
 
 def sleeping(delay, result=lambda x: x * 10):
@@ -79,8 +87,15 @@ def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):
     extra = sorted((k for k in result if k not in range(n)), key=repr)
     if not ledger.ok or missing:
         lost = len(missing)
+        if not missing:
+            headline = f"Every index got a result, but {ledger.text()}."
+        elif ledger.ok:
+            headline = (f"{lost} of {n} items never got a result, although handle() was "
+                        f"called once for every item.")
+        else:
+            headline = f"{lost} of {n} items never got a result; {ledger.text()}."
         feedback.fail(
-            f"{lost} of {n} items never got a result; {ledger.text()}.",
+            headline,
             measured=f"indexes with no result: {missing[:10]}{' ...' if lost > 10 else ''}; "
                      f"handle called {handle.count} times",
             expected=f"handle called exactly once per item ({n} calls) and a result for every "
@@ -108,13 +123,16 @@ def _loss_cause(ledger, missing, values):
                 "exactly one consumer")
     if any(values[i] is None for i in missing if i < len(values)):
         return ("an item that is None was taken for the stop signal: if None can be an item, "
-                "it cannot also be the sentinel (use a unique object())")
+                "it cannot also be the sentinel (use a unique object()). The lesson's 'Use "
+                "sentinel values (like None) to stop workers' (IV) assumes None is never an item")
     if ledger.lost and len(set(values)) < len(values):
         return ("duplicate items were handled once: results must be tracked per position "
                 "(index), not per item value")
     return ("consumers stopped before the producer was done (a get() timeout taken to mean "
             "'no more work'), or results still in flight were not collected (draining with "
-            "`while not q.empty()` before the consumers finished)")
+            "`while not q.empty()` before the consumers finished). Lesson IV, 'Clean shutdown: "
+            "Use sentinel values (like None) to stop workers': stop them when the producer "
+            "says so, join them, then collect")
 
 
 def where_threads_are():

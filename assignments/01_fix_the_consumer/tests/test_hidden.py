@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
-                              raising_for, sleeping)
+                              raising_for, sleeping, unreached)
 
 from autograder.checks import CallTracker, compare, judge_speedup, timing
 from autograder.checks.stacks import render, thread_stacks
@@ -45,7 +45,7 @@ def test_long_pause_other_sizes(process_all, guard, feedback):
     handle = sleeping(0.02)
     result = guard.call(process_all, items, handle, num_workers=4, queue_size=2, deadline=4.5,
                         what="process_all() with a producer that pauses 1.25 s",
-                        hang_cause=PAUSE_HANG)
+                        hang_cause=PAUSE_HANG, progress=lambda: unreached(handle, len(values)))
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
     check_results(feedback, result, values, handle)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
-                              raising_for, sleeping)
+                              raising_for, sleeping, unreached)
 
 from autograder.checks.stacks import render, thread_stacks
 
@@ -32,7 +32,9 @@ def test_empty_input(process_all, guard, feedback):
                    measured=repr(result)[:100], expected="{}")
     feedback.check(guard.elapsed < 0.5, "process_all([], handle) took too long to return.",
                    measured=f"{guard.elapsed:.2f} s", expected="well under 0.5 s",
-                   cause="consumers waiting out a get() timeout before they stop")
+                   cause="the consumers wait out a get(timeout=...) before they stop, even "
+                         "when there is nothing to do: with one sentinel per consumer they stop "
+                         "as soon as the producer says it is done")
 
 
 @pytest.mark.points(3)
@@ -62,7 +64,7 @@ def test_pausing_producer_loses_nothing(process_all, guard, feedback):
     handle = sleeping(0.01)
     result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=4,
                         what="process_all() with a producer that pauses 1.1 s",
-                        hang_cause=PAUSE_HANG)
+                        hang_cause=PAUSE_HANG, progress=lambda: unreached(handle, len(values)))
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
     check_results(feedback, result, values, handle)
 

@@ -90,8 +90,20 @@ def test_fetch_connection_error(fetch_url_info, web, guard, feedback):
 def test_fetch_honours_timeout(fetch_url_info, web, guard, feedback):
     """fetch_url_info: timeout= is passed on, so a slow server fails after it, not later"""
     url = web.add(f"{HOST}/slow", body=b"late", latency=3.0)
-    result = guard.call(fetch_url_info, url, timeout=0.3, deadline=6,
-                        what="fetch_url_info(slow_url, timeout=0.3)")
+    try:
+        result = guard.call(fetch_url_info, url, timeout=0.3, deadline=6,
+                            what="fetch_url_info(slow_url, timeout=0.3)")
+    except Exception as exc:  # noqa: BLE001 - the student's exception is the finding
+        feedback.fail(f"fetch_url_info(slow_url, timeout=0.3) raised {type(exc).__name__} "
+                      f"after {guard.elapsed:.2f} s.",
+                      measured=f"{type(exc).__name__}: {exc}"[:300],
+                      expected="a result dict with success=False and the timeout as text, "
+                               "after about 0.3 s",
+                      cause="the timeout was passed on (good), but the Timeout it raises is not "
+                            "caught: a request that times out is an exception, not a status "
+                            "code. Catch requests.RequestException (the base of Timeout and "
+                            "ConnectionError) and record it (lesson II, 'Handle exceptions: "
+                            "Always wrap worker functions in try/except')")
     feedback.measure("returned after", f"{guard.elapsed:.2f} s", expected="about 0.3 s")
     feedback.measure("timeout= seen by requests", web.timeouts_seen[-1] if web.timeouts_seen else None)
     check_shape(feedback, result, url)

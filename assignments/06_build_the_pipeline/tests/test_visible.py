@@ -11,7 +11,7 @@ import pytest
 from pipeline_support import (Boom, check_calls, check_outputs, expected, make_stages,
                               producer_lead)
 
-from autograder.checks import max_overlap
+from autograder.checks import max_overlap, timing
 from autograder.checks.stacks import render, thread_stacks
 
 STOP_CAUSE = ("one stop signal for several workers: the worker that takes it stops, the "
@@ -137,12 +137,16 @@ def test_pipeline_parallelism(run_pipeline, guard, feedback):
     feedback.measure("most stage calls running at once", overlap, expected=s)
     feedback.check(took < limit,
                    f"10 items through 3 stages of {step * 1000:.0f} ms took {took:.2f} s.",
-                   measured=f"{took:.3f} s; at most {overlap} stage call(s) at once",
+                   measured=f"{took:.3f} s; at most {overlap} stage call(s) at once\n"
+                            + timing.bars({"your pipeline": took, "pipelined": ideal,
+                                           "one stage after another": sequential}),
                    expected=f"under {limit:.2f} s: while stage 2 works on item i, stage 1 "
                             f"works on item i+1 and stage 0 on item i+2, about {ideal:.2f} s",
                    cause="the stages take turns instead of working at once: each stage runs "
                          "over all the items before the next starts, or something makes the "
-                         "workers wait for one another (a lock held around the stage call)")
+                         "workers wait for one another (a lock held around the stage call). "
+                         "Lesson IV, Pattern 3 (the assembly line): every stage has its own "
+                         "workers, joined to the next by a queue, all running at once")
 
 
 @pytest.mark.points(2)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 from monitor_support import HANG_DEADLINE, NO_DEADLINE, Recorder, call as _call, check_statuses
 
+from autograder.checks import timing
+
+
 @pytest.mark.points(2)
 @pytest.mark.visibility("visible")
 def test_statuses_healthy_unhealthy(check_services, board, guard, feedback):
@@ -107,7 +110,9 @@ def test_checks_run_concurrently(check_services, board, guard, feedback):
                    f"Only {tracker.peak} check(s) ran at once with max_workers=10; "
                    f"10 checks of 0.1 s took {guard.elapsed:.2f} s.",
                    measured=f"peak {tracker.peak} in flight, from {tracker.thread_count} "
-                            f"thread(s), {guard.elapsed:.2f} s",
+                            f"thread(s), {guard.elapsed:.2f} s\n"
+                            + timing.bars({"your check_services": guard.elapsed,
+                                           "all 10 at once": 0.1, "one after another": 1.0}),
                    expected="10 in flight at once, about 0.1 s in all",
                    cause="the checks run one after another (a loop calling each check, a pool "
                          "of one worker, or waiting for each future right after submitting "
