@@ -5,7 +5,10 @@
   grades it 20 times under load);
 * the stub earns well below full marks (at most 65%), in bounded time, even though it hangs;
 * every deliberately broken variant (tests/broken/<slug>/*.py) fails exactly the tests its
-  docstring names under "Fails:", and so loses exactly their points.
+  docstring names under "Fails:", and so loses exactly their points;
+* every failing message of a stub or a variant says what was measured, what was expected
+  and the likely cause, and equals its golden file in tests/golden/ once normalised
+  (CK_UPDATE_GOLDEN=1 regenerates them; tests/golden/__init__.py says what is normalised).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSIGNMENTS, declared_failures, explain, slug_id
+from golden import mismatch, structure_problems
 
 from autograder import KIT_ROOT, runner
 
@@ -103,9 +107,9 @@ def test_stub_scores_well_below_full_in_bounded_time(assignment, graded):
     assert grade.score <= 0.65 * grade.max_score, explain(grade)
     assert grade.complete, "every test of the stub must get a verdict"
     assert elapsed - grade.waited < assignment.budget + 15   # its own time, not the queue's
-    for r in grade.tests:
-        if not r.passed:
-            assert r.message.strip(), f"{r.info.nodeid} failed without feedback"
+    _says_what_failed(grade)
+    diff = mismatch(grade, assignment, assignment.folder)
+    assert diff is None, diff
 
 
 def _broken_variants():
@@ -134,7 +138,18 @@ def test_broken_variant_loses_exactly_its_points(assignment, path, graded):
         f"{sorted(expected - failed)}\n{explain(grade)}")
     lost = sum(r.max_score for r in grade.tests if _test_function(r.info.nodeid) in expected)
     assert grade.score == grade.max_score - lost
+    _says_what_failed(grade)
+    diff = mismatch(grade, assignment, path)
+    assert diff is None, diff
+
+
+def _says_what_failed(grade):
+    """Every failing test's message says what was measured, what was expected and the
+    likely cause (tests/golden: structure_problems); the golden files keep their words."""
+    bad = []
     for r in grade.tests:
         if not r.passed:
-            assert "likely cause" in r.message or "Timeout" in r.message or "raised" in r.message, \
-                f"{r.info.nodeid}: feedback lacks a cause:\n{r.message}"
+            lacks = structure_problems(r.message)
+            if lacks:
+                bad.append(f"--- {r.info.nodeid} lacks {'; '.join(lacks)}:\n{r.message}")
+    assert not bad, "feedback that does not teach:\n" + "\n".join(bad)
