@@ -16,10 +16,13 @@ change them; bench/golden_sweep.py proves it):
 * kept: the status and points of each failing test, the sentence that says what failed,
   the measured/expected/likely cause lines (their words), the notes' words, that a
   stack is shown and which of the student's own frames (file:function) it names;
-* numbers with a decimal point or a unit of time (1.002 s, 0.98x, 12.3ms) -> <n>, and
-  every number on a 'measured:' line or in a measured value (they are measurements) ->
-  <n>; thread names (Thread-11 (consumer) -> Thread-N (consumer)), pids and bar lengths
-  ("#####" -> "#");
+* numbers with a decimal point or a unit of time (1.002 s, 0.98x, 12.3ms) -> <n>/<t>, and
+  every number in the first line or on a 'measured:' or 'expected:' line (measurements,
+  and values computed from a calibration) -> <n>;
+  thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
+  'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
+  names -> one item and "..." (how many items a drain lost, which workers leaked);
+  column padding -> one space; in assignment 4, which strategy run_best was nearest to;
 * a stack (a "where:" block, the stacks of a hang, the traceback of a thread that died)
   -> one line "<stack: consumer.py:consumer, consumer.py:process_all>": the sorted
   student frames it names, without line numbers, library frames or the order of threads;
@@ -113,6 +116,22 @@ def _numbers(text: str, *, ints: bool) -> str:
     return text
 
 
+def _tidy(line: str, *, measured: bool) -> str:
+    """What varies in a line beyond its numbers: column padding, how many items a list of
+    measured things holds, which of several names a measurement found."""
+    indent = line[:len(line) - len(line.lstrip())]
+    line = indent + re.sub(r" {2,}", " ", line.strip())
+    line = re.sub(r"\[(?:<n>|<t>)(?:, (?:<n>|<t>))*\]", "[<n>...]", line)
+    line = re.sub(r"(<t>)(?:, <t>)+", r"\1...", line)
+    if measured:
+        line = re.sub(r"'([^']*)'", lambda m: "'" + re.sub(r"\d+", "N", m.group(1)) + "'", line)
+        line = re.sub(r"('[^']*'(?: \(daemon\))?)(?:, \1)*(?=$|[;,.]|\s)", r"\1...", line)
+        line = re.sub(r"(pid N \([^)]*\))(?:, \1)*", r"\1...", line)
+    # assignment 4: the strategy run_best was nearest to, when it lost to the best one
+    line = re.sub(r"as slowly as the [^:]+:", "as slowly as one of the strategies:", line)
+    return line
+
+
 def _message(message: str) -> list[str]:
     lines = _collapse_stacks(message.rstrip().splitlines())
     out: list[str] = []
@@ -123,8 +142,10 @@ def _message(message: str) -> list[str]:
         stripped = line.strip()
         if stripped.startswith(("measured:", "expected:", "likely cause:", "where",
                                 "in the lesson:")):
-            measured = stripped.startswith("measured:")
-        line = _numbers(line, ints=measured)
+            # measured and expected values hold numbers the grading computed (a result
+            # that depends on a calibration, the size of a sample): only the words stay
+            measured = stripped.startswith(("measured:", "expected:"))
+        line = _tidy(_numbers(line, ints=measured), measured=measured)
         died = _DIED.match(line)
         if died:
             line = re.sub(r"(died with \w+): .*", r"\1: <value>", line)
@@ -145,7 +166,7 @@ def _notes(notes: list[str]) -> list[str]:
         if any(p.search(note) for p in _VOLATILE_NOTES):
             continue
         for line in _collapse_stacks(note.rstrip().splitlines()):
-            line = _numbers(line, ints=False)
+            line = _tidy(_numbers(line, ints=False), measured=False)
             if re.match(r"^\s*\S.*: median <t> \[.*\]$", line):
                 line = re.sub(r"\[.*\]", "[...]", line)   # how many runs: the attempts vary
             out.append(line.rstrip())
