@@ -21,7 +21,8 @@ change them; bench/golden_sweep.py proves it):
   and values computed from a calibration) -> <n>;
   thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
   'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
-  names -> one item and "..." (how many items a drain lost, which workers leaked);
+  names -> one item and "..." (how many items a drain lost, which workers leaked), and a
+  measured list of URLs -> [<URLs>] (they are in the order they came back);
   column padding -> one space; in assignment 4, which strategy run_best was nearest to;
 * a stack (a "where:" block, the stacks of a hang, the traceback of a thread that died)
   -> one line "<stack: consumer.py:consumer, consumer.py:process_all>": the sorted
@@ -123,6 +124,9 @@ def _tidy(line: str, *, measured: bool) -> str:
     line = indent + re.sub(r" {2,}", " ", line.strip())
     line = re.sub(r"\[(?:<n>|<t>)(?:, (?:<n>|<t>))*\]", "[<n>...]", line)
     line = re.sub(r"(<t>)(?:, <t>)+", r"\1...", line)
+    if line.lstrip().startswith("measured:"):
+        # a measured list of URLs is in the order they came back: that order is noise
+        line = re.sub(r"\['[^']*://[^']*'(?:\.\.\.)?(?:, '[^']*'(?:\.\.\.)?)*\]", "[<URLs>]", line)
     if measured:
         line = re.sub(r"'([^']*)'", lambda m: "'" + re.sub(r"\d+", "N", m.group(1)) + "'", line)
         line = re.sub(r"('[^']*'(?: \(daemon\))?)(?:, \1)*(?=$|[;,.]|\s)", r"\1...", line)
