@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -94,12 +95,11 @@ def _fail(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in TOOLS:
-        try:
-            module = importlib.import_module(f"{__package__}.{TOOLS[argv[0]][0]}")
-        except ModuleNotFoundError:
+        name = f"{__package__}.{TOOLS[argv[0]][0]}"
+        if importlib.util.find_spec(name) is None:     # release.py leaves it out
             return _fail(f"`{argv[0]}` is an instructor's tool; it is not part of the "
                          f"student release")
-        return module.main(argv[1:])
+        return importlib.import_module(name).main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
