@@ -190,3 +190,15 @@ def test_status_hint_and_reset_in_the_release(fresh, checked):
     row = next(line for line in status.splitlines() if A1.title in line)
     assert "2 of" in row and row.rstrip().endswith("stub")
     shutil.rmtree(root / "saved")
+
+
+def test_release_says_what_is_not_in_it(fresh, checked):
+    """The release's engine refuses instructor commands with a reason, not a traceback."""
+    root, env = fresh
+    for argv, says in ((["compare", "1", "x.py"], "instructor's tool"),
+                       (["gradescope", "1"], "instructor's tool"),
+                       (["grade", "1"], "hidden tests are not in the student release")):
+        run = subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "autograder", *argv],
+                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and says in run.stderr, (argv, run.stderr)
+        assert "Traceback" not in run.stderr
