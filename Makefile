@@ -22,6 +22,7 @@
 #   make test                                   the kit's own test suite (CI runs this)
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
+#   make bench-check                            how long make check takes, split or not
 #   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
 #   make bench-hostile [N=100]                  a batch of N hostile and ordinary submissions
 # <<< instructor
@@ -91,7 +92,7 @@ clean:
 
 # >>> instructor (release.py leaves everything from here to the closing mark out of the
 # student release: grading with hidden tests, LMS exports, the kit's own tests)
-.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test bench bench-batch bench-hostile stability
+.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test bench bench-batch bench-check bench-hostile stability
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
@@ -131,6 +132,9 @@ bench: setup
 
 bench-batch: setup
 	$(BIN)/python bench/batch_speed.py
+
+bench-check: setup
+	@$(BIN)/python bench/check_speed.py --runs $(or $(RUNS),2) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
 bench-hostile: setup
 	@$(BIN)/python bench/hostile_batch.py --n $(or $(N),100)
