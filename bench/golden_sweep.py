@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -82,7 +83,11 @@ def grade_one(subject):
         failed = {r.info.nodeid.split("::")[-1] for r in grade.tests if not r.passed}
         if failed != fails:
             problems.append(("verdict", f"failed {sorted(failed)}, must fail {sorted(fails)}"))
-    return subject, problems, grade.duration
+    raw = {"subject": f"{a.slug}/{label_of(a, path)}",
+           "tests": [{"nodeid": r.info.nodeid, "status": r.status, "points": r.max_score,
+                      "message": r.message, "notes": r.notes}
+                     for r in grade.tests if not r.passed]}
+    return subject, problems, raw
 
 
 def main() -> int:
@@ -92,6 +97,9 @@ def main() -> int:
                     "ones) run with one core kept busy")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--assignments", type=int, nargs="*")
+    ap.add_argument("--raw", metavar="FILE", help="also write every failing test's raw "
+                    "message and notes (JSON lines, one grading a line): a change of the "
+                    "normaliser can then be checked against them without grading again")
     ap.add_argument("--record", action="store_true",
                     help="also write bench/results/golden-sweep-<date>.txt")
     opts = ap.parse_args()
@@ -121,8 +129,11 @@ def main() -> int:
             t0 = time.monotonic()
             bad = {"golden": 0, "verdict": 0}
             with cf.ThreadPoolExecutor(opts.jobs) as pool:
-                for (a, path, _), problems, took in pool.map(grade_one, plan):
+                for (a, path, _), problems, raw in pool.map(grade_one, plan):
                     name = f"{a.slug}/{label_of(a, path)}"
+                    if opts.raw:
+                        with open(opts.raw, "a") as out:
+                            out.write(json.dumps(dict(raw, run=run)) + "\n")
                     for kind, text in problems:
                         bad[kind] += 1
                         print(f"run {run}: {kind} MISMATCH {name}\n{text}", flush=True)

@@ -22,7 +22,8 @@ change them; bench/golden_sweep.py proves it):
   thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
   'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
   names -> one item and "..." (how many items a drain lost, which workers leaked), and a
-  measured list of URLs -> [<URLs>] (they are in the order they came back);
+  measured list of URLs -> [<URLs>] (they are in the order they came back); a measured
+  list of lost outputs -> [<items>], a run of counts "<n>, <n>, <n>" -> "<n>...";
   column padding -> one space; in assignment 4, which strategy run_best was nearest to;
 * a stack (a "where:" block, the stacks of a hang, the traceback of a thread that died)
   -> one line "<stack: consumer.py:consumer, consumer.py:process_all>": the sorted
@@ -128,6 +129,9 @@ def _tidy(line: str, *, measured: bool) -> str:
         # a measured list of URLs is in the order they came back: that order is noise
         line = re.sub(r"\['[^']*://[^']*'(?:\.\.\.)?(?:, '[^']*'(?:\.\.\.)?)*\]", "[<URLs>]", line)
     if measured:
+        # how many items a run lost varies: a list of lost outputs, a run of counts
+        line = re.sub(r'\["[^"]*"(?:, "[^"]*")*\]', "[<items>]", line)
+        line = re.sub(r"<n>(?:, <n>)+", "<n>...", line)
         line = re.sub(r"'([^']*)'", lambda m: "'" + re.sub(r"\d+", "N", m.group(1)) + "'", line)
         line = re.sub(r"('[^']*'(?: \(daemon\))?)(?:, \1)*(?=$|[;,.]|\s)", r"\1...", line)
         line = re.sub(r"(pid N \([^)]*\))(?:, \1)*", r"\1...", line)
