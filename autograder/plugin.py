@@ -83,6 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "runs a scratch copy of the tests)")
     group.addoption("--ck-module", default=None,
                     help="module the `student` fixture imports (default: from the manifest)")
+    group.addoption("--ck-lesson", default=None,
+                    help="the lesson section the assignment practises (the manifest's "
+                         "`lesson`), named under a likely cause that does not quote it")
 
 
 class TestHung(pytest.fail.Exception):  # a BaseException: `except Exception` cannot eat it
@@ -204,12 +207,12 @@ def feedback(request: pytest.FixtureRequest) -> Feedback:
 
 
 def _lesson(request: pytest.FixtureRequest) -> str:
-    """'IV. Simple Queue Coordination (...)': the lesson section the assignment practises,
-    from the assignment's `ck_lesson` fixture (its tests/conftest.py), else the manifest."""
-    try:
-        return str(request.getfixturevalue("ck_lesson"))
-    except pytest.FixtureLookupError:
-        pass
+    """'IV. Simple Queue Coordination (...)': the lesson section the assignment practises.
+    The grader passes the manifest's (--ck-lesson: the sandbox holds no manifest); run
+    directly with pytest, it is read from the manifest."""
+    given = request.config.getoption("--ck-lesson")
+    if given is not None:
+        return given
     item = request.node
     try:
         from . import manifest

@@ -63,7 +63,8 @@ def pytest_command(assignment: Assignment, scratch: Path, *, submission: Path | 
            "-c", str(ini), "--rootdir", str(root or assignment.folder),
            "-q", "--no-header", "-p", "no:randomly",
            f"--timeout={assignment.test_timeout:g}",
-           f"--ck-module={assignment.module}", f"--ck-visibility={visibility}"]
+           f"--ck-module={assignment.module}", f"--ck-visibility={visibility}",
+           f"--ck-lesson={assignment.lesson}"]
     if submission is not None:
         cmd.append(f"--ck-submission={submission}")
     return cmd + extra

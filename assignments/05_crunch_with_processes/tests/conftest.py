@@ -11,11 +11,3 @@ def crunch(student_function):
 def _fork_unless_the_test_says_otherwise(fork_by_default):
     """Every test but test_start_methods runs with `fork` on every Python: a fork-only
     solution loses the start-method points once, and nothing else."""
-
-
-@pytest.fixture
-def ck_lesson():
-    """The lesson section this assignment practises (the manifest's `lesson`): the feedback
-    names it under a likely cause that does not quote the lesson itself. A fixture, because
-    the grading's sandbox holds this folder but not the manifest."""
-    return 'III. Process Pools for CPU-Bound Tasks (the think tank: chunked data processing)'

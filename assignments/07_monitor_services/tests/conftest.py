@@ -18,11 +18,3 @@ def board():
     made = Board(release)
     yield made
     release.set()
-
-
-@pytest.fixture
-def ck_lesson():
-    """The lesson section this assignment practises (the manifest's `lesson`): the feedback
-    names it under a likely cause that does not quote the lesson itself. A fixture, because
-    the grading's sandbox holds this folder but not the manifest."""
-    return 'II. Thread Pools (monitor services: results as they complete, deadlines)'
