@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -108,8 +109,7 @@ def test_stub_scores_well_below_full_in_bounded_time(assignment, graded):
     assert grade.complete, "every test of the stub must get a verdict"
     assert elapsed - grade.waited < assignment.budget + 15   # its own time, not the queue's
     _says_what_failed(grade)
-    diff = mismatch(grade, assignment, assignment.folder)
-    assert diff is None, diff
+    _same_as_golden(grade, assignment, assignment.folder)
 
 
 def _broken_variants():
@@ -139,8 +139,20 @@ def test_broken_variant_loses_exactly_its_points(assignment, path, graded):
     lost = sum(r.max_score for r in grade.tests if _test_function(r.info.nodeid) in expected)
     assert grade.score == grade.max_score - lost
     _says_what_failed(grade)
+    _same_as_golden(grade, assignment, path)
+
+
+def _same_as_golden(grade, assignment, path):
+    """The feedback equals its golden file (tests/golden). A message that changed differs
+    again in a fresh grading; one that a race made differ this once (which items a drain
+    lost, a list the normaliser has not met yet) does not, and is reported as a warning
+    to teach the normaliser, not as a red CI (bench/golden_sweep.py measures how often)."""
     diff = mismatch(grade, assignment, path)
-    assert diff is None, diff
+    if diff is None:
+        return
+    again = mismatch(runner.grade(assignment, path), assignment, path)
+    assert again is None, f"{again}\n\n(the first grading differed too:)\n{diff}"
+    warnings.warn(f"golden: one grading of {path} differed, a fresh one did not:\n{diff}")
 
 
 def _says_what_failed(grade):
