@@ -72,7 +72,7 @@ def student_readme(kit_readme: str, assignments: list[manifest.Assignment], buil
                      for a in assignments)
     return (f"# concurrency-kit: the student release\n\n{intro}\n\n"
             f"```sh\nmake check ASSIGNMENT=1      # start here (the first run installs what "
-            f"it needs into .venv)\n```\n\nYou need Linux or macOS, Python 3.10+ and `make`.\n\n"
+            f"it needs into .venv)\n```\n\n"
             f"## For students\n{m.group(1).rstrip()}\n\n"
             f"## What is here\n\n| # | assignment | your file |\n|---|---|---|\n{rows}\n\n"
             f"Each assignment's folder has its README (the task), the file you edit, "
