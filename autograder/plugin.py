@@ -528,16 +528,15 @@ def _start_watchdog(config: pytest.Config) -> None:
                 continue
             if now() - state.current_since > timeout + HUNG_GRACE and state.current is item:
                 text = stacks.render(stacks.thread_stacks(skip_current=True))
-                state.send("hung", nodeid=item.nodeid,
-                           message=f"The test ignored its {timeout:g} s timeout and was abandoned.\n"
-                                   f"  measured: still running {timeout + HUNG_GRACE:g} s after "
-                                   f"it started, past its timeout\n"
-                                   f"  expected: the test finishes well within its {timeout:g} s\n"
-                                   f"  likely cause: a thread blocked the interpreter (a long "
-                                   f"call that never lets go of the GIL, the lesson's bathroom "
-                                   f"key), or your code caught the timeout (a bare `except:`)\n"
-                                   f"  where (every thread when it was abandoned):\n"
-                                   + "\n".join("    " + ln for ln in text.splitlines()))
+                state.send("hung", nodeid=item.nodeid, message=GradedFailure(
+                    f"The test ignored its {timeout:g} s timeout and was abandoned.",
+                    measured=f"still running {timeout + HUNG_GRACE:g} s after it started, "
+                             f"past its timeout",
+                    expected=f"the test finishes well within its {timeout:g} s",
+                    cause="a thread blocked the interpreter (a long call that never lets go "
+                          "of the GIL, the lesson's bathroom key), or your code caught the "
+                          "timeout (a bare `except:`)",
+                    where=text, where_label="where (every thread when it was abandoned)").text())
                 os._exit(70)
 
     t = threading.Thread(target=watch, name="ck-watchdog", daemon=True)
@@ -612,12 +611,12 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
     if isinstance(exc, TestHung):
         hang = item.stash.get(_HANG, "")
         limit = _state(item.config).current_timeout
-        return (f"{exc.msg}\nIt hung.\n"
-                f"  measured: still running after {limit or 0:g} s\n"
-                f"  expected: the test finishes well within its {limit or 0:g} s\n"
-                f"  likely cause: {HANG_CAUSE}\n"
-                f"  where (every thread when the time ran out, your file's lines first):\n"
-                + "\n".join("    " + line for line in hang.splitlines()))
+        return GradedFailure(
+            f"{exc.msg}\nIt hung.", measured=f"still running after {limit or 0:g} s",
+            expected=f"the test finishes well within its {limit or 0:g} s", cause=HANG_CAUSE,
+            where=hang,
+            where_label="where (every thread when the time ran out, your file's lines first)"
+        ).text()
     if isinstance(exc, StudentImportError):
         return str(exc)
     student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
@@ -630,19 +629,19 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
             why = (f"\nThe tests call it the way the stub declares it: {signature}. Keep the "
                    f"stub's parameters, their names and their defaults.")
     if student_frames:
-        where = "\n".join("    " + line for line in stacks.format_frames(
-            student_frames[-4:], full=True, marker="raised here"))
         last = student_frames[-1]
         title = graded_info(item)
-        return (f"Your code raised {type(exc).__name__}: {_said(exc)}{why}\n"
-                f"  measured: {type(exc).__name__} raised in {last.name}() "
-                f"({Path(last.filename).name}, line {last.lineno}) and not caught\n"
-                f"  expected: {title['name'] if title else 'the test passes'}, with no "
-                f"exception escaping your code\n"
-                f"  likely cause: an input or a failure this test brings that your code does "
-                f"not handle (an empty input, a size that comes out as 0, a request that "
-                f"fails); the line marked below is where it went wrong\n"
-                f"  where:\n{where}")
+        return GradedFailure(
+            f"Your code raised {type(exc).__name__}: {_said(exc)}{why}",
+            measured=f"{type(exc).__name__} raised in {last.name}() "
+                     f"({Path(last.filename).name}, line {last.lineno}) and not caught",
+            expected=f"{title['name'] if title else 'the test passes'}, with no exception "
+                     f"escaping your code",
+            cause="an input or a failure this test brings that your code does not handle (an "
+                  "empty input, a size that comes out as 0, a request that fails); the line "
+                  "marked below is where it went wrong",
+            where="\n".join(stacks.format_frames(student_frames[-4:], full=True,
+                                                 marker="raised here"))).text()
     if _is_hidden(item):
         # Never a line of a hidden test: pytest's text of a failed plain `assert` quotes
         # the test's own expression (and its longrepr, the test's source).

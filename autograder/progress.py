@@ -4,7 +4,8 @@
 
     {"assignments": {"01_fix_the_consumer": {
         "best": 12, "max": 18, "best_at": "2026-11-26T05:31:02Z", "best_sha": "...",
-        "last": 9, "last_at": "...", "last_sha": "...", "checks": 7, "hints": 2}}}
+        "last": 9, "last_at": "...", "last_sha": "...", "checks": 7, "hints": 2,
+        "durations": {"<nodeid>": 1.02, ...}}}}
 
 Written by `make check`, `make watch` and `make grade` when they grade the student's own
 working copy (never a path given on the command line), read by `make status`. Updates are
@@ -104,9 +105,11 @@ def update(slug: str, change) -> dict:
         return entry
 
 
-def record_check(slug: str, score: float, max_score: float, file_sha: str | None) -> dict:
-    """A grading of the working copy: its visible score. Returns the entry before this
-    check (so a report can say "best so far" and "up from ...")."""
+def record_check(slug: str, score: float, max_score: float, file_sha: str | None, *,
+                 durations: dict[str, float] | None = None) -> dict:
+    """A grading of the working copy: its visible score, and each test's duration (the
+    next check balances its two gradings with them). Returns the entry before this check
+    (so a report can say "best so far" and "up from ...")."""
     before: dict = {}
 
     def change(entry: dict) -> None:
@@ -114,6 +117,8 @@ def record_check(slug: str, score: float, max_score: float, file_sha: str | None
         stamp = now()
         entry.update(last=score, max=max_score, last_at=stamp, last_sha=file_sha,
                      checks=int(entry.get("checks", 0)) + 1)
+        if durations is not None:
+            entry["durations"] = durations
         kit_changed = before.get("max") not in (None, max_score)  # new tests: start over
         if "best" not in before or score > float(before["best"]) or kit_changed:
             entry.update(best=score, best_at=stamp, best_sha=file_sha)

@@ -71,6 +71,20 @@ def wrap(line: str, width: int | None) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [line]
 
 
+def clip(text: str, width: int | None) -> str:
+    """One screen line: what does not fit ends in an ellipsis."""
+    return text if width is None or len(text) <= width else text[:width - 1] + "\u2026"
+
+
+def test_line(r: TestResult, paint, width: int | None = None) -> str:
+    """'FAIL    0/3  the test's name': a test's verdict on one line (clipped to `width`)."""
+    label = STATUS_LABEL.get(r.status, r.status.upper())
+    tag = "" if r.info.visibility == "visible" else " [hidden]"
+    text = clip(f"{label.ljust(5)} {pts(r.score).rjust(3)}/{pts(r.max_score)}  "
+                f"{r.info.name}{tag}", width)
+    return paint(label.ljust(5), label) + text[5:]
+
+
 def paint_line(line: str, paint) -> str:
     if "likely cause:" in line:
         return line.replace("likely cause:", paint("likely cause:", "cause"), 1)
@@ -80,7 +94,7 @@ def paint_line(line: str, paint) -> str:
     return line
 
 
-def _pts(x: float) -> str:
+def pts(x: float) -> str:
     return f"{x:g}"
 
 
@@ -121,17 +135,14 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
         out.extend(wrap(f"note: {note}", width))
     out.append("")
     for r in grade.tests:
-        label = STATUS_LABEL.get(r.status, r.status.upper())
-        tag = "" if r.info.visibility == "visible" else " [hidden]"
-        out.append(f"{paint(label.ljust(5), label)} {_pts(r.score).rjust(3)}/{_pts(r.max_score)}  "
-                   f"{r.info.name}{tag}")
+        out.append(test_line(r, paint))
         body = test_body(r)
         if r.info.visibility != "visible" and not show_hidden_details:
             body = ["(details of hidden tests are shown after the due date)"] if not r.passed else []
         for line in body:
             out.extend(paint_line(part, paint) for part in wrap("             " + line, width))
     out.append("")
-    out.append(paint(f"Total: {_pts(grade.score)}/{_pts(grade.max_score)}", "bold") + _breakdown(grade))
+    out.append(paint(f"Total: {pts(grade.score)}/{pts(grade.max_score)}", "bold") + _breakdown(grade))
     if grade.sandbox and grade.visibility != "visible":
         out.append("")
         out.append(paint("Sandbox the tests ran in (see README, \"Untrusted submissions\"):", "dim"))
@@ -145,7 +156,7 @@ def _breakdown(grade: Grade) -> str:
         groups.setdefault("visible" if r.info.visibility == "visible" else "hidden", []).append(r)
     if len(groups) < 2:
         return ""
-    parts = [f"{name} {_pts(sum(t.score for t in rs))}/{_pts(sum(t.max_score for t in rs))}"
+    parts = [f"{name} {pts(sum(t.score for t in rs))}/{pts(sum(t.max_score for t in rs))}"
              for name, rs in groups.items()]
     return "  (" + ", ".join(parts) + ")"
 
@@ -176,7 +187,7 @@ def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
         "score": grade.score,
         "max_score": grade.max_score,
         "execution_time": round(grade.duration, 2),
-        "output": "\n".join(grade.notes) or f"{grade.title}: {_pts(grade.score)}/{_pts(grade.max_score)}",
+        "output": "\n".join(grade.notes) or f"{grade.title}: {pts(grade.score)}/{pts(grade.max_score)}",
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": stdout_visibility,

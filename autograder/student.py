@@ -111,33 +111,31 @@ def _ago(stamp: str | None) -> str:
     return f"{secs / 86400:.0f} days ago"
 
 
-def _pts(x: float) -> str:
-    return f"{x:g}"
-
-
-def footer(a: Assignment, grade: Grade, before: dict | None) -> list[str]:
-    """What ends a check: points so far, the hidden tests, what to do next."""
+def footer(a: Assignment, grade: Grade, before: dict | None, *,
+           list_hidden: bool = True) -> list[str]:
+    """What ends a check: points so far, the hidden tests (one line each unless
+    `list_hidden` is False: `make watch` has one screen), what to do next."""
     score, top = visible_score(grade)
-    lines = [f"Points so far: {_pts(score)} of the {_pts(top)} the visible tests give "
-             f"(the assignment is worth {_pts(a.points)} with the hidden tests)."]
+    lines = [f"Points so far: {reports.pts(score)} of the {reports.pts(top)} the visible tests give "
+             f"(the assignment is worth {reports.pts(a.points)} with the hidden tests)."]
     if before and before.get("best") is not None and before.get("max") == top:
         best = float(before["best"])
         if best > score:
-            lines.append(f"Your best so far: {_pts(best)}/{_pts(top)} ({_ago(before.get('best_at'))}); "
+            lines.append(f"Your best so far: {reports.pts(best)}/{reports.pts(top)} ({_ago(before.get('best_at'))}); "
                          f"this version scores less.")
         elif before.get("last") is not None and score > float(before["last"]):
-            lines.append(f"Up from {_pts(float(before['last']))}/{_pts(top)} at your last check.")
+            lines.append(f"Up from {reports.pts(float(before['last']))}/{reports.pts(top)} at your last check.")
     hidden = hidden_tests(a)
     if hidden:
         n, pts = sum(g.tests for g in hidden), sum(g.points for g in hidden)
         when = ("when your instructor grades" if release() else
                 "by `make grade` and when your instructor grades")
-        lines.append(f"Hidden tests: {n} more test{'s' * (n != 1)} worth {_pts(pts)} points, "
-                     f"run {when}. They cover:")
-        for g in hidden:
+        lines.append(f"Hidden tests: {n} more test{'s' * (n != 1)} worth {reports.pts(pts)} points, "
+                     f"run {when}." + (" They cover:" if list_hidden else ""))
+        for g in hidden if list_hidden else ():
             many = f" ({g.tests} tests)" if g.tests > 1 else ""
             unit = "pt " if g.points == 1 else "pts"
-            lines.append(f"  {_pts(g.points):>3} {unit}  {g.about}{many}")
+            lines.append(f"  {reports.pts(g.points):>3} {unit}  {g.about}{many}")
     failing = [t for t in grade.tests if not t.passed]
     if failing:
         shown, total = progress.hints_shown(a.slug), _hint_count(a)
@@ -296,8 +294,8 @@ def record(a: Assignment, path, grade: Grade) -> dict:
         return progress.get(a.slug)
     score, top = visible_score(grade)
     durations = {r.info.nodeid: round(r.duration or a.test_timeout, 2) for r in grade.tests}
-    progress.update(a.slug, lambda e: e.__setitem__("durations", durations))
-    return progress.record_check(a.slug, score, top, progress.sha(working_file(a)))
+    return progress.record_check(a.slug, score, top, progress.sha(working_file(a)),
+                                 durations=durations)
 
 
 # --------------------------------------------------------------------------- hint
@@ -403,9 +401,9 @@ def status_rows() -> list[dict]:
     rows = []
     for a in manifest.load():
         rec = progress.get(a.slug)
-        best = (f"{_pts(float(rec['best']))}/{_pts(float(rec['max']))}"
+        best = (f"{reports.pts(float(rec['best']))}/{reports.pts(float(rec['max']))}"
                 if rec.get("best") is not None else "-")
-        last = (f"{_pts(float(rec['last']))}/{_pts(float(rec['max']))}, {_ago(rec.get('last_at'))}"
+        last = (f"{reports.pts(float(rec['last']))}/{reports.pts(float(rec['max']))}, {_ago(rec.get('last_at'))}"
                 if rec.get("last") is not None else "never")
         n = _hint_count(a)
         rows.append({"#": str(a.number), "assignment": a.title, "best visible": best,

@@ -73,39 +73,20 @@ def _size(stream) -> tuple[int, int]:
     return max(cols, 40), max(lines, 12)
 
 
-def clip(text: str, width: int) -> str:
-    """One screen line: what does not fit ends in an ellipsis (a terminal would wrap it
-    and push the top of the screen away)."""
-    return text if len(text) <= width else text[:width - 1] + "\u2026"
-
-
-def _test_line(r, paint, width: int) -> str:
-    label = reports.STATUS_LABEL.get(r.status, r.status.upper())
-    pts = f"{r.score:g}/{r.max_score:g}".rjust(5)
-    text = clip(f"{label.ljust(5)} {pts}  {r.info.name}", width)
-    return paint(label.ljust(5), label) + text[5:]
-
-
 def screen(a, grade: Grade, *, width: int, height: int, colour: bool, saved: str,
            before: dict | None) -> str:
     """One screenful: a line per test, the failing tests' feedback as far as it fits, the
     points and the hidden tests' count. Nothing scrolls off the top."""
     paint = reports.painter(colour)
-    head = [paint(clip(f"Assignment {a.number}: {a.title}  ({a.files[0]}, saved {saved})",
+    head = [paint(reports.clip(f"Assignment {a.number}: {a.title}  ({a.files[0]}, saved {saved})",
                        width), "bold"),
-            paint(clip("watching: save your file to run the visible tests again; Ctrl-C stops",
+            paint(reports.clip("watching: save your file to run the visible tests again; Ctrl-C stops",
                        width), "dim"), ""]
-    tests = [_test_line(r, paint, width) for r in grade.tests]
+    tests = [reports.test_line(r, paint, width) for r in grade.tests]
     score, top = student.visible_score(grade)
-    foot = ["", paint(clip(f"Total: {score:g}/{top:g} (visible tests)", width), "bold")]
-    more = student.footer(a, grade, before)
-    # The footer's first lines (best so far, hidden tests count) fit; the list of hidden
-    # tests does not: one line says how many, `make check` lists them.
-    for line in more:
-        if line.startswith("  "):
-            continue
-        foot.extend(clip(part, width)
-                    for part in reports.wrap(line.replace(" They cover:", ""), width))
+    foot = ["", paint(reports.clip(f"Total: {score:g}/{top:g} (visible tests)", width), "bold")]
+    for line in student.footer(a, grade, before, list_hidden=False):
+        foot.extend(reports.clip(part, width) for part in reports.wrap(line, width))
     # A small terminal: the passing tests become one line, then the footer and the header
     # shrink, then the list is cut; the feedback gets what is left.
     lines_left = height - 1
@@ -113,29 +94,29 @@ def screen(a, grade: Grade, *, width: int, height: int, colour: bool, saved: str
         passed = sum(r.passed for r in grade.tests)
         tests = [line for line, r in zip(tests, grade.tests) if not r.passed]
         if passed:
-            tests.append(paint("PASS ", "PASS") + clip(f" {passed} other tests pass", width - 5))
+            tests.append(paint("PASS ", "PASS") + reports.clip(f" {passed} other tests pass", width - 5))
     if len(head) + len(tests) + len(foot) > lines_left:
         foot = foot[:2]
     if len(head) + len(tests) + len(foot) > lines_left:
         head = head[:1]
     if len(head) + len(tests) + len(foot) > lines_left:
         keep = max(lines_left - len(head) - len(foot) - 1, 0)
-        tests = tests[:keep] + [clip(f"... and {len(tests) - keep} more tests", width)]
+        tests = tests[:keep] + [reports.clip(f"... and {len(tests) - keep} more tests", width)]
     room = lines_left - len(head) - len(tests) - len(foot)
     details: list[str] = []
     for r in grade.tests:
         if r.passed:
             continue
         label = reports.STATUS_LABEL.get(r.status, "FAIL")
-        block = ["", paint(clip(f"{label}: {r.info.name}", width), "bold")]
+        block = ["", paint(reports.clip(f"{label}: {r.info.name}", width), "bold")]
         for line in reports.test_body(r):
-            block.extend(reports.paint_line(clip(part, width), paint)
+            block.extend(reports.paint_line(reports.clip(part, width), paint)
                          for part in reports.wrap("  " + line, width))
         details.extend(block)
     if len(details) > room:
         cut = max(room - 1, 0)
         hidden = len(details) - cut
-        more = clip(f"  ... {hidden} more lines: `make check ASSIGNMENT={a.number}` shows "
+        more = reports.clip(f"  ... {hidden} more lines: `make check ASSIGNMENT={a.number}` shows "
                     f"everything", width)
         details = details[:cut] + [paint(more, "dim")] if room > 0 else []
     return "\n".join(head + tests + details + foot)

@@ -21,9 +21,7 @@ import datetime
 import json
 import os
 import platform
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +32,7 @@ sys.path.insert(0, str(KIT / "tests"))
 from autograder import manifest, runner  # noqa: E402
 from golden import label_of, mismatch  # noqa: E402
 
-from stability import declared_failures  # noqa: E402  (bench/stability.py)
+from stability import declared_failures, start_load, stop_load  # noqa: E402  (bench/stability.py)
 
 BROKEN = KIT / "tests" / "broken"
 
@@ -48,28 +46,6 @@ def subjects(numbers: list[int] | None):
         for path in sorted((BROKEN / a.slug).glob("*.py")):
             out.append((a, path, declared_failures(path)))
     return out
-
-
-def start_load() -> tuple[subprocess.Popen, str]:
-    if shutil.which("stress-ng"):
-        return (subprocess.Popen(["stress-ng", "--cpu", "1", "--timeout", "0", "--quiet"],
-                                 start_new_session=True), "stress-ng --cpu 1 --timeout 0")
-    return (subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True),
-            "a Python busy loop on one core")
-
-
-def stop_load(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)     # its own session: stress-ng and its workers
-        proc.wait(5)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
 
 
 def grade_one(subject):
@@ -123,7 +99,7 @@ def main() -> int:
             loaded = run > opts.runs - opts.loaded
             what = "no load"
             if loaded and load is None:
-                load, what = start_load()
+                load, what = start_load("auto")
             elif loaded:
                 what = "load still on"
             t0 = time.monotonic()

@@ -46,12 +46,27 @@ def start_load(kind: str) -> tuple[subprocess.Popen | None, str]:
         subprocess.run(["apt-get", "install", "-y", "-qq", "stress-ng"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if kind in ("auto", "stress-ng") and shutil.which("stress-ng"):
-        return subprocess.Popen(["stress-ng", "--cpu", "1", "--quiet"],
-                                start_new_session=True), "stress-ng --cpu 1"
+        return subprocess.Popen(["stress-ng", "--cpu", "1", "--timeout", "0", "--quiet"],
+                                start_new_session=True), "stress-ng --cpu 1 --timeout 0"
     if kind == "stress-ng":
         sys.exit("stress-ng is not installed and could not be installed")
     return (subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True),
             "a Python busy loop on one core")
+
+
+def stop_load(proc: subprocess.Popen | None) -> None:
+    """Stop what start_load started: its whole session (stress-ng and its workers)."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 def subjects(assignment, patterns) -> list[tuple[str, Path, set[str] | None]]:
@@ -103,9 +118,7 @@ def main() -> int:
                           flush=True)
             print(f"run {run + 1}/{opts.runs} done ({time.monotonic() - started:.0f} s)", flush=True)
     finally:
-        if load is not None:
-            os.killpg(load.pid, signal.SIGKILL)
-            load.wait()
+        stop_load(load)
 
     print(f"\n{'subject':<52} {'runs':>4} {'scores':>13} {'changed':>8} {'disagreed':>9}")
     total_changed = total_disagreed = 0

@@ -16,7 +16,8 @@ class GradedFailure(AssertionError):
 
     def __init__(self, what: str, *, measured: Any = None, expected: Any = None,
                  cause: str | None = None, where: str | None = None,
-                 measurements: list["Measurement"] | None = None, lesson: str = ""):
+                 measurements: list["Measurement"] | None = None, lesson: str = "",
+                 where_label: str = "where"):
         self.what = what
         self.measured = measured
         self.expected = expected
@@ -24,6 +25,7 @@ class GradedFailure(AssertionError):
         self.where = where
         self.measurements = list(measurements or [])
         self.lesson = lesson
+        self.where_label = where_label   # "where (every thread when ...)" for a hang
         super().__init__(self.text())
 
     def text(self) -> str:
@@ -38,7 +40,7 @@ class GradedFailure(AssertionError):
         if self.cause and self.lesson and "lesson" not in self.cause.lower():
             lines.append(f"  in the lesson: {self.lesson}")
         if self.where:
-            lines.append("  where:")
+            lines.append(f"  {self.where_label}:")
             lines.extend("    " + line for line in self.where.rstrip().splitlines())
         return "\n".join(lines)
 
