@@ -238,6 +238,9 @@ def audit(events: list[dict], pending: list[str], arrived: list[float] | None = 
                 why = f"a result for a test that was not running ({nodeid!r})"
             elif kind == "result" and event.get("tampered"):
                 why = "your code replaced " + ", ".join(map(str, event["tampered"][:6]))
+            elif kind == "result" and event.get("garbled"):
+                why = ("your code wrote to the grader's channel something that is not the "
+                       f"grader's protocol ({str(event['garbled'])[:200]})")
             elif kind == "result" and at is not None and started_at is not None:
                 inside = _seconds(event.get("duration"))
                 outside = at - started_at

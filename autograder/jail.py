@@ -126,8 +126,9 @@ def _python_dirs() -> list[Path]:
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 
 
-def _bwrap_prefix(scratch: Path) -> list[str]:
-    """bubblewrap with a file system of: the system, Python, the engine, the scratch."""
+def _bwrap_prefix(scratch: Path, engine: bool = True) -> list[str]:
+    """bubblewrap with a file system of: the system, Python, the engine (unless `engine`
+    is False: a judge's worker brings its runtime in `scratch`), the scratch."""
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--hostname", "grading",
             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
@@ -151,7 +152,7 @@ def _bwrap_prefix(scratch: Path) -> list[str]:
         else:
             continue
         made.add(d)
-    for d in _python_dirs() + [KIT_ROOT / "autograder"]:
+    for d in _python_dirs() + ([KIT_ROOT / "autograder"] if engine else []):
         s = str(d)
         if s in made or any(s.startswith(m + os.sep) for m in _SYSTEM if m in made):
             continue
@@ -300,6 +301,7 @@ class Jail:
     cgroups: dict[str, Path] = dataclasses.field(default_factory=dict)
     layers: list[Layer] = dataclasses.field(default_factory=list)
     pid_hits: int = 0            # pids.events "max" already counted (v1 never resets it)
+    engine: bool = True          # the kit's engine visible inside (the in-process tests)
 
     @property
     def offline(self) -> bool:
@@ -323,7 +325,7 @@ class Jail:
                               for d in self.cgroups.values())
             prefix += ["/bin/sh", "-c", f'{enter} || exit 97; exec "$@"', "ck-enter"]
         if self.bwrap:
-            prefix += _bwrap_prefix(self.scratch) + ["--"]
+            prefix += _bwrap_prefix(self.scratch, self.engine) + ["--"]
         else:
             prefix += self.net_prefix
         if self.uid is not None:
@@ -421,12 +423,12 @@ def _chown_tree(root: Path, uid: int) -> None:
 
 @contextlib.contextmanager
 def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
-            enabled: bool = True) -> Iterator[Jail]:
+            enabled: bool = True, engine: bool = True) -> Iterator[Jail]:
     """A Jail for one grading whose files are in `scratch` (made the child's own)."""
     caps = capabilities() if enabled else {"bwrap": False, "unshare": [], "setpriv": False,
                                             "cgroups": {}}
     jail = Jail(scratch=scratch, budget=budget, memory_mb=memory_mb, bwrap=bool(caps["bwrap"]),
-                net_prefix=list(caps["unshare"]))
+                net_prefix=list(caps["unshare"]), engine=engine)
     with contextlib.ExitStack() as stack:
         if caps["setpriv"]:
             jail.uid = UID_BASE + stack.enter_context(_slot())

@@ -83,6 +83,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "runs a scratch copy of the tests)")
     group.addoption("--ck-module", default=None,
                     help="module the `student` fixture imports (default: from the manifest)")
+    group.addoption("--ck-engine", default=None, choices=("judge", "inprocess"),
+                    help="'judge': the student's code runs in a worker process and the tests "
+                         "here call it (autograder/grading); 'inprocess': in this process "
+                         "(default: the manifest's `engine`)")
+    group.addoption("--ck-judge", default=None,
+                    help="the worker's configuration (set by the grader: its jail, its "
+                         "folder, the submission), a JSON file")
     group.addoption("--ck-lesson", default=None,
                     help="the lesson section the assignment practises (the manifest's "
                          "`lesson`), named under a likely cause that does not quote it")
@@ -92,8 +99,7 @@ class TestHung(pytest.fail.Exception):  # a BaseException: `except Exception` ca
     """A graded test ran past its timeout."""
 
 
-class StudentImportError(Exception):
-    pass
+from .grading.judge import StudentImportError  # noqa: E402 - one class for both engines
 
 
 # ------------------------------------------------------------------- the state
@@ -117,6 +123,8 @@ class _Grading:
         self.submission = self._submission_dir()
         if self.submission is not None:
             stacks.STUDENT_ROOTS[:] = [os.path.realpath(self.submission)]
+        self.judge = None                        # grading.judge.Judge, started lazily
+        self.import_tampered: list[str] | None = None   # what the import replaced (once)
 
     def _submission_dir(self) -> Path | None:
         chosen = self.config.getoption("--ck-submission") or os.environ.get("CK_SUBMISSION")
@@ -299,9 +307,65 @@ def import_student(state: _Grading, folder: Path, name: str) -> Any:
     return module
 
 
+def engine_of(request: pytest.FixtureRequest) -> str:
+    """'judge' or 'inprocess': the option, else the manifest's entry for these tests."""
+    chosen = request.config.getoption("--ck-engine")
+    if chosen:
+        return chosen
+    from . import manifest
+    try:
+        assignment = manifest.for_tests_dir(Path(str(request.node.path)))
+    except Exception:  # noqa: BLE001 - a suite outside the manifest runs in process
+        return "inprocess"
+    return assignment.engine if assignment is not None else "inprocess"
+
+
+def _judge(request: pytest.FixtureRequest):
+    from .grading import judge
+    state = _state(request.config)
+    if state.judge is None:
+        path = request.config.getoption("--ck-judge")
+        if path:
+            config = judge.JudgeConfig.load(path)
+        else:
+            config = judge.default_config(_submission_for(request), _module_name(request))
+        stacks.STUDENT_ROOTS[:] = [os.path.realpath(config.submission)]
+        state.judge = judge.Judge(config)
+    return state.judge
+
+
+_SESSION = pytest.StashKey[Any]()
+_SESSION_END = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def ck_session(request: pytest.FixtureRequest):
+    """This test's process in the worker (judge engine): fresh from the zygote, killed and
+    wiped at teardown, after it has said what the student's code replaced."""
+    judge = _judge(request)
+    session = judge.session()
+    request.node.stash[_SESSION] = session
+    state = _state(request.config)
+    end = {"tampered": [], "output": ""}
+    if state.import_tampered is None:
+        state.import_tampered = list(judge.report.tampered)
+        end["tampered"] += state.import_tampered
+    request.node.stash[_SESSION_END] = end
+    yield session
+    answer = session.ask("confess", timeout=5) or {}
+    end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
+    end["garbled"] = session.garbled
+    end["output"] = session.close()
+
+
 @pytest.fixture
 def student(request: pytest.FixtureRequest) -> Any:
-    """The student's module (the assignment's first file), imported from the submission."""
+    """The student's module (the assignment's first file), imported from the submission:
+    in this process, or (judge engine) in the test's worker process."""
+    if engine_of(request) == "judge":
+        from .grading import judge
+        session = request.getfixturevalue("ck_session")
+        return judge.RemoteModule(session, _judge(request).report, _module_name(request))
     state = _state(request.config)
     return import_student(state, _submission_for(request), _module_name(request))
 
@@ -441,8 +505,12 @@ def student_function(request: pytest.FixtureRequest, student: Any, feedback: Fee
 
 
 @pytest.fixture
-def guard(feedback: Feedback):
+def guard(request: pytest.FixtureRequest, feedback: Feedback):
     """See `Guard`: `guard.call(student.fn, ..., deadline=5)`, then `guard.leaks()`."""
+    if engine_of(request) == "judge":
+        from .grading.judge import RemoteGuard
+        yield RemoteGuard(feedback, lambda: request.node.stash[_SESSION])
+        return
     g = Guard(feedback)
     yield g
     g.cleanup()
@@ -560,11 +628,21 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
         yield
         event = _result_event(item, state.current_reports)
         changed = state.snapshot.changed() if state.snapshot is not None else []
+        end = item.stash.get(_SESSION_END, None)
+        if end is not None:
+            # Judge engine: what the worker confessed, and what the student's code printed.
+            changed = sorted(set(changed) | set(end["tampered"]))
+            garbled = end.get("garbled") or next(
+                (r.ck_garbled for r in state.current_reports if hasattr(r, "ck_garbled")), None)
+            if garbled:
+                event["garbled"] = str(garbled)[:300]
+            if end["output"]:
+                event["output"] = (event["output"] + f"[printed by your code]\n{end['output']}")[-2000:]
         if changed:
             event.update(outcome="failed", tampered=changed[:20], message=_tampered(changed))
         state.send("result", **event)
         state.current = None
-        if changed:
+        if changed or event.get("garbled"):
             # Nothing after this test counts (runner.py): stop here rather than run them.
             sys.stdout.flush()
             os._exit(3)
@@ -619,8 +697,16 @@ def _message(item: pytest.Item, call: pytest.CallInfo) -> str:
         ).text()
     if isinstance(exc, StudentImportError):
         return str(exc)
-    student_frames = [fs for fs in traceback.extract_tb(exc.__traceback__)
-                      if stacks.is_student_file(fs.filename)]
+    from .grading.worker import Garbled, WorkerDied
+    if isinstance(exc, WorkerDied):
+        return str(exc)
+    if isinstance(exc, Garbled):
+        return (f"Not graded: your code wrote to the grader's channel something that is not "
+                f"the grader's protocol ({exc}).")
+    frames = getattr(exc, "ck_frames", None)      # raised in the worker: its own traceback
+    if frames is None:
+        frames = traceback.extract_tb(exc.__traceback__)
+    student_frames = [fs for fs in frames if stacks.is_student_file(fs.filename)]
     why = _limit_hit(exc)
     if isinstance(exc, TypeError) and "argument" in str(exc):
         called = re.match(r"(\w+)\(\)", str(exc))
@@ -680,6 +766,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.failed and call.excinfo is not None:
         report.ck_message = _message(item, call) or \
             f"The test failed: {type(call.excinfo.value).__name__}"  # type: ignore[attr-defined]
+        from .grading.worker import Garbled, WorkerDied
+        if isinstance(call.excinfo.value, WorkerDied):
+            report.ck_outcome = "crashed"           # type: ignore[attr-defined]
+        elif isinstance(call.excinfo.value, Garbled):
+            report.ck_garbled = str(call.excinfo.value)   # type: ignore[attr-defined]
         if isinstance(call.excinfo.value, (GradedFailure, TestHung, StudentImportError)) or \
                 _is_hidden(item):
             # Show the student's message, not pytest's traceback of the test itself (a
@@ -692,7 +783,8 @@ def _result_event(item: pytest.Item, reports: list[pytest.TestReport]) -> dict:
     skipped = [r for r in reports if r.skipped]
     if failed:
         first = failed[0]
-        outcome = "failed" if first.when == "call" else "error"
+        outcome = getattr(first, "ck_outcome", None) or ("failed" if first.when == "call"
+                                                          else "error")
         message = getattr(first, "ck_message", "") or str(first.longrepr)[-3000:]
         if first.when == "teardown":
             message = "After the test, cleaning up failed: " + message
@@ -755,8 +847,23 @@ def scrub_hidden(items: list[pytest.Item]) -> list[Path]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtestloop(session: pytest.Session):
+    _start_judge(session)
     yield
     _state(session.config).send("done")
+
+
+def _start_judge(session: pytest.Session) -> None:
+    """Judge engine: import the student's module in the worker once, before the first
+    test (its own time limit, not a test's), sharing the machine like an untimed test."""
+    items = [i for i in session.items if graded_info(i) is not None]
+    if session.config.getoption("--collect-only") or not items:
+        return
+    import types
+    first = types.SimpleNamespace(config=session.config, node=items[0])
+    if engine_of(first) != "judge":
+        return
+    with machine_lock.hold(session.config.getoption("--ck-lock-fd"), exclusive=False):
+        _judge(first).start()
 
 
 @pytest.hookimpl(trylast=True)
@@ -764,6 +871,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     global _CONFIG
     state = config.stash.get(_KEY, None)
     _CONFIG = None
+    if state is not None and state.judge is not None:
+        state.judge.close()
     if state is None or state.writer is None:
         return
     # Threads a submission left running would keep this process alive at exit;

@@ -195,6 +195,21 @@ def _distrust(why: str, spoiled: str | None, pending: list[str], reported: set,
     notes.append(f"FLAGGED for an instructor: {why}. Tests from then on score 0.")
 
 
+def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
+                  staged: Staged) -> list[str]:
+    """The judge's options: its worker's jail, folder and submission (a file only the
+    grader can read)."""
+    from .grading.judge import JudgeConfig
+    home = cell.scratch
+    config = JudgeConfig(submission=str(staged.folder), module=assignment.module,
+                         home=str(home), prefix=cell.wrap([]), env=cell.env(_env(home)),
+                         uid=cell.uid, import_timeout=assignment.test_timeout)
+    path = scratch / "judge.json"
+    config.save(path)
+    os.chmod(path, 0o600)
+    return ["--ck-engine=judge", f"--ck-judge={path}"]
+
+
 _LOCK_FD: list[int | None] = []
 
 
@@ -226,29 +241,46 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
     if only is not None:
         expected = [t for t in expected if t.nodeid in set(only)]
     scratch = Path(tempfile.mkdtemp(prefix=f"ck-grade-{assignment.number}-"))
+    judged = assignment.engine == "judge"
+    # Judge engine: the tests (the judge) run here as the grader; the student's code runs
+    # in a worker confined to scratch/worker, its only folder (the rest of scratch: the
+    # tests' copy and the worker's configuration, the grader's own).
+    cell_dir = scratch / "worker" if judged else scratch
     try:
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
-                               scratch / "submission")
+                               cell_dir / "submission")
         notes = list(staged.notes)
-        shutil.rmtree(scratch / "submission-unzipped", ignore_errors=True)  # the rest of a zip
+        shutil.rmtree(cell_dir / "submission-unzipped", ignore_errors=True)  # the rest of a zip
         events: list[dict] = []
         reasons: dict[str, tuple[str, str]] = {}
         pending = [t.nodeid for t in expected]
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
-        with jail.confine(scratch, budget=budget, memory_mb=assignment.memory_mb,
-                          enabled=confined) as cell:
+        with jail.confine(cell_dir, budget=budget, memory_mb=assignment.memory_mb,
+                          enabled=confined, engine=not judged) as cell:
             layers = cell.describe()
+            if judged:
+                os.chmod(scratch, 0o711)       # the worker's user reaches worker/, no more
             while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
                 left = budget - (time.monotonic() - started - waited)
                 if left < 1.0:
                     break
                 root = copy_tests(assignment, scratch)
-                cell.own(root)
-                cmd = pytest_command(assignment, scratch, submission=staged.folder,
-                                     visibility=visibility, root=root,
-                                     extra=["--ck-scrub"] + [str(root / n) for n in pending])
-                run = sandbox.run_child(cell.wrap(cmd), cwd=scratch, env=cell.env(_env(scratch)),
+                tests = [str(root / n) for n in pending]
+                if judged:
+                    os.chmod(root.parent, 0o700)
+                    cmd = pytest_command(assignment, scratch, submission=staged.folder,
+                                         visibility=visibility, root=root,
+                                         extra=judge_options(assignment, scratch, cell, staged)
+                                         + ["--ck-scrub"] + tests)
+                    env = _env(scratch)
+                else:
+                    cell.own(root)
+                    cmd = cell.wrap(pytest_command(assignment, scratch, submission=staged.folder,
+                                                   visibility=visibility, root=root,
+                                                   extra=["--ck-scrub"] + tests))
+                    env = cell.env(_env(scratch))
+                run = sandbox.run_child(cmd, cwd=scratch, env=env,
                                         budget=left, stall=assignment.test_timeout + STALL_GRACE,
                                         lock_fd=_lock_fd(), cancel=cancel, signed=True,
                                         on_event=progress)

@@ -80,7 +80,7 @@ def _result_status(event: dict) -> str:
     outcome = event.get("outcome")
     if outcome == "passed":
         return "passed"
-    if outcome in ("failed", "error"):
+    if outcome in ("failed", "error", "crashed"):
         return outcome
     return "failed"  # skipped or unknown: a graded test that did not pass earns nothing
 

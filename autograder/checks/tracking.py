@@ -25,11 +25,17 @@ class Call:
     arg: Any
     start: float
     end: float | None = None
-    thread_ident: int = 0
+    thread_ident: Any = 0
     thread_name: str = ""
     pid: int = 0
     error: BaseException | None = None
     result: Any = None
+    kernel_threads: int = 0      # threads its process had (the kernel's count), when remote
+
+
+def _remote_caller():
+    from ..grading.crossing import caller
+    return caller()
 
 
 class CallTracker:
@@ -54,9 +60,17 @@ class CallTracker:
 
     def track(self, arg: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Log a call recorded under `arg` while running fn(*args, **kwargs)."""
-        thread = threading.current_thread()
-        call = Call(arg=arg, start=now(), thread_ident=threading.get_ident(),
-                    thread_name=thread.name, pid=os.getpid())
+        remote = _remote_caller()
+        if remote is not None:
+            # A call from the worker: the process is the kernel's word, the thread the
+            # worker's (advice, bounded by the kernel's count of its threads).
+            call = Call(arg=arg, start=now(), thread_ident=(remote.pid, remote.ident),
+                        thread_name=remote.name, pid=remote.pid,
+                        kernel_threads=remote.threads)
+        else:
+            thread = threading.current_thread()
+            call = Call(arg=arg, start=now(), thread_ident=threading.get_ident(),
+                        thread_name=thread.name, pid=os.getpid())
         with self._lock:
             self.calls.append(call)
             self.in_flight += 1
@@ -83,7 +97,16 @@ class CallTracker:
 
     @property
     def thread_count(self) -> int:
-        return len({c.thread_ident for c in self.calls})
+        """Distinct threads that made calls. For calls from the worker, never more than
+        the kernel counted in the calling processes (less the runtime's reader thread)."""
+        distinct = len({c.thread_ident for c in self.calls})
+        remote = [c for c in self.calls if c.kernel_threads]
+        if not remote:
+            return distinct
+        by_pid: dict[int, int] = {}
+        for c in remote:
+            by_pid[c.pid] = max(by_pid.get(c.pid, 0), c.kernel_threads - 1)
+        return min(distinct, sum(by_pid.values()))
 
     @property
     def pids(self) -> set[int]:

@@ -186,7 +186,8 @@ def test_hidden_tests_are_off_the_disk_before_student_code_runs(tmp_path):
         import glob, os
         def process_all(items, handle, num_workers=3, queue_size=5):
             raise RuntimeError("SEEN " + json.dumps(sorted(
-                os.path.basename(p) for p in glob.glob("tests/*/tests/*.py"))))
+                os.path.basename(p) for p in glob.glob("tests/*/tests/*.py")
+                + glob.glob("../tests/*/tests/*.py"))))
         import json
     '''))
     grade = runner.grade(A1, sub, confined=False)

@@ -45,7 +45,8 @@ UPDATE_ENV = "CK_UPDATE_GOLDEN"
 # --------------------------------------------------------------- normalising
 
 _FRAME = re.compile(r"^(\s*)(\S+?):(\d+) in (\S+?)\(\)(  \((library|the grader's test code)\))?$")
-_HEADER = re.compile(r"^(\s*)(main thread \(the test\)|thread .+):$")
+_HEADER = re.compile(r"^(\s*)(main thread \(the test\)|your function \(the test's main thread\)"
+                     r"|thread .+):$")
 _HIDDEN_FRAME = re.compile(r"^(\s*)\(a hidden test: its code is not shown\)")
 _MORE = re.compile(r"^\s*\.\.\. and \d+ more threads?$")
 _DIED = re.compile(r"^(\s*)thread '.*' died with ")

@@ -35,6 +35,12 @@ def test_empty_input(process_all, guard, feedback):
                    cause="the consumers wait out a get(timeout=...) before they stop, even "
                          "when there is nothing to do: with one sentinel per consumer they stop "
                          "as soon as the producer says it is done")
+    left = guard.leaks(grace=0.1).processes
+    feedback.check(not left, f"process_all([], handle) left {len(left)} process(es) running.",
+                   measured=f"{len(left)} child process(es) alive after it returned",
+                   expected="nothing to do, so nothing started and nothing left behind",
+                   cause="processes started (and never waited for) although there was no item: "
+                         "consumers are threads, and they all finish before process_all returns")
 
 
 @pytest.mark.points(3)

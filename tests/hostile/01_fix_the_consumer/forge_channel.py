@@ -1,7 +1,8 @@
-"""Hostile: writes forged "passed" results to every descriptor it has (one is the pipe the
-grader reads), then leaves with exit code 0.
+"""Hostile: writes forged "passed" results to every descriptor it has (one is its socket to
+the grader), then leaves with exit code 0. The grader reads nothing but its protocol there:
+the grading is flagged, and it scores 0.
 Scores: 0
-Says: without the grader's signature
+Says: not the grader's protocol
 Flagged: yes
 """
 import json
