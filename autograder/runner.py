@@ -27,6 +27,7 @@ from . import KIT_ROOT, channel, jail, machine_lock, sandbox
 from .manifest import Assignment
 from .scoring import Grade, TestInfo, score
 from .submission import Staged, stage
+from .textsafe import clean
 
 STALL_GRACE = 6.0      # seconds past a test's timeout before the grader kills the child
 MAX_RESTARTS = 20
@@ -318,7 +319,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                                                    f"{budget:g} s ran out before it started."))
         results = score(expected, events, reasons)
         return Grade(assignment=assignment.number, title=assignment.title, tests=results,
-                     notes=notes, duration=time.monotonic() - started, visibility=visibility,
+                     notes=[clean(n) for n in notes], duration=time.monotonic() - started, visibility=visibility,
                      waited=waited, sandbox=layers)
     finally:
         if not keep_scratch:

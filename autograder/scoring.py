@@ -1,5 +1,8 @@
 """From the tests we expected and the events the child sent, to points.
 
+Everything a grading reports is made safe to show here (textsafe.clean): no control or
+escape sequence from a submission reaches a terminal, a file or an LMS.
+
 The grader decides, not the child: a test scores its points only if it was expected (we
 collected it ourselves) and a "result" event says it passed. Anything else scores 0,
 with a reason: failed, hung, crashed the test process, or never ran because the budget
@@ -9,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Iterable
+
+from .textsafe import clean, clean_value
 
 
 @dataclasses.dataclass
@@ -88,8 +93,14 @@ def _result_status(event: dict) -> str:
 def _measurements(value) -> list[dict]:
     if not isinstance(value, list):
         return []
-    return [m for m in value
-            if isinstance(m, dict) and isinstance(m.get("label"), str) and "value" in m]
+    out = []
+    for m in value:
+        if isinstance(m, dict) and isinstance(m.get("label"), str) and "value" in m:
+            m = {**m, "label": clean(m["label"]), "value": clean_value(m["value"])}
+            if m.get("expected") is not None:
+                m["expected"] = clean(m["expected"])
+            out.append(m)
+    return out
 
 
 def _number(value) -> float:
@@ -117,15 +128,15 @@ def score(expected: Iterable[TestInfo], events: Iterable[dict],
         if event is None:
             status, message = missing_reason.get(
                 info.nodeid, ("not-run", "This test did not run: the grading stopped before it."))
-            out.append(TestResult(info, status, message))
+            out.append(TestResult(info, status, clean(message)))
         elif event["event"] == "hung":
-            out.append(TestResult(info, "hung", str(event.get("message", ""))))
+            out.append(TestResult(info, "hung", clean(event.get("message", ""))))
         else:
             notes = event.get("notes")
             out.append(TestResult(
-                info, _result_status(event), str(event.get("message", "")),
+                info, _result_status(event), clean(event.get("message", "")),
                 measurements=_measurements(event.get("measurements")),
-                notes=[str(n) for n in notes] if isinstance(notes, list) else [],
+                notes=[clean(n) for n in notes] if isinstance(notes, list) else [],
                 duration=_number(event.get("duration")),
-                output=str(event.get("output", ""))))
+                output=clean(event.get("output", ""))))
     return out

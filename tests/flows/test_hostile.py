@@ -89,6 +89,18 @@ def test_fake_results_never_reach_the_grades(hostile_batch):
             assert b"FAKE RESULTS" not in path.read_bytes(), path
 
 
+def test_no_escape_sequence_of_a_submission_reaches_any_file(hostile_batch):
+    """Messages, printed output and file names pass through textsafe.clean: not one ESC
+    byte (nor a bidirectional override) in any file the batch wrote."""
+    result, rows, inbox = hostile_batch
+    for path in result.out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"\x1b" not in data and "\u202e".encode() not in data, path
+    row = _row(rows, "escape-sequences")
+    assert "\\x1b[2J" in _feedback(result, row)
+
+
 def test_nothing_a_submission_started_is_left_running(hostile_batch):
     """The daemon (double fork, setsid) and the fork bomb's children mark themselves."""
     left = []
