@@ -517,9 +517,14 @@ def guard(request: pytest.FixtureRequest, feedback: Feedback):
 
 
 @pytest.fixture
-def web():
-    """Fake HTTP for everything made with `requests`, concurrently (see MockWeb)."""
+def web(request: pytest.FixtureRequest):
+    """Fake HTTP for everything made with `requests`, concurrently (see MockWeb): here
+    (the grader's own requests) and, judge engine, in the test's worker process, whose
+    every request is answered here."""
     with MockWeb() as fake:
+        if engine_of(request) == "judge":
+            session = request.getfixturevalue("ck_session")
+            session.configure(web=session.refs.number(fake.serve))
         yield fake
 
 

@@ -146,6 +146,18 @@ class MockWeb:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    # ------------------------------------------------------------- the judge
+    def serve(self, method: str, url: str, headers: dict, body: bytes, timeout) -> dict:
+        """One request from the worker (judge engine: ckworker/web.py), answered as
+        requests made here are: through the counted adapter, its latency on the judge's
+        clock. Returns the response as plain data; raises what a network would."""
+        request = requests.Request(method=method, url=url, headers=headers,
+                                   data=body or None).prepare()
+        response = self._counted.send(request, timeout=timeout)
+        return {"status": response.status_code, "reason": response.reason or "",
+                "headers": {str(k): str(v) for k, v in response.headers.items()},
+                "content": bytes(response.content or b"")}
+
     # ----------------------------------------------------------------- views
     @property
     def peak(self) -> int:
