@@ -318,7 +318,10 @@ class Jail:
             out["AS"] = MAX_AS_GB << 30
         return out
 
-    def wrap(self, cmd: list[str]) -> list[str]:
+    def wrap(self, cmd: list[str], *, user: bool = True) -> list[str]:
+        """`cmd` in the jail's layers. `user=False` leaves the user change to the command
+        (a judge's worker: its zygote stays root inside the jail, and each test's process
+        becomes the jail's user itself, ckworker/limits.drop_to)."""
         prefix: list[str] = []
         if self.cgroups:
             enter = " && ".join(f"echo $$ > {shlex.quote(str(d / 'cgroup.procs'))}"
@@ -328,7 +331,7 @@ class Jail:
             prefix += _bwrap_prefix(self.scratch, self.engine) + ["--"]
         else:
             prefix += self.net_prefix
-        if self.uid is not None:
+        if self.uid is not None and user:
             prefix += _setpriv(self.uid)
         return prefix + cmd
 

@@ -124,7 +124,6 @@ class _Grading:
         if self.submission is not None:
             stacks.STUDENT_ROOTS[:] = [os.path.realpath(self.submission)]
         self.judge = None                        # grading.judge.Judge, started lazily
-        self.import_tampered: list[str] | None = None   # what the import replaced (once)
 
     def _submission_dir(self) -> Path | None:
         chosen = self.config.getoption("--ck-submission") or os.environ.get("CK_SUBMISSION")
@@ -345,11 +344,7 @@ def ck_session(request: pytest.FixtureRequest):
     judge = _judge(request)
     session = judge.session()
     request.node.stash[_SESSION] = session
-    state = _state(request.config)
-    end = {"tampered": [], "output": ""}
-    if state.import_tampered is None:
-        state.import_tampered = list(judge.report.tampered)
-        end["tampered"] += state.import_tampered
+    end = {"tampered": list(session.import_report.tampered), "output": ""}
     request.node.stash[_SESSION_END] = end
     yield session
     answer = session.ask("confess", timeout=5) or {}
@@ -818,7 +813,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.getoption("--ck-scrub"):
         scrub_hidden(session.items)
     state = _state(session.config)
-    if state.writer is not None:
+    if state.writer is not None and session.config.getoption("--ck-engine") != "judge":
+        # In process, the student's code shares this process: note what it replaces. (The
+        # judge runs none: the worker confesses instead, grading/ckworker/confess.py.)
         state.snapshot = Snapshot.take()
     import gc
     gc.collect()

@@ -203,8 +203,9 @@ def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
     from .grading.judge import JudgeConfig
     home = cell.scratch
     config = JudgeConfig(submission=str(staged.folder), module=assignment.module,
-                         home=str(home), prefix=cell.wrap([]), env=cell.env(_env(home)),
-                         uid=cell.uid, import_timeout=assignment.test_timeout)
+                         home=str(home), prefix=cell.wrap([], user=False),
+                         env=cell.env(_env(home)), uid=cell.uid, drop=cell.uid is not None,
+                         import_timeout=assignment.test_timeout)
     path = scratch / "judge.json"
     config.save(path)
     os.chmod(path, 0o600)

@@ -24,7 +24,8 @@ from ..checks.feedback import Feedback
 from ..checks.hygiene import Leaks, is_multiprocessing_helper
 from ..checks.timing import now, sleep
 from . import crossing, procfs
-from .worker import ImportReport, Outcome, Session, Worker, WorkerDied, WorkerError, WorkerSpec
+from .worker import (ImportReport, Outcome, Session, SessionImportError, Worker, WorkerDied,
+                     WorkerError, WorkerSpec)
 
 MAIN_THREAD = "your function (the test's main thread)"
 
@@ -44,6 +45,7 @@ class JudgeConfig:
     prefix: list = dataclasses.field(default_factory=list)
     env: dict | None = None
     uid: int | None = None
+    drop: bool = False
     python: str | None = None
     import_timeout: float = 10.0
 
@@ -67,7 +69,7 @@ class Judge:
         if self.report is None:
             c = self.config
             spec = WorkerSpec(submission=Path(c.submission), module=c.module, home=Path(c.home),
-                              prefix=list(c.prefix), env=c.env, uid=c.uid,
+                              prefix=list(c.prefix), env=c.env, uid=c.uid, drop=c.drop,
                               import_timeout=c.import_timeout,
                               **({"python": c.python} if c.python else {}))
             self.worker = Worker(spec)
@@ -80,7 +82,10 @@ class Judge:
         self.start()
         if self._error is not None:
             raise self._error
-        return self.worker.session()
+        try:
+            return self.worker.session()
+        except SessionImportError as failed:
+            raise StudentImportError(import_message(failed.report, self.config)) from None
 
     def close(self) -> None:
         if self.worker is not None:

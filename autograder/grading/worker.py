@@ -37,6 +37,7 @@ from .connection import Closed, Connection
 RUNTIME = Path(__file__).with_name("ckworker")
 START_SLACK = 15.0          # seconds for the worker's Python to start, beyond the import's limit
 OUTPUT_KEEP = 16 * 1024     # bytes of a test's printed output kept (head and tail)
+MAX_CONNECTIONS = 256       # connections to the judge from one test's processes
 
 
 class WorkerError(Exception):
@@ -59,6 +60,19 @@ class Garbled(Exception):
     """The worker wrote something that is not the runtime's protocol."""
 
 
+class SessionImportError(Exception):
+    """A test's process could not import the student's module (report says why)."""
+
+    def __init__(self, report: "ImportReport") -> None:
+        self.report = report
+        super().__init__(report.kind)
+
+
+class _ImportHang(Exception):
+    def __init__(self, report: "ImportReport") -> None:
+        self.report = report
+
+
 @dataclasses.dataclass
 class WorkerSpec:
     submission: Path                 # the folder holding the student's file
@@ -69,6 +83,8 @@ class WorkerSpec:
     python: str = sys.executable
     import_timeout: float = 10.0
     uid: int | None = None           # the jail's user: what the judge makes here is theirs
+    drop: bool = False               # the zygote runs as root in the jail; each test's
+                                     # process becomes `uid` (ckworker/limits.drop_to)
 
 
 @dataclasses.dataclass
@@ -136,8 +152,8 @@ class Worker:
         self.report: ImportReport | None = None
         self.sessions: dict[str, Session] = {}
         self._numbers = itertools.count(1)
-        self._imported = threading.Event()
-        self._hello = threading.Event()
+        self._zygote_ready = threading.Event()
+        self.notes: list[str] = []
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self.doubles = concurrent.futures.ThreadPoolExecutor(max_workers=1024,
@@ -145,6 +161,22 @@ class Worker:
 
     # ------------------------------------------------------------------ start
     def start(self) -> ImportReport:
+        """Start the zygote, then import the student's module once in a probe process:
+        its report says whether the tests can run at all (every test reports the same
+        failure, at once, when it cannot)."""
+        self._spawn()
+        probe = None
+        try:
+            probe = self._fork()
+            self.report = probe.import_report
+        except _ImportHang as hang:
+            self.report = hang.report
+        finally:
+            if probe is not None:
+                probe.close()
+        return self.report
+
+    def _spawn(self) -> None:
         home = self.home
         home.mkdir(parents=True, exist_ok=True)
         runtime = home / "runtime"
@@ -154,8 +186,8 @@ class Worker:
         config = home / "zygote.json"
         config.write_text(json.dumps({
             "path": self.path, "token": self.token, "submission": str(self.spec.submission),
-            "module": self.spec.module, "stackfile": str(home / "import-stacks.txt"),
-            "timeout": self.spec.import_timeout}))
+            "module": self.spec.module, "timeout": self.spec.import_timeout,
+            "uid": self.spec.uid if self.spec.drop else None}))
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -178,41 +210,17 @@ class Worker:
                                          start_new_session=True)
             sandbox._LIVE.add(self.proc.pid)
         out.close()
-        self.report = self._wait_import()
-        if self.report.ok:
-            self._freeze_all()
-            extra = self.student_processes() - {self.zygote.pid}
-            if extra:
-                procfs.kill(extra)
-                self.report.notes.append(
-                    f"{len(extra)} process(es) your module started when it was imported "
-                    f"were still running; the grader stopped them (top-level code runs when "
-                    f"the tests import your file: it must only define things).")
-        return self.report
-
-    def _wait_import(self) -> ImportReport:
-        limit = self.spec.import_timeout + START_SLACK
-        deadline = time.monotonic() + limit
-        while not self._imported.wait(0.05):
-            if self.proc.poll() is not None and not self._imported.is_set():
-                time.sleep(0.1)                         # its last frames, if any
-                if self._imported.is_set():
+        deadline = time.monotonic() + START_SLACK
+        while not self._zygote_ready.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                time.sleep(0.1)
+                if self._zygote_ready.is_set():
                     break
-                output = read_output(self.home / "zygote-output.txt")
-                if not self._hello.is_set():
-                    raise WorkerError(f"the worker did not start (exit {self.proc.returncode}):"
-                                      f"\n{output[-3000:]}")
-                return ImportReport(ok=False, kind="ended", exit_code=self.proc.returncode,
-                                    output=output)
-            hung = self._hello.is_set() and time.monotonic() > deadline - START_SLACK + 1.0
-            if time.monotonic() > deadline or hung:
-                stacks = ""
-                with contextlib.suppress(OSError):
-                    stacks = (self.home / "import-stacks.txt").read_text(errors="replace")
+                output = read_output(home / "zygote-output.txt")
                 self.kill()
-                return ImportReport(ok=False, kind="hang", stacks=stacks,
-                                    output=read_output(self.home / "zygote-output.txt"))
-        return self._decode_import(self._imported_message)
+                raise WorkerError(f"the worker did not start (exit {self.proc.returncode}):"
+                                  f"\n{output[-3000:]}")
+        self._freeze_all()
 
     def _accept(self) -> None:
         while True:
@@ -231,85 +239,137 @@ class Worker:
             conn.role = "zygote"
             conn.handler = self._on_zygote
             self.zygote = conn
-            self._hello.set()
             conn.start()
             return
         with self._lock:
             session = self.sessions.get(token) if isinstance(token, str) else None
-        if session is None:
+        if session is None or len(session.extras) >= MAX_CONNECTIONS:
+            if session is not None:
+                session.garbled = session.garbled or (
+                    f"more than {MAX_CONNECTIONS} connections to the grader from one test")
             conn.close()
             return
         session.attach(conn, str(hello.get("role") or ""))
 
     def _on_zygote(self, conn: Connection, message: dict) -> None:
-        if message.get("op") == "imported":
-            self._imported_message = message
-            self._imported.set()
-
-    def _decode_import(self, message: dict) -> ImportReport:
-        decoder = crossing.Decoder(crossing.Refs())
-        if message.get("ok"):
-            functions = message.get("functions") if isinstance(message.get("functions"), dict) else {}
-            tampered = [str(t)[:200] for t in message.get("tampered") or []][:40]
-            return ImportReport(ok=True, functions={str(k): str(v) for k, v in functions.items()},
-                                tampered=tampered,
-                                output=read_output(self.home / "zygote-output.txt"))
-        error = message.get("error") if isinstance(message.get("error"), dict) else {}
-        kind = str(error.get("kind") or "raised")
-        if kind == "runtime":
-            raise WorkerError(f"the worker's runtime failed after the import: "
-                              f"{str(error.get('message'))[:500]}")
-        report = ImportReport(ok=False, kind=kind,
-                              output=read_output(self.home / "zygote-output.txt"))
-        if kind == "syntax":
-            report.syntax = {k: error.get(k) for k in ("line", "offset", "text", "msg", "file")}
-        elif kind == "raised":
-            try:
-                report.error = decoder.decode(error.get("error"))
-            except wire.WireError:
-                report.error = crossing.remote_class("Exception", "")("(unreadable)")
-        return report
+        if message.get("op") == "zygote-ready":
+            self._zygote_ready.set()
 
     # --------------------------------------------------------------- processes
     def student_processes(self) -> set[int]:
-        """Every process of the worker (the jail's own wrappers left out)."""
+        """Every process of the worker: the zygote and what runs under it (the jail's own
+        bubblewrap processes left out, by the binary they run, which a student's process
+        cannot pose as without running it)."""
         if self.proc is None:
             return set()
         pids = procfs.descendants(self.proc.pid) | {self.proc.pid}
-        return {p for p in pids if procfs.name(p) not in ("bwrap", "setpriv", "sh")
-                or (self.spec.uid is not None and procfs.uid(p) == self.spec.uid
-                    and procfs.name(p) not in ("bwrap",))}
+        return {p for p in pids if not procfs.runs_bwrap(p)}
 
     def _freeze_all(self) -> None:
         procfs.stop(self.student_processes())
 
     def session(self) -> "Session":
-        if self.report is None or not self.report.ok or self.zygote is None:
-            raise WorkerError("the worker has no imported module to fork from")
+        """A fresh process for one test, the student's module imported in it. Raises
+        SessionImportError when that import fails (or never ends)."""
+        if self.report is None or not self.report.ok:
+            raise WorkerError("the student's module does not import: no test can run")
+        if self.zygote is None or self.zygote.closed.is_set() or \
+                not procfs.alive(self.zygote.pid or -1):
+            self._restart()
+        try:
+            session = self._fork()
+        except _ImportHang as hang:
+            raise SessionImportError(hang.report) from None
+        if not session.import_report.ok:
+            report = session.import_report
+            session.close()
+            raise SessionImportError(report)
+        return session
+
+    def _restart(self) -> None:
+        """The zygote is gone (a test's process may kill its parent: same user). A new
+        worker, from nothing; said in the grading's notes."""
+        self.notes.append("A test's process killed the worker the tests fork from; the "
+                          "grader started a new one for the next test.")
+        self.kill(keep_pool=True)
+        self.token = uuid.uuid4().hex
+        self.zygote = None
+        self._zygote_ready.clear()
+        self._spawn()
+
+    def _fork(self) -> "Session":
         n = next(self._numbers)
         session = Session(self, uuid.uuid4().hex, self.home / f"output-{n}.txt")
+        stackfile = self.home / f"import-stacks-{n}.txt"
         with self._lock:
             self.sessions[session.token] = session
         zygote_pid = self.zygote.pid
         procfs.cont({zygote_pid})
         try:
             answer = self.zygote.request({"op": "fork", "token": session.token,
-                                          "path": self.path, "output": str(session.output)},
-                                         timeout=10)
+                                          "path": self.path, "output": str(session.output),
+                                          "stackfile": str(stackfile)}, timeout=10)
         except Closed:
             answer = None
         finally:
             procfs.stop({zygote_pid})
-        if answer is None or not session.ready.wait(10):
+        if answer is None:
             session.close()
             raise WorkerError("the worker could not start a process for this test")
-        if procfs.ppid(session.pid) != zygote_pid:
+        deadline = time.monotonic() + self.spec.import_timeout + 2.0
+        while not session.ready.wait(0.02) and time.monotonic() < deadline:
+            conn = session.conn
+            if conn is not None and conn.closed.is_set() and not session.ready.is_set():
+                # Gone in the middle of the import: os._exit(), a signal, a crash.
+                time.sleep(0.05)
+                code = procfs.exit_code(conn.pid) if conn.pid else None
+                output = read_output(session.output)
+                session.close()
+                raise _ImportHang(ImportReport(ok=False, kind="ended", exit_code=code,
+                                               output=output))
+        if not session.ready.is_set():
+            stacks = ""
+            with contextlib.suppress(OSError):
+                stacks = stackfile.read_text(errors="replace")
+            output = read_output(session.output)
+            session.close()
+            raise _ImportHang(ImportReport(ok=False, kind="hang", stacks=stacks, output=output))
+        with contextlib.suppress(OSError):
+            stackfile.unlink()
+        if session.pid is None or procfs.ppid(session.pid) != zygote_pid:
             session.close()
             raise WorkerError("the process that answered is not the worker's child")
+        session.import_report = self._decode_import(session.import_message)
+        if not session.import_report.ok:
+            # Its process ends by itself: read what it printed once it is gone.
+            session.conn.closed.wait(2)
+            session.import_report.output = read_output(session.output)
+            return session
         session.idle()
         return session
 
-    def kill(self) -> None:
+    def _decode_import(self, report: dict) -> ImportReport:
+        if not isinstance(report, dict):
+            return ImportReport(ok=False, kind="raised",
+                                error=crossing.remote_class("Exception", "")("(no report)"))
+        decoder = crossing.Decoder(crossing.Refs())
+        if report.get("ok"):
+            functions = report.get("functions") if isinstance(report.get("functions"), dict) else {}
+            tampered = [str(t)[:200] for t in report.get("tampered") or []][:40]
+            return ImportReport(ok=True, functions={str(k): str(v) for k, v in functions.items()},
+                                tampered=tampered)
+        kind = str(report.get("kind") or "raised")
+        out = ImportReport(ok=False, kind=kind)
+        if kind == "syntax":
+            out.syntax = {k: report.get(k) for k in ("line", "offset", "text", "msg", "file")}
+        elif kind == "raised":
+            try:
+                out.error = decoder.decode(report.get("error"))
+            except wire.WireError:
+                out.error = crossing.remote_class("Exception", "")("(unreadable)")
+        return out
+
+    def kill(self, keep_pool: bool = False) -> None:
         for session in list(self.sessions.values()):
             with contextlib.suppress(Exception):
                 session.close()
@@ -326,7 +386,9 @@ class Worker:
         if self._listener is not None:
             with contextlib.suppress(OSError):
                 self._listener.close()
-        self.doubles.shutdown(wait=False, cancel_futures=True)
+            self._listener = None
+        if not keep_pool:
+            self.doubles.shutdown(wait=False, cancel_futures=True)
 
 
 def crossing_pid(sock: socket.socket) -> int | None:
@@ -352,8 +414,10 @@ class Session:
         self.ended_code: int | None = None
         self.closed = False
         self._active = 0
-        self._active_lock = threading.Lock()
+        self._active_lock = threading.RLock()
         self.baseline_threads: set[int] = set()
+        self.import_message: dict | None = None
+        self.import_report: ImportReport | None = None
 
     # -------------------------------------------------------------- connections
     def attach(self, conn: Connection, role: str) -> None:
@@ -369,6 +433,7 @@ class Session:
         op = message.get("op")
         if op == "ready" and conn is self.conn:
             self.pid = conn.pid
+            self.import_message = message.get("import")
             self.baseline_threads = procfs.threads(self.pid)
             self.ready.set()
         elif op == "cb":
@@ -379,8 +444,8 @@ class Session:
         elif op == "closed":
             if conn.garbled and not self.garbled:
                 self.garbled = conn.garbled
-            if conn is self.conn and self.pid is not None:
-                time.sleep(0.02)
+            if conn is self.conn and self.pid is not None and not self.closed:
+                time.sleep(0.02)                # the kernel's word on how it ended
                 self.ended_code = procfs.exit_code(self.pid)
         elif op not in ("hello",):
             self.garbled = self.garbled or f"a message the runtime never sends ({op!r})"
@@ -529,10 +594,10 @@ class Session:
         for conn in [self.conn, *self.extras]:
             if conn is not None:
                 conn.close()
-        for _ in range(100):
+        for _ in range(500):
             if not any(procfs.alive(p) for p in doomed):
                 break
-            time.sleep(0.01)
+            time.sleep(0.002)
         with self.worker._lock:
             self.worker.sessions.pop(self.token, None)
         text = read_output(self.output)
@@ -545,11 +610,12 @@ class Session:
         """Files the test left where the next test could read them: new files in the
         worker's home (its tmp/ and home/ emptied), and, inside its own mount namespace,
         its /tmp and /dev/shm (the grading's folder, bound in there, left alone)."""
-        keep = {"runtime", "zygote.json", "zygote-output.txt", "import-stacks.txt", "ck.sock"}
+        keep = {"runtime", "zygote.json", "zygote-output.txt", "ck.sock"}
         home = self.worker.home
         submission = Path(self.worker.spec.submission)
         for entry in home.iterdir() if home.is_dir() else []:
-            if entry.name in keep or entry.name.startswith("output-") or entry == submission:
+            if entry.name in keep or entry.name.startswith(("output-", "import-stacks-")) \
+                    or entry == submission:
                 continue
             if entry.name in ("tmp", "home") and entry.is_dir() and not entry.is_symlink():
                 for inner in entry.iterdir():

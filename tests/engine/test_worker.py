@@ -331,7 +331,10 @@ def test_what_the_import_replaced_is_confessed(worker_of):
             return 1
     ''')
     assert report.ok
-    assert "time.perf_counter" in report.tampered and "threading.Thread.start" in report.tampered
+    session = worker.session()
+    tampered = session.ask("confess")["tampered"]
+    assert "time.perf_counter" in tampered and "threading.Thread.start" in tampered
+    session.close()
 
 
 def test_an_import_that_never_ends_is_stopped_with_where_it_was(worker_of):
@@ -368,3 +371,45 @@ def test_a_double_called_from_a_pool_process_is_served_there_too(worker_of):
     assert session.call("pooled", (handle, [1, 2, 3, 4]), {}, timeout=20).value == [2, 3, 4, 5]
     assert session.pid not in {c.pid for c in handle.calls}
     session.close()
+
+
+def test_a_test_that_kills_the_zygote_costs_only_itself(worker_of):
+    worker, _ = worker_of('''
+        import os, signal
+        def kill_parent():
+            os.kill(os.getppid(), signal.SIGKILL)
+            return 1
+        def ok():
+            return 2
+    ''')
+    session = worker.session()
+    session.call("kill_parent", (), {})
+    session.close()
+    again = worker.session()
+    assert again.call("ok", (), {}).value == 2
+    assert any("started a new one" in n for n in worker.notes)
+    again.close()
+
+
+def test_the_zygote_never_runs_the_students_code(worker_of, tmp_path):
+    """Top-level code runs in each test's own process, never in the process tests fork from:
+    a thread or a process it starts dies with that test."""
+    marker = tmp_path.parent / f"imports-{os.getpid()}-{time.time_ns()}.txt"   # not wiped
+    worker, report = worker_of(f'''
+        import os, threading, time
+        open({str(marker)!r}, "a").write(str(os.getpid()) + "\\n")
+        threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+        def pid():
+            return os.getpid()
+    ''')
+    assert report.ok
+    pids = []
+    for _ in range(2):
+        session = worker.session()
+        pids.append(session.call("pid", (), {}).value)
+        assert len(procfs.threads(session.pid)) >= 3          # main, runtime, the sleeper
+        session.close()
+    imported = [int(x) for x in marker.read_text().split()]
+    assert worker.zygote.pid not in imported and len(imported) == 3    # the probe and two tests
+    assert len(procfs.threads(worker.zygote.pid)) == 1
+    marker.unlink()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from types import CodeType, ModuleType
+from types import CodeType, FunctionType, MethodType, ModuleType
 
 MODULES = ("time", "threading", "queue", "os", "signal", "socket", "select", "json",
            "pickle", "copyreg", "struct", "faulthandler", "traceback",
@@ -88,34 +88,41 @@ class Snapshot:
 
 def planted(root: str, own: set[str], limit: int = 20) -> list[str]:
     """Attributes of modules that are not the student's whose code is in the student's
-    files (under `root`): functions planted into a library."""
+    files (under `root`): functions planted into a library. Plain string prefixes of the
+    code's file name (the import used the submission's path as given, or its real path):
+    this runs at the end of every test."""
     if not root:
         return []
+    roots = tuple({root, os.path.realpath(root).rstrip(os.sep) + os.sep})
     out: list[str] = []
 
     def theirs(value) -> bool:
-        try:
-            code = getattr(getattr(value, "__func__", value), "__code__", None)
-            return isinstance(code, CodeType) and \
-                os.path.realpath(code.co_filename).startswith(root)
-        except Exception:  # noqa: BLE001 - an attribute that raises is nobody's code
+        kind = type(value)
+        if kind is FunctionType:
+            code = value.__code__
+        elif kind in (staticmethod, classmethod, MethodType):
+            code = getattr(value.__func__, "__code__", None)
+        elif kind is property:
+            code = getattr(value.fget, "__code__", None)
+        else:
             return False
+        return isinstance(code, CodeType) and code.co_filename.startswith(roots)
 
     for name, module in list(sys.modules.items()):
-        if name in own or name == "__main__" or not isinstance(module, ModuleType):
+        if name in own or name == "__main__" or type(module) is not ModuleType:
             continue
         where = getattr(module, "__file__", None) or ""
-        if where and os.path.realpath(where).startswith(root):
+        if isinstance(where, str) and where.startswith(roots):
             continue
         try:
-            attrs = list(vars(module).items())
-        except TypeError:
+            attrs = list(module.__dict__.items())
+        except (AttributeError, TypeError):
             continue
         for attr, value in attrs:
             if theirs(value):
                 out.append(f"{name}.{attr}")
-            elif isinstance(value, type) and getattr(value, "__module__", None) == name:
-                for meth, fn in list(vars(value).items()):
+            elif isinstance(value, type) and value.__dict__.get("__module__") == name:
+                for meth, fn in list(value.__dict__.items()):
                     if theirs(fn):
                         out.append(f"{name}.{attr}.{meth}")
             if len(out) >= limit:

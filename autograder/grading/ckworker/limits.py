@@ -35,3 +35,23 @@ def apply(max_file_mb: int = DEFAULT_FSIZE_MB) -> None:
             resource.setrlimit(what, (value, value))
         except (ValueError, OSError):
             pass
+
+
+def drop_to(uid: int) -> None:
+    """Become `uid` for good (a test's process, forked from a zygote that runs as root
+    inside the jail): no supplementary groups, that user's group, no capabilities left,
+    no way back through a setuid program (no_new_privs). The zygote stays root, so the
+    test's process can neither signal it nor read it; nor anything of the grader's."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break                          # past the last capability this kernel knows
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise OSError("could not become the test's user")

@@ -1,4 +1,5 @@
-"""One test's process: forked from the zygote, it serves that test's calls and dies with it.
+"""One test's process: forked from the zygote, it imports the student's module, serves that
+test's calls and dies with it.
 
 The main thread runs what the judge asks ("call this function with these arguments"),
 one request after another, as a student's own program would run it. A reader thread
@@ -7,6 +8,8 @@ hang's feedback), which threads died of an exception, what the student's code re
 """
 from __future__ import annotations
 
+import faulthandler
+import importlib
 import os
 import queue
 import sys
@@ -125,9 +128,49 @@ def _leave() -> None:
         os._exit(0)
 
 
-def run(module, request: dict, snapshot) -> None:
+def import_student(name: str, submission: str, stackfile: str, timeout: float):
+    """(module, report): the student's module imported here, in the test's own process,
+    and what the judge needs to know of it (what failed, its functions, what it replaced).
+    An import that runs past `timeout` leaves where it was in `stackfile` (faulthandler);
+    the judge, which gets no "ready", reads it from there."""
+    if not os.path.isfile(os.path.join(submission, f"{name}.py")):
+        return None, {"ok": False, "kind": "missing"}
+    with open(stackfile, "w") as stack:
+        faulthandler.dump_traceback_later(timeout, file=stack, exit=False)
+        try:
+            sys.modules.pop(name, None)
+            module = importlib.import_module(name)
+        except SyntaxError as exc:
+            return None, {"ok": False, "kind": "syntax", "line": exc.lineno,
+                          "offset": exc.offset, "text": (exc.text or "").rstrip("\n")[:300],
+                          "msg": str(exc.msg)[:300], "file": os.path.basename(exc.filename or "")}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student bug too
+            return None, {"ok": False, "kind": "raised", "error": _encode_error(exc)}
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+    return module, {"ok": True, "functions": _functions(module)}
+
+
+def _functions(module) -> dict:
+    import inspect
+    out = {}
+    for name, value in list(vars(module).items()):
+        if name.startswith("_") or not callable(value) or isinstance(value, type):
+            continue
+        try:
+            out[name] = str(inspect.signature(value))[:300]
+        except (TypeError, ValueError):
+            out[name] = "(...)"
+    return out
+
+
+def run(name: str, config: dict, request: dict, snapshot) -> None:
     """In the forked child: become the test's process. Never returns."""
     try:
+        if config.get("uid") is not None and os.geteuid() == 0:
+            from . import limits
+            limits.drop_to(int(config["uid"]))
+        os.umask(0o077)
         out = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -135,7 +178,7 @@ def run(module, request: dict, snapshot) -> None:
         os.dup2(out, 2)
         os.close(out)
         link.ADDRESS.update(path=request["path"], token=request["token"])
-        state = Session(module, request, snapshot)
+        state = Session(None, request, snapshot)
 
         def died(args) -> None:
             thread = args.thread
@@ -148,8 +191,14 @@ def run(module, request: dict, snapshot) -> None:
         state.link = link.Link(request["path"], request["token"], "session",
                                handler=state.handle)
         link.adopt(state.link)
-        state.link.send({"op": "ready", "pid": os.getpid()})
-        state.loop()
+        module, report = import_student(name, config["submission"], request["stackfile"],
+                                        float(config["timeout"]))
+        state.module = module
+        sys.stdout.flush()
+        sys.stderr.flush()
+        state.link.send({"op": "ready", "pid": os.getpid(), "import": report})
+        if module is not None:
+            state.loop()
     except BaseException:  # noqa: BLE001 - nothing of the runtime may outlive the test
         pass
     _leave()

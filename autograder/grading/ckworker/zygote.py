@@ -1,17 +1,20 @@
-"""The worker's entry point: import the student's module once, then fork a child per test.
+"""The worker's entry point: a zygote that never runs the student's code, forking a fresh
+child per test, which imports the student's module itself.
 
-    python -I -c "<boot>" RUNTIME_DIR CONFIG_JSON
+    python -I -c "<BOOT>" RUNTIME_DIR CONFIG_JSON
 
 CONFIG_JSON (written by the judge): the judge's socket, this worker's token, the
-submission folder, the module to import, where to write a hang's stacks, the import's
-time limit. The zygote reports the import ("imported", with the error if it failed and
-what the student's code replaced), then serves "fork" requests: each makes a fresh child
-from the state right after the import (session.py), so nothing one test does reaches
-the next. The judge keeps the zygote stopped (SIGSTOP) whenever it is not forking.
+submission folder, the module, the import's time limit. The zygote imports only what
+costs time and is not the student's (the concurrency modules of the standard library,
+and `requests` when the student's file names it), takes the snapshot the confessions are
+checked against (confess.py), says "zygote-ready", and then serves "fork" requests.
+Each child (session.py) imports the student's module, so no state of one test's import
+reaches another test, and nothing the student's code starts lives in the zygote. The
+judge keeps the zygote stopped (SIGSTOP) whenever it is not forking.
 """
 from __future__ import annotations
 
-import faulthandler
+import ast
 import importlib
 import json
 import os
@@ -23,36 +26,37 @@ from . import confess, limits, remote, session, wire
 
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
         "from ckworker import zygote; zygote.main(sys.argv[2])")
+ALWAYS = ("threading", "queue", "concurrent.futures", "concurrent.futures.process",
+          "multiprocessing", "multiprocessing.pool", "multiprocessing.queues", "pickle",
+          "inspect", "traceback", "math", "statistics", "collections", "random")
+IF_NAMED = ("requests",)      # libraries worth importing once, when the file names them
 
 
-def _import(name: str, stackfile: str, timeout: float):
-    """(module, None) or (None, what went wrong as a message body)."""
-    with open(stackfile, "w") as stack:
-        faulthandler.dump_traceback_later(timeout, file=stack, exit=False)
-        try:
-            sys.modules.pop(name, None)
-            return importlib.import_module(name), None
-        except SyntaxError as exc:
-            return None, {"kind": "syntax", "line": exc.lineno, "offset": exc.offset,
-                          "text": (exc.text or "").rstrip("\n")[:300], "msg": str(exc.msg)[:300],
-                          "file": os.path.basename(exc.filename or "")}
-        except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student bug too
-            return None, {"kind": "raised", "error": session._encode_error(exc)}
-        finally:
-            faulthandler.cancel_dump_traceback_later()
-
-
-def _functions(module) -> dict:
-    import inspect
-    out = {}
-    for name, value in list(vars(module).items()):
-        if name.startswith("_") or not callable(value) or isinstance(value, type):
-            continue
-        try:
-            out[name] = str(inspect.signature(value))[:300]
-        except (TypeError, ValueError):
-            out[name] = "(...)"
+def _named(path: str) -> set[str]:
+    """Top-level packages the student's file imports (read, never run)."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module.split(".")[0])
     return out
+
+
+def preload(path: str) -> list[str]:
+    done = []
+    for name in ALWAYS + tuple(n for n in IF_NAMED if n in _named(path)):
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except BaseException:  # noqa: BLE001 - a library that will not import is the test's to see
+            pass
+    return done
 
 
 def main(config_path: str) -> None:
@@ -68,34 +72,22 @@ def main(config_path: str) -> None:
     sock.connect(config["path"])
     sock.sendall(wire.pack({"op": "hello", "token": config["token"], "role": "zygote"}))
     recv = wire.recv_exact_from(sock)
+    loaded = preload(os.path.join(submission, f"{name}.py"))
     snapshot = confess.Snapshot.take()
-    if not os.path.isfile(os.path.join(submission, f"{name}.py")):
-        module, error = None, {"kind": "missing"}
-    else:
-        module, error = _import(name, config["stackfile"], float(config["timeout"]))
-    report = {"op": "imported", "ok": module is not None, "error": error}
-    if module is not None:
-        try:
-            report["functions"] = _functions(module)
-            report["tampered"] = sorted(set(snapshot.changed()) | set(
-                confess.planted(remote.STUDENT["root"], {name})))
-        except Exception as exc:  # noqa: BLE001 - the runtime's own failure: say so
-            report = {"op": "imported", "ok": False,
-                      "error": {"kind": "runtime", "message": f"{type(exc).__name__}: {exc}"}}
     sys.stdout.flush()
     sys.stderr.flush()
-    sock.sendall(wire.pack(report))
+    sock.sendall(wire.pack({"op": "zygote-ready", "preloaded": loaded}))
     while True:
         message = wire.read_frame(recv)
         if message is None:
             os._exit(0)
         _reap()
-        if message.get("op") != "fork" or module is None:
+        if message.get("op") != "fork":
             continue
         pid = os.fork()
         if pid == 0:
             sock.close()
-            session.run(module, message, snapshot)
+            session.run(name, config, message, snapshot)
         sock.sendall(wire.pack({"op": "answer", "id": message.get("id"), "pid": pid}))
 
 
