@@ -346,7 +346,12 @@ def ck_session(request: pytest.FixtureRequest):
     request.node.stash[_SESSION] = session
     end = {"tampered": list(session.import_report.tampered), "output": ""}
     request.node.stash[_SESSION_END] = end
-    yield session
+    from .checks import timing
+    timing.FREEZE[0] = session.frozen
+    try:
+        yield session
+    finally:
+        timing.FREEZE[0] = None
     answer = session.ask("confess", timeout=5) or {}
     end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
     end["garbled"] = session.garbled

@@ -16,6 +16,7 @@ Rules this module enforces (see README, "Timing verdicts"):
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import statistics
@@ -170,10 +171,18 @@ class Comparison:
                         self.candidate_name: statistics.median(self.candidate)}))
 
 
+# Judge engine: the test's worker session's `frozen` (grading/worker.py), set by the plugin
+# for each test: every timed run happens with the student's processes stopped, except
+# what the run itself calls of theirs. None: in process, nothing to stop.
+FREEZE: list = [None]
+
+
 def time_call(fn: Callable[[], object]) -> float:
-    start = now()
-    fn()
-    return now() - start
+    freeze = FREEZE[0]
+    with freeze() if freeze is not None else contextlib.nullcontext():
+        start = now()
+        fn()
+        return now() - start
 
 
 def interleave(runs: dict[str, Callable[[], object]], repeats: int = 3) -> dict[str, list[float]]:

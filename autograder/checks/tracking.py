@@ -38,6 +38,13 @@ def _remote_caller():
     return caller()
 
 
+def caller_thread() -> str:
+    """The name of the thread calling a test double: in the worker (judge engine: what
+    the worker says, for feedback), else this process's current thread."""
+    remote = _remote_caller()
+    return remote.name if remote is not None else threading.current_thread().name
+
+
 class CallTracker:
     """A thread-safe wrapper that logs every call of `func`.
 

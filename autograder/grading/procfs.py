@@ -137,8 +137,19 @@ def signal_all(pids, sig: int) -> None:
             os.kill(pid, sig)
 
 
-def stop(pids) -> None:
+def stop(pids, settle: float = 0.05) -> None:
+    """SIGSTOP, then wait (up to `settle` s) until the kernel has stopped each of them:
+    a baseline timed right after must not share the CPU with a process still running."""
+    import time
+    pids = list(pids)
     signal_all(pids, signal.SIGSTOP)
+    deadline = time.monotonic() + settle
+    for pid in pids:
+        while time.monotonic() < deadline:
+            state = stat(pid)
+            if not state or state[0] in ("T", "t", "Z", "X"):
+                break
+            time.sleep(0.0005)
 
 
 def cont(pids) -> None:

@@ -8,9 +8,10 @@ the evidence from the kernel.
     outcome = session.call("process_all", args, kwargs, timeout=3)
     session.close()                        # everything of that test killed and wiped
 
-Between calls the worker is stopped (SIGSTOP, every process of it): while the judge
-times its own baselines, nothing of the student's runs. A call thaws the test's process
-and its children for exactly as long as the call lasts.
+While the judge times its own baselines and yardsticks, the worker is stopped (SIGSTOP,
+every process of it): nothing of the student's competes with them. A call of the
+student's code, timed or not, runs the test's processes for as long as it lasts; the
+zygote is stopped whenever it is not forking.
 """
 from __future__ import annotations
 
@@ -66,6 +67,10 @@ class SessionImportError(Exception):
     def __init__(self, report: "ImportReport") -> None:
         self.report = report
         super().__init__(report.kind)
+
+
+class _ZygoteGone(Exception):
+    pass
 
 
 class _ImportHang(Exception):
@@ -277,7 +282,11 @@ class Worker:
                 not procfs.alive(self.zygote.pid or -1):
             self._restart()
         try:
-            session = self._fork()
+            try:
+                session = self._fork()
+            except _ZygoteGone:
+                self._restart()               # killed a moment ago: it was still dying
+                session = self._fork()
         except _ImportHang as hang:
             raise SessionImportError(hang.report) from None
         if not session.import_report.ok:
@@ -315,6 +324,8 @@ class Worker:
             procfs.stop({zygote_pid})
         if answer is None:
             session.close()
+            if self.zygote.closed.wait(1.0) or not procfs.alive(zygote_pid):
+                raise _ZygoteGone()
             raise WorkerError("the worker could not start a process for this test")
         deadline = time.monotonic() + self.spec.import_timeout + 2.0
         while not session.ready.wait(0.02) and time.monotonic() < deadline:
@@ -345,7 +356,6 @@ class Worker:
             session.conn.closed.wait(2)
             session.import_report.output = read_output(session.output)
             return session
-        session.idle()
         return session
 
     def _decode_import(self, report: dict) -> ImportReport:
@@ -413,7 +423,9 @@ class Session:
         self.garbled: str | None = None
         self.ended_code: int | None = None
         self.closed = False
-        self._active = 0
+        self._active = 0                     # calls (and questions) under way
+        self._frozen = 0                     # timed runs of the judge's under way
+        self._running = True
         self._active_lock = threading.RLock()
         self.baseline_threads: set[int] = set()
         self.import_message: dict | None = None
@@ -504,24 +516,45 @@ class Session:
             return set()
         return {self.pid} | procfs.descendants(self.pid)
 
-    def idle(self) -> None:
-        """Stop every process of the worker: nothing of the student's runs now."""
-        procfs.stop(self.worker.student_processes())
+    def _apply(self) -> None:
+        """Run or stop the worker's processes as the counts say: stopped while the judge
+        times its own runs (`frozen`), unless a call of the student's is under way in
+        them (`running`); the zygote always stopped."""
+        run = self._active > 0 or self._frozen == 0
+        if self.closed or run == self._running:
+            return
+        zygote = self.worker.zygote.pid if self.worker.zygote else None
+        pids = self.worker.student_processes() - {zygote}
+        (procfs.cont if run else procfs.stop)(pids)
+        self._running = run
 
     @contextlib.contextmanager
     def running(self):
-        """The test's process and its children run inside the block (nested: counted)."""
+        """The test's processes run inside the block (a call, a question, a leak's grace)."""
         with self._active_lock:
             self._active += 1
-            if self._active == 1:
-                procfs.cont(self.tree())
+            self._apply()
         try:
             yield
         finally:
             with self._active_lock:
                 self._active -= 1
-                if self._active == 0 and not self.closed:
-                    self.idle()
+                self._apply()
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Nothing of the student's runs inside the block but a call the block itself makes
+        (timing.time_call wraps every timed run in it: the judge's baselines and
+        yardsticks compete with nothing the student's code left running)."""
+        with self._active_lock:
+            self._frozen += 1
+            self._apply()
+        try:
+            yield
+        finally:
+            with self._active_lock:
+                self._frozen -= 1
+                self._apply()
 
     # --------------------------------------------------------------------- calls
     def call(self, name: str, args: tuple, kwargs: dict, timeout: float | None = None) -> Outcome:

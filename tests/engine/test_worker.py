@@ -231,8 +231,9 @@ def test_everything_a_test_started_dies_with_it_even_what_ignores_sigterm(worker
     assert not [p for p in left if procfs.alive(p)]
 
 
-def test_between_calls_nothing_of_the_worker_runs(worker_of):
-    """A thread left spinning by a call gets no CPU while the judge times its own runs."""
+def test_while_the_judge_times_its_runs_nothing_of_the_worker_runs(worker_of):
+    """A thread left spinning by a call gets no CPU while the judge times its own runs;
+    it runs again afterwards, and during any call the timed run makes."""
     worker, _ = worker_of('''
         import threading
         def spin():
@@ -244,10 +245,16 @@ def test_between_calls_nothing_of_the_worker_runs(worker_of):
     ''')
     session = worker.session()
     session.call("spin", (), {})
+    with session.frozen():
+        before = procfs.cpu(session.pid)[0]
+        time.sleep(0.5)
+        assert procfs.cpu(session.pid)[0] - before < 0.05
+        assert procfs.stat(session.pid)[0] == "T"
+        assert session.call("spin", (), {}).value == 1       # a call runs, frozen or not
+        assert procfs.stat(session.pid)[0] == "T"
     before = procfs.cpu(session.pid)[0]
-    time.sleep(0.5)
-    assert procfs.cpu(session.pid)[0] - before < 0.05
-    assert procfs.stat(session.pid)[0] == "T"
+    time.sleep(0.3)
+    assert procfs.cpu(session.pid)[0] - before > 0.1          # and it runs again after
     session.close()
 
 

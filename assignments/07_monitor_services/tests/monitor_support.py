@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from autograder.checks import CallTracker, GradedFailure
+from autograder.checks.tracking import caller_thread
 from autograder.checks.timing import now, sleep
 
 HANG_CAP = 8.0  # a hung check returns by itself after this long, whatever happens
@@ -75,7 +76,7 @@ class Recorder:
 
     def __call__(self, name, status):
         with self._lock:
-            self.calls.append((name, status, now(), threading.current_thread().name))
+            self.calls.append((name, status, now(), caller_thread()))
 
     def at(self, name):
         return next((t for n, _, t, _ in self.calls if n == name), None)
