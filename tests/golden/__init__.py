@@ -19,7 +19,8 @@ change them; bench/golden_sweep.py proves it):
 * numbers with a decimal point or a unit of time (1.002 s, 0.98x, 12.3ms) -> <n>/<t>, and
   every number in the first line or on a 'measured:' or 'expected:' line (measurements,
   and values computed from a calibration) -> <n>;
-  thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
+  the tokens a stage of assignment 6 returns ('out-' and 8 letters, keyed per test)
+  -> 'out-<token>'; thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
   'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
   names -> one item and "..." (how many items a drain lost, which workers leaked), and a
   measured list of URLs -> [<URLs>] (they are in the order they came back); a measured
@@ -102,6 +103,7 @@ _INT = re.compile(r"(?<![\w.<])-?\d+(?![\w.]*>)")
 
 
 def _numbers(text: str, *, ints: bool) -> str:
+    text = re.sub(r"\b(out|boom)-[a-z]{8}\b", r"\1-<token>", text)   # keyed per test (A6)
     text = re.sub(r"Thread-\d+", "Thread-N", text)
     text = re.sub(r"thread '([^']*)'", lambda m: "thread '" + re.sub(r"\d+", "N", m.group(1)) + "'",
                   text)

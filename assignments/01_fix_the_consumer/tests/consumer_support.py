@@ -11,7 +11,6 @@ import threading
 
 from autograder.checks import CallTracker, Items, exactly_once, timing
 from autograder.checks.hygiene import settled
-from autograder.checks.stacks import render, thread_stacks
 
 
 class Boom(Exception):
@@ -134,6 +133,3 @@ def _loss_cause(ledger, missing, values):
             "Use sentinel values (like None) to stop workers': stop them when the producer "
             "says so, join them, then collect")
 
-
-def where_threads_are():
-    return render(thread_stacks(only_student=True))

@@ -9,7 +9,6 @@ from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_l
                               raising_for, sleeping, unreached)
 
 from autograder.checks import CallTracker, compare, judge_speedup, timing
-from autograder.checks.stacks import render, thread_stacks
 
 pytestmark = pytest.mark.visibility("after_published")
 
@@ -85,13 +84,13 @@ def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
 
 
 @pytest.mark.points(1)
-def test_backpressure_queue_of_one(process_all, feedback):
+def test_backpressure_queue_of_one(process_all, guard, feedback):
     """with queue_size=1 and 3 workers the producer stays at most about 5 items ahead"""
     ahead, returned, handled = producer_lead(process_all, 30, num_workers=3, queue_size=1)
     limit = 1 + 3 + 2
     feedback.measure("items taken while all consumers were blocked", ahead, expected=f"<= {limit}")
     feedback.check(returned, "process_all() did not return after the consumers were released.",
-                   where=render(thread_stacks(only_student=True)))
+                   where=guard.where())
     feedback.check(handled == 30, f"handle() was called {handled} times for 30 items.",
                    measured=f"{handled} calls", expected="30 calls, one per item",
                    cause="items never reached a consumer")

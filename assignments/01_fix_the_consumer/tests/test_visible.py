@@ -8,7 +8,6 @@ import pytest
 from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
                               raising_for, sleeping, unreached)
 
-from autograder.checks.stacks import render, thread_stacks
 
 
 @pytest.mark.points(3)
@@ -120,14 +119,14 @@ def test_workers_bounded_and_all_used(process_all, guard, feedback):
 
 @pytest.mark.points(2)
 @pytest.mark.visibility("visible")
-def test_backpressure(process_all, feedback):
+def test_backpressure(process_all, guard, feedback):
     """the producer stays at most about queue_size + num_workers items ahead"""
     ahead, returned, handled = producer_lead(process_all, 40, num_workers=2, queue_size=3)
     limit = 3 + 2 + 2
     feedback.measure("items taken from the input while both consumers were blocked", ahead,
                      expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the producer's hand, +1 slack)")
     feedback.check(returned, "process_all() did not return after the consumers were released.",
-                   where=render(thread_stacks(only_student=True)))
+                   where=guard.where())
     feedback.check(handled == 40, f"handle() was called {handled} times for 40 items.",
                    measured=f"{handled} calls", expected="40 calls, one per item",
                    cause="items never reached a consumer")

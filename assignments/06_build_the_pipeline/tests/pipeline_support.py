@@ -2,12 +2,16 @@
 fixture is in conftest.py). Ideas from assignment 1's consumer_support, copied here.
 
 The stages the tests build are CallTrackers: every call is logged (thread, start, end on
-the grader's clock). Stage k turns x into x * 10 + (k + 1): item 7 becomes 71, 712, 7123.
-So the argument of any stage-k call tells which item it was (x // 10**k), and an output
-tells which stages ran, in which order.
+the grader's clock). What a stage returns is a token the student's code cannot read or
+predict: "out-" and eight letters drawn from a key made afresh for every test. The
+grader alone knows which item and which stage a token stands for (`Stages.tokens`), so
+an output tells nothing of the order the items came in, and an exception a stage raises
+(Boom) says nothing either: its text is a token too.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 
 from autograder.checks import CallTracker, Items, exactly_once, timing
@@ -15,44 +19,81 @@ from autograder.checks.hygiene import settled
 
 
 class Boom(Exception):
-    """What a failing stage raises in these tests: Boom(stage, item)."""
+    """What a failing stage raises in these tests: Boom(stage, item), shown as a token."""
+
+    def __init__(self, stage, item, label="boom"):
+        super().__init__(stage, item)
+        self.label = label
+
+    def __str__(self) -> str:
+        return self.label
 
 
-def item_of(k, x):
-    """Which item a stage-k call was given x for."""
-    return x // 10 ** k
+MADE: dict[str, tuple] = {}     # every token this grading made: (stage, item), for messages
+LAST = [0]                      # the last stage of the test now running
+
+
+class Tokens:
+    """One test's outputs: token(k, item) -> 'out-xxxxxxxx', and back."""
+
+    def __init__(self) -> None:
+        self.key = os.urandom(16)
+        self.back: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+
+    def token(self, k, item, kind="out") -> str:
+        digest = hashlib.blake2b(f"{kind}:{k}:{item!r}".encode(), key=self.key,
+                                 digest_size=8).digest()
+        text = f"{kind}-" + "".join(chr(97 + b % 26) for b in digest)
+        with self._lock:
+            self.back[text] = (k, item)
+            MADE[text] = (k, item)
+        return text
+
+    def item_of(self, k, x):
+        """Which item a stage-k call was given x for (stage 0: the item itself)."""
+        if k == 0:
+            return x
+        found = self.back.get(x) if isinstance(x, str) else None
+        return found[1] if found is not None else x
+
+
+class Stages(list):
+    """The stages of one test, and the tokens that make their outputs."""
+
+    tokens: Tokens
 
 
 def make_stages(count, delay=0.01, fail=None):
     """`count` tracked stages. delay: seconds, or delay(k, item) -> seconds.
     fail: {stage: {items}} for which that stage raises Boom(stage, item)."""
     fail = fail or {}
+    tokens = Tokens()
 
     def build(k):
         def stage(x):
-            item = item_of(k, x)
+            item = tokens.item_of(k, x)
             timing.sleep(delay(k, item) if callable(delay) else delay)
             if item in fail.get(k, ()):
-                raise Boom(k, item)
-            return x * 10 + k + 1
+                raise Boom(k, item, tokens.token(k, item, "boom"))
+            return tokens.token(k, item)
         stage.__name__ = f"stage{k}"
         return CallTracker(stage)
-    return [build(k) for k in range(count)]
+    stages = Stages(build(k) for k in range(count))
+    stages.tokens = tokens
+    LAST[0] = count - 1
+    return stages
 
 
-def expected(n, count, fail=None):
-    """What each item's output should be: ('value', v) or ('raised', stage, item)."""
+def expected(stages, n, fail=None):
+    """What each item's output should be: ('value', token) or ('raised', stage, item)."""
     fail = fail or {}
+    count = len(stages)
     out = []
     for i in range(n):
-        x = i
-        for k in range(count):
-            if i in fail.get(k, ()):
-                out.append(("raised", k, i))
-                break
-            x = x * 10 + k + 1
-        else:
-            out.append(("value", x))
+        failed = next((k for k in range(count) if i in fail.get(k, ())), None)
+        out.append(("raised", failed, i) if failed is not None
+                   else ("value", stages.tokens.token(count - 1, i)))
     return out
 
 
@@ -64,8 +105,17 @@ def key(output):
     return ("value", output)
 
 
-def show(k):
+def show(k, *, short: bool = False):
+    """An output in words: the item whose output it is (the grader reads the token), the
+    exception raised for it, or what the student's code put there instead."""
     if k[0] == "value":
+        made = MADE.get(k[1]) if isinstance(k[1], str) else None
+        if made is not None:
+            stage, item = made
+            if short:
+                return str(item)
+            return f"item {item}'s output" + (f" (of stage {stage} only)" if stage != LAST[0]
+                                               else "")
         return repr(k[1])
     if len(k) == 3 and isinstance(k[1], int):
         return f"Boom(stage {k[1]}, item {k[2]})"
@@ -88,8 +138,11 @@ def check_outputs(feedback, result, want, *, order=True):
         raised_wrong = any(w[0] == "raised" for w in want)
         feedback.fail(f"run_pipeline() returned {len(result)} outputs that do not match the "
                       f"{n} expected: {lost.text('output')}.",
-                      measured=", ".join(show(g) for g in got[:12]) + (" ..." if n > 12 else ""),
-                      expected=", ".join(show(w) for w in want[:12]) + (" ..." if n > 12 else ""),
+                      measured="outputs of items " + ", ".join(show(g, short=True) for g in got[:12])
+                               + (" ..." if n > 12 else ""),
+                      expected="outputs of items " + ", ".join(show(w, short=True)
+                                                               for w in want[:12])
+                               + (" ..." if n > 12 else ""),
                       cause=("a stage that raised must leave the exception object itself as "
                              "that item's output (catch it in the worker, send it to the "
                              "results, skip the later stages) and the worker goes on"
@@ -112,9 +165,10 @@ def check_calls(feedback, stages, n, fail=None):
     fail = fail or {}
     gone = set()
     ends = {}
+    item_of = stages.tokens.item_of
     for k, tracker in enumerate(stages):
         reaching = [i for i in range(n) if i not in gone]
-        items = [item_of(k, c.arg) if isinstance(c.arg, int) else c.arg for c in tracker.calls]
+        items = [item_of(k, c.arg) for c in tracker.calls]
         feedback.measure(f"calls to stage {k}", tracker.count, expected=len(reaching))
         ledger = exactly_once(reaching, items)
         if not ledger.ok:
@@ -131,15 +185,16 @@ def check_calls(feedback, stages, n, fail=None):
                                  "early (a get() timeout, None taken for the stop signal) or "
                                  "an item put on two queues"))
         for c in tracker.calls:
-            if not isinstance(c.arg, int):
-                continue
             i = item_of(k, c.arg)
+            if not isinstance(i, int):
+                continue
             if k and c.start < ends.get(i, float("inf")) - 1e-6:
                 feedback.fail(f"Stage {k} started on item {i} before stage {k - 1} had finished it.",
                               measured=f"stage {k} started {1000 * (ends[i] - c.start):.1f} ms early",
                               expected=f"stage {k} gets an item only from stage {k - 1}'s output",
                               cause="stage k must take its input from the queue stage k-1 writes to")
-        ends = {item_of(k, c.arg): c.end for c in tracker.calls if isinstance(c.arg, int)}
+        ends = {item_of(k, c.arg): c.end for c in tracker.calls
+                if isinstance(item_of(k, c.arg), int)}
         gone |= fail.get(k, set())
 
 

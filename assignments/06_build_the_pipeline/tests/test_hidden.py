@@ -41,7 +41,7 @@ def test_slow_producer_loses_nothing(run_pipeline, guard, feedback):
                                    "fill the first queue and put() waits for ever. A slow "
                                    "producer is not a finished one: stop on a sentinel")
     check_calls(feedback, stages, 10)
-    check_outputs(feedback, result, expected(10, 3))
+    check_outputs(feedback, result, expected(stages, 10))
 
 
 @pytest.mark.points(2)
@@ -54,7 +54,7 @@ def test_errors_in_every_stage(run_pipeline, guard, feedback):
                         hang_cause="a worker died with the exception, so its stage's queue "
                                    "fills up and everyone before it waits in put() for ever")
     check_calls(feedback, stages, 12, fail)
-    check_outputs(feedback, result, expected(12, 3, fail), order=False)
+    check_outputs(feedback, result, expected(stages, 12, fail), order=False)
 
 
 @pytest.mark.points(1)
@@ -100,4 +100,4 @@ def test_generator_input_four_stages(run_pipeline, guard, feedback):
     result = guard.call(run_pipeline, (i for i in range(15)), tuple(stages),
                         workers_per_stage=[1, 2, 3, 2], deadline=4)
     check_calls(feedback, stages, 15)
-    check_outputs(feedback, result, expected(15, 4), order=False)
+    check_outputs(feedback, result, expected(stages, 15), order=False)
