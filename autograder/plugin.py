@@ -346,12 +346,12 @@ def ck_session(request: pytest.FixtureRequest):
     request.node.stash[_SESSION] = session
     end = {"tampered": list(session.import_report.tampered), "output": ""}
     request.node.stash[_SESSION_END] = end
-    from .checks import timing
-    timing.FREEZE[0] = session.frozen
+    from .grading import current
+    current.SESSION[0] = session
     try:
         yield session
     finally:
-        timing.FREEZE[0] = None
+        current.SESSION[0] = None
     answer = session.ask("confess", timeout=5) or {}
     end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
     end["garbled"] = session.garbled
@@ -529,7 +529,7 @@ def web(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def fork_by_default():
+def fork_by_default(request: pytest.FixtureRequest):
     """Run the test with the `fork` start method, whatever this Python's default (fork on
     Linux up to 3.13, forkserver from 3.14), so verdicts are the same on every Python.
     Request it from an autouse fixture in an assignment's conftest; tests about start
@@ -540,8 +540,20 @@ def fork_by_default():
     if "fork" not in multiprocessing.get_all_start_methods():
         yield
         return
+    if engine_of(request) == "judge":
+        request.getfixturevalue("ck_session")       # start_method acts on the worker
     with start_method("fork"):
         yield
+
+
+@pytest.fixture
+def tree_cpu(request: pytest.FixtureRequest):
+    """tree_cpu() -> a TreeCpu (grading/evidence.py) of the test's worker process: the
+    kernel's count of the CPU each process under it used during the block, and the
+    writes its caller made into pipes (judge engine)."""
+    from .grading.evidence import TreeCpu
+    session = request.getfixturevalue("ck_session")
+    return lambda interval=0.01: TreeCpu(session, interval)
 
 
 @pytest.fixture

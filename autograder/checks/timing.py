@@ -171,15 +171,13 @@ class Comparison:
                         self.candidate_name: statistics.median(self.candidate)}))
 
 
-# Judge engine: the test's worker session's `frozen` (grading/worker.py), set by the plugin
-# for each test: every timed run happens with the student's processes stopped, except
-# what the run itself calls of theirs. None: in process, nothing to stop.
-FREEZE: list = [None]
-
-
 def time_call(fn: Callable[[], object]) -> float:
-    freeze = FREEZE[0]
-    with freeze() if freeze is not None else contextlib.nullcontext():
+    """Wall time of fn(). Judge engine: with the test's worker frozen (grading/worker.py,
+    Session.frozen), so the judge's own runs compete with nothing the student's code left
+    running; a call of the student's inside fn runs as usual."""
+    from ..grading import current
+    session = current.session()
+    with session.frozen() if session is not None else contextlib.nullcontext():
         start = now()
         fn()
         return now() - start

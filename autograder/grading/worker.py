@@ -607,12 +607,14 @@ class Session:
             except Closed:
                 return None
 
-    def configure(self, **fields) -> None:
+    def configure(self, **fields) -> dict:
+        """Set the test's process up (start_method=..., web=...); its answer."""
         answer = self.ask("config", timeout=10, **fields)
         if answer is None:
             raise WorkerError(f"the test's process did not take {fields}")
         if answer.get("error"):
             raise ValueError(str(answer["error"]))
+        return answer
 
     # ------------------------------------------------------------------ the end
     def close(self) -> str:

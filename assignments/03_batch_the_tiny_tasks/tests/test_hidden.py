@@ -5,9 +5,10 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from batching_support import LEAK, SlowAt, check_batched, check_results, label
+from batching_support import (LEAK, check_batched, check_results, expected_and_cpu, fail_on,
+                              label, slow_at, tiny)
 
-from autograder.checks.procs import WorkerError, fail_on, tiny
+from autograder.grading.ckworker.workloads import WorkerError
 
 pytestmark = pytest.mark.visibility("after_published")
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.visibility("after_published")
 @pytest.mark.points(1)
 def test_empty_input(parallel_map, guard, feedback):
     """empty input returns [] at once"""
-    result = guard.call(parallel_map, tiny, [], max_workers=2, deadline=5,
+    result = guard.call(parallel_map, tiny(), [], max_workers=2, deadline=5,
                         what="parallel_map(func, [])")
     feedback.measure("returned after", f"{guard.elapsed:.3f} s")
     feedback.check(result == [], "parallel_map(func, []) must return an empty list.",
@@ -32,31 +33,35 @@ def test_empty_input(parallel_map, guard, feedback):
 @pytest.mark.parametrize("n_items, workers", [(10_001, 3), (3, 2), (500, 1)],
                          ids=["10001_items_3_workers", "3_items_2_workers",
                               "500_items_1_worker"])
-def test_other_sizes(parallel_map, guard, call_log, feedback, n_items, workers):
+def test_other_sizes(parallel_map, guard, tree_cpu, feedback, n_items, workers):
     """right results in order for other sizes: uneven batches, fewer items than workers"""
     items = list(range(n_items))
-    func = SlowAt(tiny, at=0)
-    log = call_log(func)
-    result = guard.call(parallel_map, log, items, max_workers=workers, deadline=20,
-                        what=f"parallel_map() on {n_items} items with max_workers={workers}")
+    func = slow_at(tiny(), at=0)
+    with tree_cpu() as cpu:
+        result = guard.call(parallel_map, func, items, max_workers=workers, deadline=20,
+                            what=f"parallel_map() on {n_items} items with max_workers={workers}")
     check_results(feedback, result, items, func)
-    pids = log.worker_pids
-    feedback.measure("worker processes that ran func", len(pids), expected=f"<= {workers}")
-    feedback.check(len(pids) <= workers,
-                   f"func ran in {len(pids)} processes with max_workers={workers}.",
-                   measured=f"{len(pids)} worker processes", expected=f"at most {workers}",
+    seen = cpu.workers()
+    feedback.measure("worker processes seen while it ran", len(seen), expected=f"<= {workers}")
+    feedback.check(len(seen) <= workers,
+                   f"{len(seen)} worker processes ran with max_workers={workers}.",
+                   measured=f"{len(seen)} processes under yours", expected=f"at most {workers}",
                    cause="max_workers was not passed on to the pool (or a pool was started per "
                          "batch)")
 
 
 @pytest.mark.points(3)
-def test_tiny_items_batched_other_sizes(parallel_map, guard, call_log, feedback):
+def test_tiny_items_batched_other_sizes(parallel_map, guard, tree_cpu, feedback):
     """10001 tiny items with 3 workers, 6000 with 1: still a few batches per worker"""
     for n_items, workers in ((10_001, 3), (6000, 1)):
-        log = call_log(tiny, log=False)
-        guard.call(parallel_map, log, range(n_items), max_workers=workers, deadline=20,
-                   what=f"parallel_map() on {n_items} tiny items with max_workers={workers}")
-        check_batched(feedback, log, n_items, workers=workers,
+        func = tiny()
+        want, work = expected_and_cpu(func, range(n_items))
+        with tree_cpu() as cpu:
+            result = guard.call(parallel_map, func, range(n_items), max_workers=workers,
+                                deadline=20, what=f"parallel_map() on {n_items} tiny items "
+                                                  f"with max_workers={workers}")
+        check_results(feedback, result, range(n_items), func, expected=want, order=False)
+        check_batched(feedback, cpu, n_items, workers=workers, work_cpu=work,
                       what=f"parallel_map(..., max_workers={workers})")
 
 
@@ -67,7 +72,7 @@ def test_any_iterable(parallel_map, guard, feedback):
     inputs = [("a range", range(0, 9000, 3)), ("a tuple", tuple(values)),
               ("a generator", (v for v in values))]
     for name, items in inputs:
-        func = SlowAt(tiny, at=0) if name == "a range" else tiny
+        func = slow_at(tiny(), at=0) if name == "a range" else tiny()
         try:
             result = guard.call(parallel_map, func, items, max_workers=2, deadline=15,
                                 what=f"parallel_map() given {name}")
@@ -83,7 +88,7 @@ def test_any_iterable(parallel_map, guard, feedback):
 def test_results_that_are_not_ints(parallel_map, guard, feedback):
     """results that are tuples of strings come back whole and in order"""
     words = [f"w{i}" + "x" * (i % 7) for i in range(2000)]
-    func = SlowAt(label, at=words[0])
+    func = slow_at(label(), at=words[0])
     result = guard.call(parallel_map, func, words, max_workers=2, deadline=15,
                         what="parallel_map() on 2000 words")
     check_results(feedback, result, words, func)
@@ -92,7 +97,7 @@ def test_results_that_are_not_ints(parallel_map, guard, feedback):
 @pytest.mark.points(1)
 def test_exception_in_a_tiny_batch(parallel_map, guard, feedback):
     """func raising for 2 of 6000 tiny items: the caller gets WorkerError"""
-    bad = frozenset({3000, 4444})
+    bad = {3000, 4444}
     try:
         result = guard.call(parallel_map, fail_on(bad), range(6000), max_workers=2,
                             deadline=15, what="parallel_map() with a func that raises")
@@ -123,7 +128,7 @@ def test_exception_in_a_tiny_batch(parallel_map, guard, feedback):
 def test_no_child_left_after_an_exception(parallel_map, guard, feedback):
     """no worker process is alive after a func that raised"""
     try:
-        guard.call(parallel_map, fail_on(frozenset({1})), range(3000), max_workers=2,
+        guard.call(parallel_map, fail_on({1}), range(3000), max_workers=2,
                    deadline=10, what="parallel_map() with a func that raises")
     except WorkerError:
         pass

@@ -66,6 +66,7 @@ class Session:
         method = message.get("start_method")
         if method:
             import multiprocessing
+            out["previous"] = multiprocessing.get_start_method(allow_none=True)
             try:
                 multiprocessing.set_start_method(method, force=True)
             except ValueError as exc:

@@ -1,7 +1,9 @@
-"""No pool at all: a plain loop. Right results, and fine for tiny items, but heavy items
-run one after another in the grader's own process.
+"""No pool at all: a plain loop. Right results, but heavy items run one after another in
+one process, and tiny items are not batched either: nothing is shipped to a pool at all
+(the kernel sees the caller do all the work), and shipping nothing is not batching.
 
-Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup
+Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup,
+    test_tiny_items_sent_in_batches, test_tiny_items_batched_other_sizes
 """
 
 

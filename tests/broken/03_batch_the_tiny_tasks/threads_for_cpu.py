@@ -1,7 +1,9 @@
 """Batches the items, but runs them in a ThreadPoolExecutor: "DON'T: use threads for heavy
-CPU work" -- the GIL lets one thread think at a time, so heavy items get no speedup.
+CPU work" -- the GIL lets one thread think at a time, so heavy items get no speedup, and
+the batches never leave the caller's process (the kernel sees it do all the work).
 
-Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup
+Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup,
+    test_tiny_items_sent_in_batches, test_tiny_items_batched_other_sizes
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
