@@ -352,9 +352,14 @@ def ck_session(request: pytest.FixtureRequest):
         yield session
     finally:
         current.SESSION[0] = None
+    for extra in session.extra_sessions:       # RemoteModule.fresh()
+        answer = extra.ask("confess", timeout=5) or {}
+        end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
+        end["garbled"] = end.get("garbled") or extra.garbled
+        extra.close()
     answer = session.ask("confess", timeout=5) or {}
     end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
-    end["garbled"] = session.garbled
+    end["garbled"] = end.get("garbled") or session.garbled
     end["output"] = session.close()
 
 

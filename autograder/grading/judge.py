@@ -129,6 +129,17 @@ class RemoteModule:
             raise AttributeError(name)
         return RemoteFunction(self._session, name, self._report.functions[name])
 
+    def fresh(self) -> "RemoteModule":
+        """The module in a new process of its own, imported afresh (a timed round that must
+        find nothing an earlier round left in memory); it dies with the test."""
+        session = self._session.worker.session()
+        self._session.extra_sessions.append(session)
+        return RemoteModule(session, self._report, self.__name__)
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
     def start_method(self, method: str):
         """The default start method of the test's process (fork, spawn, forkserver)."""
         return _StartMethod(self._session, method)

@@ -159,6 +159,8 @@ class Worker:
         self._numbers = itertools.count(1)
         self._zygote_ready = threading.Event()
         self.notes: list[str] = []
+        self._freeze_lock = threading.RLock()
+        self._frozen = 0
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self.doubles = concurrent.futures.ThreadPoolExecutor(max_workers=1024,
@@ -272,6 +274,41 @@ class Worker:
 
     def _freeze_all(self) -> None:
         procfs.stop(self.student_processes())
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Nothing of the student's runs inside the block but a call the block itself makes
+        (timing.time_call wraps every timed run in it: the judge's baselines and
+        yardsticks compete with nothing the student's code left running, in any of the
+        test's processes)."""
+        with self._freeze_lock:
+            self._frozen += 1
+            self._apply()
+        try:
+            yield
+        finally:
+            with self._freeze_lock:
+                self._frozen -= 1
+                self._apply()
+
+    def _apply(self) -> None:
+        """Run or stop the processes as the counts say: all running when nothing is being
+        timed; else all stopped but the trees of the sessions with a call under way. The
+        zygote is always stopped (it runs only to fork)."""
+        zygote = self.zygote.pid if self.zygote else None
+        everyone = self.student_processes() - {zygote}
+        if self._frozen == 0:
+            wanted = everyone
+        else:
+            wanted = set()
+            for session in list(self.sessions.values()):
+                if session._active > 0 and not session.closed:
+                    wanted |= session.tree()
+        stop = everyone - wanted
+        if stop:
+            procfs.stop(stop)
+        if wanted:
+            procfs.cont(wanted)
 
     def session(self) -> "Session":
         """A fresh process for one test, the student's module imported in it. Raises
@@ -424,9 +461,7 @@ class Session:
         self.ended_code: int | None = None
         self.closed = False
         self._active = 0                     # calls (and questions) under way
-        self._frozen = 0                     # timed runs of the judge's under way
-        self._running = True
-        self._active_lock = threading.RLock()
+        self.extra_sessions: list[Session] = []   # RemoteModule.fresh(): closed with this one
         self.baseline_threads: set[int] = set()
         self.import_message: dict | None = None
         self.import_report: ImportReport | None = None
@@ -516,45 +551,23 @@ class Session:
             return set()
         return {self.pid} | procfs.descendants(self.pid)
 
-    def _apply(self) -> None:
-        """Run or stop the worker's processes as the counts say: stopped while the judge
-        times its own runs (`frozen`), unless a call of the student's is under way in
-        them (`running`); the zygote always stopped."""
-        run = self._active > 0 or self._frozen == 0
-        if self.closed or run == self._running:
-            return
-        zygote = self.worker.zygote.pid if self.worker.zygote else None
-        pids = self.worker.student_processes() - {zygote}
-        (procfs.cont if run else procfs.stop)(pids)
-        self._running = run
-
     @contextlib.contextmanager
     def running(self):
-        """The test's processes run inside the block (a call, a question, a leak's grace)."""
-        with self._active_lock:
+        """The test's processes run inside the block (a call, a question, a leak's grace),
+        even while the judge times a run of its own (Worker.frozen)."""
+        with self.worker._freeze_lock:
             self._active += 1
-            self._apply()
+            self.worker._apply()
         try:
             yield
         finally:
-            with self._active_lock:
+            with self.worker._freeze_lock:
                 self._active -= 1
-                self._apply()
+                self.worker._apply()
 
-    @contextlib.contextmanager
     def frozen(self):
-        """Nothing of the student's runs inside the block but a call the block itself makes
-        (timing.time_call wraps every timed run in it: the judge's baselines and
-        yardsticks compete with nothing the student's code left running)."""
-        with self._active_lock:
-            self._frozen += 1
-            self._apply()
-        try:
-            yield
-        finally:
-            with self._active_lock:
-                self._frozen -= 1
-                self._apply()
+        """See Worker.frozen: every process of the worker stopped, but a call's."""
+        return self.worker.frozen()
 
     # --------------------------------------------------------------------- calls
     def call(self, name: str, args: tuple, kwargs: dict, timeout: float | None = None) -> Outcome:
@@ -659,13 +672,14 @@ class Session:
             _remove(entry)
         if zygote is None or not own_mounts(zygote):
             return
+        mounts = mount_points(zygote)
         for inside in ("/tmp", "/dev/shm"):
             root = Path(f"/proc/{zygote}/root{inside}")
             with contextlib.suppress(OSError):
                 for entry in root.iterdir():
                     seen_as = f"{inside}/{entry.name}"
-                    if str(home) == seen_as or str(home).startswith(seen_as + "/"):
-                        continue          # the way to the worker's own folder
+                    if any(m == seen_as or m.startswith(seen_as + "/") for m in mounts):
+                        continue          # a folder the jail binds there (Python, the home)
                     _remove(entry)
 
 
@@ -676,6 +690,20 @@ def own_mounts(pid: int) -> bool:
         return os.stat(f"/proc/{pid}/ns/mnt").st_ino != os.stat("/proc/self/ns/mnt").st_ino
     except OSError:
         return False
+
+
+def mount_points(pid: int) -> list[str]:
+    """Where things are mounted in `pid`'s mount namespace (/proc/PID/mountinfo)."""
+    out = []
+    try:
+        with open(f"/proc/{pid}/mountinfo") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) > 4:
+                    out.append(fields[4].encode().decode("unicode_escape"))
+    except OSError:
+        pass
+    return out
 
 
 def _remove(path: Path) -> None:

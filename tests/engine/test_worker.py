@@ -8,6 +8,7 @@ import os
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -420,3 +421,48 @@ def test_the_zygote_never_runs_the_students_code(worker_of, tmp_path):
     assert worker.zygote.pid not in imported and len(imported) == 3    # the probe and two tests
     assert len(procfs.threads(worker.zygote.pid)) == 1
     marker.unlink()
+
+
+@pytest.mark.skipif(not __import__("shutil").which("bwrap") or os.geteuid() != 0,
+                    reason="needs bubblewrap and root (the jail's filesystem and user layers)")
+def test_a_jailed_worker_whose_python_lives_under_tmp_survives_the_wipes(tmp_path):
+    """The wipe of the jail's /tmp spares what the jail binds there (a Python in a venv
+    under /tmp, the worker's own folder): a later test still runs that Python (spawn)."""
+    import subprocess
+    import sys
+    import sysconfig
+    from autograder import jail, runner
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "kit.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    script = textwrap.dedent(f'''
+        import os, sys, tempfile, textwrap
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from pathlib import Path
+        from autograder import jail, runner
+        from autograder.grading.worker import Worker, WorkerSpec
+        scratch = Path(tempfile.mkdtemp()); home = scratch / "worker"; home.mkdir()
+        sub = home / "submission"; sub.mkdir()
+        (sub / "student.py").write_text(
+            "import subprocess, sys\\n"
+            "def run():\\n"
+            "    return subprocess.run([sys.executable, '-c', 'print(6 * 7)'],"
+            " capture_output=True, text=True).stdout\\n")
+        with jail.confine(home, budget=60, engine=False) as cell:
+            os.chmod(scratch, 0o711)
+            w = Worker(WorkerSpec(submission=sub, module="student", home=home,
+                                  prefix=cell.wrap([], user=False),
+                                  env=cell.env(runner._env(home)), uid=cell.uid, drop=True))
+            assert w.start().ok
+            for _ in range(2):
+                s = w.session()
+                print(s.call("run", (), {{}}, timeout=20).value.strip())
+                s.close()
+            w.kill()
+    ''')
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", script], capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split() == ["42", "42"], out.stdout + out.stderr

@@ -2,22 +2,18 @@
 one sampler; the fixtures are in conftest.py).
 
 Nothing here is secret. The student's chunk function is their own, so the grader cannot
-wrap it: the evidence that several processes did the work comes from the operating
-system instead. `ChildCpu` samples, from a background thread, every process descended
-from the grader while `crunch` runs and how much CPU time each has used.
+wrap it: the evidence that several processes did the work comes from the kernel instead
+(the `tree_cpu` fixture: the CPU time every process under the test's process used while
+crunch ran, and the test's process's own).
 """
 from __future__ import annotations
 
 import functools
 import math
-import os
-import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
-import psutil
-
 from autograder.checks import timing
-from autograder.checks.hygiene import is_multiprocessing_helper
 
 KEYS = ("items", "sum", "average", "min", "max")
 REL = 1e-9          # sum and average: this close (relative) to math.fsum over all values
@@ -88,86 +84,18 @@ LEAK = (
     "call executor.shutdown(wait=True) before returning")
 
 
-# ------------------------------------------------------------------- sampler
-
-class ChildCpu:
-    """Samples the grader's descendant processes every `interval` s in a thread:
-    which PIDs existed and the CPU time (user + system) each had used, until stop().
-    multiprocessing's resource tracker and fork server are not counted."""
-
-    def __init__(self, interval: float = 0.01) -> None:
-        self.interval = interval
-        self.cpu: dict[int, float] = {}
-        self._helpers: set[int] = set()
-        self._me = psutil.Process()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ck-child-cpu", daemon=True)
-        self._times0 = os.times()
-
-    def __enter__(self) -> "ChildCpu":
-        self._times0 = os.times()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        t = os.times()
-        self.reaped_cpu = (t.children_user - self._times0.children_user
-                           + t.children_system - self._times0.children_system)
-
-    def _sample(self) -> None:
-        try:
-            children = self._me.children(recursive=True)
-        except psutil.Error:
-            return
-        for child in children:
-            pid = child.pid
-            if pid in self._helpers:
-                continue
-            try:
-                if pid not in self.cpu and is_multiprocessing_helper(child.cmdline()):
-                    self._helpers.add(pid)
-                    continue
-                t = child.cpu_times()
-                used = t.user + t.system
-            except psutil.Error:
-                continue
-            if used >= self.cpu.get(pid, 0.0):
-                self.cpu[pid] = used
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self.interval)
-
-    # --------------------------------------------------------------- views
-    @property
-    def pids(self) -> set[int]:
-        return set(self.cpu)
-
-    @property
-    def total(self) -> float:
-        """CPU seconds used by child processes (sampled, or reaped if that saw more)."""
-        return max(sum(self.cpu.values()), getattr(self, "reaped_cpu", 0.0))
-
-    def busy(self, min_share: float = 0.15) -> set[int]:
-        """Children that used at least `min_share` of the children's total CPU."""
-        total = sum(self.cpu.values())
-        if total <= 0:
-            return set()
-        return {pid for pid, used in self.cpu.items() if used >= min_share * total}
-
-    def text(self) -> str:
-        if not self.cpu:
-            return "no child process ran while crunch() did"
-        shares = ", ".join(f"{used:.2f} s" for used in sorted(self.cpu.values(), reverse=True))
-        return f"{len(self.cpu)} child process(es), CPU time each: {shares}"
+# ------------------------------------------------------------------- evidence
+# The kernel's count of who used CPU while crunch() ran (grading/evidence.py, TreeCpu: the
+# `tree_cpu` fixture): every process under the test's process, and the test's process
+# itself, whose own CPU must stay small when the pool does the work.
 
 
-def structural(sampler: ChildCpu, busy_min: int = 2) -> bool:
-    return len(sampler.busy()) >= busy_min
+def structural(cpu, seq_cpu: float, busy_min: int = 2) -> bool:
+    """>= `busy_min` worker processes did a real share, together most of the work, while
+    the caller did little of it (decoys burning CPU beside a caller that computes
+    everything do not count)."""
+    return (len(cpu.busy()) >= busy_min and cpu.children >= 0.5 * seq_cpu
+            and cpu.caller <= 0.35 * seq_cpu + 0.02)
 
 
 # ------------------------------------------------------------------- checks
@@ -211,44 +139,84 @@ def check_results(feedback, result, n_items, chunk_size=None, *, what="crunch()"
                        "the average is the total sum divided by the total count of items")
 
 
-def check_in_processes(feedback, sampler: ChildCpu, seq_cpu: float, workers: int):
-    """At least 2 child processes did a real share of the work, and the children did
-    most of it."""
-    busy = sampler.busy()
-    feedback.measure("child processes seen while crunch() ran", len(sampler.pids))
+def check_in_processes(feedback, cpu, seq_cpu: float, workers: int):
+    """At least 2 child processes did a real share of the work, the children most of it,
+    and the caller little."""
+    busy = cpu.busy()
+    feedback.measure("child processes seen while crunch() ran", len(cpu.workers()))
     feedback.measure("child processes that did >= 15% of the work", len(busy),
                      expected=f">= 2 (of {workers})")
-    feedback.measure("CPU time used in child processes", f"{sampler.total:.2f} s",
+    feedback.measure("CPU time used in child processes", f"{cpu.children:.2f} s",
                      expected=f">= {0.5 * seq_cpu:.2f} s (half of what the grader's one-"
                               f"process run needs)")
-    ok = len(busy) >= 2 and sampler.total >= 0.5 * seq_cpu
-    feedback.check(ok, "The values were not computed in several processes.",
-                   measured=f"{sampler.text()}; {len(busy)} did a real share",
+    feedback.measure("CPU time used by crunch()'s own process", f"{cpu.caller:.2f} s",
+                     expected=f"<= {0.35 * seq_cpu + 0.02:.2f} s")
+    feedback.check(structural(cpu, seq_cpu), "The values were not computed in several processes.",
+                   measured=f"{cpu.text()}; {len(busy)} did a real share",
                    expected=f"{workers} worker processes, each computing some of the chunks, "
-                            f"together about {seq_cpu:.2f} s of CPU",
+                            f"together about {seq_cpu:.2f} s of CPU, your own process little",
                    cause=ONE_PROCESS)
 
 
-def crunch_speedup(crunch, feedback, *, n_items, chunk_size, workers, attempts=3):
+def crunch_speedup(crunch, student, feedback, *, n_items, chunk_size, workers, attempts=3):
     """crunch against the grader's sequential loop and the grader's pool, interleaved
-    (assignment 3's heavy_speedup, with the operating system's view of the workers)."""
-    def theirs():
-        with ChildCpu(interval=0.02) as sampler:
-            crunch(n_items, chunk_size=chunk_size, max_workers=workers)
-        return sampler
+    (assignment 3's heavy_speedup, with the kernel's view of the workers). Every run of
+    crunch is in a new process of its own (student.fresh()) with inputs of its own (n_items
+    and chunk_size a little larger each round), and its result is checked: nothing can be
+    remembered from an earlier round."""
+    from autograder.grading.evidence import TreeCpu
+    rounds = 3 * attempts
+    # Each round its own chunks (chunk_size + r), as many of them as asked and all full,
+    # so a bug of the chunk arithmetic is graded by the tests that own it, not here.
+    chunks = -(-n_items // chunk_size)
+    plans = [(chunks * (chunk_size + r), chunk_size + r) for r in range(rounds)]
+    fresh = [student.fresh() for _ in range(rounds)]
+    step = {"base": 0, "mine": 0, "good": 0}
+    sums: dict[int, float] = {}
+    mine: list = []
 
+    def baseline():
+        r = step["base"]
+        step["base"] += 1
+        sums[r] = sequential_crunch(plans[r][0])
+
+    def theirs():
+        r = step["mine"]
+        step["mine"] += 1
+        n, size = plans[r]
+        module = fresh[r]
+        with TreeCpu(module.session, interval=0.02) as cpu:
+            mine.append((r, module.crunch(n, chunk_size=size, max_workers=workers)))
+        return cpu
+
+    def yardstick():
+        r = step["good"]
+        step["good"] += 1
+        grader_pool_crunch(*plans[r], workers)
+
+    start = time.thread_time()
+    sequential_crunch(plans[0][0])
+    seq_cpu = time.thread_time() - start
     run = timing.judge_with_yardstick(
-        baseline=lambda: sequential_crunch(n_items), candidate=theirs,
-        yardstick=lambda: grader_pool_crunch(n_items, chunk_size, workers),
+        baseline=baseline, candidate=theirs, yardstick=yardstick,
         names=("grader's sequential loop", f"crunch(), {workers} workers",
                f"grader's pool, {workers} workers"),
-        workers=workers, structural=lambda samplers: any(structural(s) for s in samplers),
+        workers=workers, structural=lambda cpus: any(structural(c, seq_cpu) for c in cpus),
         attempts=attempts)
+    for r, result in mine:
+        n = plans[r][0]
+        ok = isinstance(result, dict) and result.get("items") == n and r in sums and \
+            _close(result.get("sum"), sums[r])
+        feedback.check(ok, "crunch() returned a wrong result in a timed run.",
+                       measured=f"crunch({n}, chunk_size={plans[r][1]}): {result!r:.150}",
+                       expected=f"items {n}, sum {sums.get(r)!r}",
+                       cause="a result remembered from an earlier call, or chunks that do not "
+                             "cover range(n_items): every call computes its own values")
     for note in run.notes:
         feedback.note(note)
     times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity
     is_structural, matched = run.structural, run.matched
-    busy = max(len(s.busy()) for s in run.evidence)
+    busy = max(len(c.busy()) for c in run.evidence)
     report = timing.describe(times)
     feedback.measure("speedup over the grader's sequential loop (median of 3, interleaved)",
                      f"{cmp.speedup:.2f}x",
@@ -261,9 +229,9 @@ def crunch_speedup(crunch, feedback, *, n_items, chunk_size, workers, attempts=3
         if verdict.inconclusive:
             feedback.note(verdict.explanation)
         feedback.check(is_structural, "No parallel work to show for crunch().",
-                       measured=f"{busy} busy worker process(es); speedup {cmp.speedup:.2f}x"
+                       measured=f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x"
                                 f"\n{report}",
-                       expected="the chunks computed in >= 2 worker processes",
+                       expected="the chunks computed in >= 2 worker processes, not in yours",
                        cause=ONE_PROCESS)
         feedback.note(report)
         return
