@@ -171,7 +171,8 @@ class Encoder(wire.Encoder):
             return {"$e": {"type": type(value).__name__, "module": _module_of(type(value)),
                            "message": str(value)[:2000], "token": self.refs.token(value)}}
         if isinstance(value, workloads.Workload):
-            return {"$w": value.spec()}
+            body = value.spec()
+            return {"$w": {"name": body["name"], "params": self.encode(body["params"], depth + 1)}}
         kinds = []
         if callable(value):
             kinds.append("call")

@@ -161,6 +161,7 @@ class Worker:
         self.notes: list[str] = []
         self._freeze_lock = threading.RLock()
         self._frozen = 0
+        self.wrappers: set[int] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self.doubles = concurrent.futures.ThreadPoolExecutor(max_workers=1024,
@@ -227,6 +228,7 @@ class Worker:
                 self.kill()
                 raise WorkerError(f"the worker did not start (exit {self.proc.returncode}):"
                                   f"\n{output[-3000:]}")
+        self._note_wrappers(self.zygote.pid if self.zygote else None)
         self._freeze_all()
 
     def _accept(self) -> None:
@@ -264,13 +266,22 @@ class Worker:
 
     # --------------------------------------------------------------- processes
     def student_processes(self) -> set[int]:
-        """Every process of the worker: the zygote and what runs under it (the jail's own
-        bubblewrap processes left out, by the binary they run, which a student's process
-        cannot pose as without running it)."""
+        """Every process of the worker: the zygote and everything under it, and anything
+        else under the jail's own processes (bubblewrap, whose pids are known from the
+        start: the zygote's ancestors up to the process the judge started)."""
         if self.proc is None:
             return set()
-        pids = procfs.descendants(self.proc.pid) | {self.proc.pid}
-        return {p for p in pids if not procfs.runs_bwrap(p)}
+        return (procfs.descendants(self.proc.pid) | {self.proc.pid}) - self.wrappers
+
+    def _note_wrappers(self, zygote: int | None) -> None:
+        """The jail's processes between the judge and the zygote (bubblewrap's two)."""
+        wrappers, pid = set(), procfs.ppid(zygote) if zygote else None
+        while pid and self.proc is not None and pid != os.getpid():
+            wrappers.add(pid)
+            if pid == self.proc.pid:
+                break
+            pid = procfs.ppid(pid)
+        self.wrappers = wrappers
 
     def _freeze_all(self) -> None:
         procfs.stop(self.student_processes())
@@ -604,6 +615,20 @@ class Session:
             self.garbled = self.garbled or str(exc)
             raise Garbled(str(exc)) from None
         return Outcome(True, error=error, started=started, returned=returned)
+
+    def call_cost(self, args: tuple, repeats: int = 5) -> float:
+        """Seconds a call carrying `args` (and back a value of their size) costs here when
+        the student's function does nothing: transport, thawing and freezing. The judge's
+        clock, the median of `repeats`; a timing of a very short call can allow for it."""
+        import statistics
+        message = {"op": "echo", "args": self.encoder.encode(list(args))}
+        times = []
+        for _ in range(repeats):
+            with self.frozen(), self.running():
+                start = _now()
+                self.conn.request(dict(message), 10)
+                times.append(_now() - start)
+        return statistics.median(times)
 
     def _raise_if_garbled(self) -> None:
         if self.garbled:

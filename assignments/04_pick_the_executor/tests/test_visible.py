@@ -9,14 +9,14 @@ import statistics
 
 import pytest
 from workloads import (STRATEGY_NAMES, YOURS, check_choice_value, check_results, ms,
-                       near_best, processes, race, race_text, sequential, task_1,
-                       task_2, task_3, thinking_items, threads, tiny_items, waiting_items)
+                       near_best, processes, race, race_text, sequential, thinking, threads,
+                       tiny, waiting)
 
-from autograder.checks import CallTracker, timing
+from autograder.checks import timing
 
 WAITING_CAUSE = (
     "the work was judged by how long it takes, not by what it does while it takes it. "
-    "task_1 spends almost all its wall time waiting: time.thread_time() (CPU time of the "
+    "This work spends almost all its wall time waiting: time.thread_time() (CPU time of the "
     "calling thread) barely moves while time.perf_counter() runs. Waiting work releases the "
     "GIL (the lesson's bathroom key), so threads overlap the waits -> 'threads'.")
 
@@ -26,8 +26,8 @@ WAITING_CAUSE = (
 @pytest.mark.timing
 def test_waiting_work_picks_threads(choose_executor, guard, feedback):
     """waiting work (30 items of 20 ms sleep) picks 'threads'"""
-    items = waiting_items(30, 0.02)
-    choice = guard.call(choose_executor, task_1, items, deadline=5,
+    work = waiting(30, 0.02)
+    choice = guard.call(choose_executor, work.func, work.items, deadline=5,
                         what="choose_executor() on 30 items that wait 20 ms each")
     check_choice_value(feedback, choice)
     feedback.measure("choice for 30 x 20 ms of waiting (0.6 s in all)", repr(choice),
@@ -37,7 +37,7 @@ def test_waiting_work_picks_threads(choose_executor, guard, feedback):
                    expected="'threads': the work is worth a pool, and it is waiting, not thinking",
                    cause=WAITING_CAUSE if choice == "processes" else
                    "the work was taken for too small to be worth a pool, or the decision does "
-                   "not measure the work at all (task_1's name and docstring say nothing). "
+                   "not measure the work at all (func's name and docstring say nothing). "
                    "0.6 s of waiting is well over the lesson's 0.1 s: measure a sample, "
                    "estimate the total, and look at CPU time vs wall time.")
 
@@ -47,9 +47,9 @@ def test_waiting_work_picks_threads(choose_executor, guard, feedback):
 @pytest.mark.timing
 def test_thinking_work_picks_processes(choose_executor, guard, feedback):
     """pure-Python CPU work (16 items of ~25 ms) picks 'processes'"""
-    items = thinking_items(16, 0.025)
+    work = thinking(16, 0.025)
     budget = timing.cpu_budget()
-    choice = guard.call(choose_executor, task_2, items, deadline=5,
+    choice = guard.call(choose_executor, work.func, work.items, deadline=5,
                         what="choose_executor() on 16 items of ~25 ms of pure-Python work")
     check_choice_value(feedback, choice)
     feedback.measure("choice for 16 x ~25 ms of thinking (~0.4 s in all)", repr(choice),
@@ -68,7 +68,7 @@ def test_thinking_work_picks_processes(choose_executor, guard, feedback):
                        "thinking work was taken for waiting work, or the decision does not "
                        "measure at all ('unclear -> start with threads'). Threads share one GIL "
                        "(one bathroom key): pure-Python work in threads runs one at a time. "
-                       "While task_2 runs, time.thread_time() advances as fast as "
+                       "While this work runs, time.thread_time() advances as fast as "
                        "time.perf_counter(): that is thinking work -> 'processes'."
                        if choice == "threads" else
                        "0.4 s of thinking work is worth a pool ('>0.1s total work'), and this "
@@ -81,8 +81,8 @@ def test_thinking_work_picks_processes(choose_executor, guard, feedback):
 @pytest.mark.timing
 def test_tiny_work_stays_sequential(choose_executor, guard, feedback):
     """tiny work (200 items of almost nothing) stays 'sequential'"""
-    items = tiny_items(200)
-    choice = guard.call(choose_executor, task_3, items, deadline=5,
+    work = tiny(200)
+    choice = guard.call(choose_executor, work.func, work.items, deadline=5,
                         what="choose_executor() on 200 tiny items")
     check_choice_value(feedback, choice)
     feedback.measure("choice for 200 tiny items (well under a millisecond in all)", repr(choice),
@@ -103,10 +103,11 @@ def test_tiny_work_stays_sequential(choose_executor, guard, feedback):
 @pytest.mark.timing
 def test_sampling_costs_little(choose_executor, guard, feedback):
     """choose_executor calls func on a few items only, and takes little time next to the work"""
-    items = waiting_items(30, 0.01)
-    work = timing.time_call(lambda: sequential(task_1, items))
-    func = CallTracker(task_1)
-    guard.call(choose_executor, func, items, deadline=5,
+    job = waiting(30, 0.01)
+    items = job.items
+    work = timing.time_call(lambda: sequential(job.local, items))
+    func = job.ledger                 # counts every call of func, here in the judge
+    guard.call(choose_executor, job.func, items, deadline=5,
                what="choose_executor() on 30 items that wait 10 ms each")
     most_calls = max(3, len(items) // 10)
     took = guard.elapsed
@@ -133,34 +134,40 @@ def test_sampling_costs_little(choose_executor, guard, feedback):
 @pytest.mark.visibility("visible")
 def test_run_best_keeps_order(run_best, guard, feedback):
     """run_best returns [func(x) for x in items], in input order, whichever way it runs"""
-    cases = [(task_3, tiny_items(200), "200 tiny items"),
-             (task_1, waiting_items(24, 0.01), "24 items that wait 10 ms"),
-             (task_2, thinking_items(12, 0.025), "12 items of ~25 ms of pure-Python work")]
-    for func, items, what in cases:
-        result = guard.call(run_best, func, items, deadline=10, what=f"run_best() on {what}")
-        check_results(feedback, result, func, items, what=what)
+    cases = [(tiny(200), "200 tiny items"),
+             (waiting(24, 0.01), "24 items that wait 10 ms"),
+             (thinking(12, 0.025), "12 items of ~25 ms of pure-Python work")]
+    for work, what in cases:
+        result = guard.call(run_best, work.func, work.items, deadline=10,
+                            what=f"run_best() on {what}")
+        check_results(feedback, result, work, what=what)
     feedback.measure("results of all three workloads", "correct, in input order")
 
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
 @pytest.mark.timing
-def test_run_best_waiting_near_best(run_best, call_log, feedback):
+def test_run_best_waiting_near_best(run_best, feedback):
     """run_best on waiting work overlaps the waits, about as fast as the best of three strategies"""
-    items = waiting_items(30, 0.01)
+    job = waiting(30, 0.01)
+    items = job.items
     what = "30 items that wait 10 ms"
-    func = call_log(task_1)   # logs every call, in any thread or process
-    outputs = []
+    rounds = []
+
+    def yours():                      # every round its own work: nothing to remember
+        work = job.fresh()
+        rounds.append((work, run_best(work.func, items)))
+
     runners = {
-        STRATEGY_NAMES["sequential"]: lambda: sequential(task_1, items),
-        STRATEGY_NAMES["threads"]: lambda: threads(task_1, items),
-        STRATEGY_NAMES["processes"]: lambda: processes(task_1, items),
-        YOURS: lambda: outputs.append(run_best(func, items)),
+        STRATEGY_NAMES["sequential"]: lambda: sequential(job.local, items),
+        STRATEGY_NAMES["threads"]: lambda: threads(job.local, items),
+        STRATEGY_NAMES["processes"]: lambda: processes(job.local, items),
+        YOURS: yours,
     }
     times = race(runners, rounds=3)
-    for result in outputs:
-        check_results(feedback, result, task_1, items, what=what, any_order=True)
-    overlap = func.max_overlap()
+    for work, result in rounds:
+        check_results(feedback, result, work, what=what, any_order=True)
+    overlap = max(work.ledger.peak for work, _ in rounds)   # waits in flight, counted here
     feedback.measure("most calls of func waiting at the same time", overlap, expected=">= 4")
     if overlap < 4:
         feedback.fail(f"run_best() never had more than {overlap} of the 30 waits going at once.",
@@ -180,10 +187,10 @@ def test_run_best_waiting_near_best(run_best, call_log, feedback):
 @pytest.mark.visibility("visible")
 def test_nothing_left_behind(run_best, guard, feedback):
     """no thread or process of run_best is alive after it returns"""
-    cases = [(task_1, waiting_items(20, 0.01), "20 items that wait 10 ms"),
-             (task_2, thinking_items(12, 0.025), "12 items of ~25 ms of pure-Python work")]
-    for func, items, what in cases:
-        guard.call(run_best, func, items, deadline=10, what=f"run_best() on {what}")
+    cases = [(waiting(20, 0.01), "20 items that wait 10 ms"),
+             (thinking(12, 0.025), "12 items of ~25 ms of pure-Python work")]
+    for work, what in cases:
+        guard.call(run_best, work.func, work.items, deadline=10, what=f"run_best() on {what}")
         leaks = guard.leaks()
         feedback.measure(f"threads / processes alive after run_best() on {what}",
                          f"{len(leaks.threads)} / {len(leaks.processes)}", expected="0 / 0")

@@ -1,95 +1,183 @@
 """Workloads and measuring helpers shared by the visible and hidden tests of assignment 4
 (plain functions; the fixtures are in conftest.py).
 
-The workloads are what choose_executor() and run_best() are graded on. Their names and
-docstrings say nothing about the work on purpose: the assignment is to decide by measuring,
-not by reading. They are module-level functions of this module (the tests folder is on
-sys.path), so a process pool can ship them by name under fork, spawn or forkserver.
+The workloads are what choose_executor() and run_best() are graded on. All of them are
+one kind of object, a task of the worker runtime (grading/ckworker/workloads.py, Task),
+with the same fields and plain ints for items: what a task does (wait, think, almost
+nothing) is masked under a key drawn for every task, so it shows only when it runs. The
+assignment is to decide by measuring, not by reading.
 
-    task_1((i, seconds))   waits `seconds` (a sleep: it releases the GIL)   -> i * 10 + 1
-    task_2((i, n))         pure-Python loop of about n + i iterations        -> (i, spin(n + i))
-    task_3(x)              almost nothing                                    -> 2 * x + 1
-    task_4(url)            one HTTP GET (mocked by the `web` fixture)        -> len(body)
+    waiting(n, seconds)     each item waits `seconds` (on the judge's clock, in the
+                            judge: the ledger sleeps, so the waits in flight are counted)
+    thinking(n, seconds)    each item is about `seconds` of pure-Python CPU work
+    tiny(n)                 each item is almost nothing: far less than a pool costs
+    web(web, n, latency)    each item is one HTTP GET of the grader's fake web
 
-Nothing here is secret: it builds inputs and reads what happened, on the grader's clock.
+A task that waits or thinks hands its value to the judge's ledger (Ledger, a test double
+here), which counts the call, notes the process it came from (the kernel's word), waits
+if it is waiting work, and returns the result: no process has a result without that call.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
+import os
 import random
 import statistics
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable
 
-import requests
+from autograder.checks import CallTracker, timing
+from autograder.grading.ckworker import workloads as w
 
-from autograder.checks import timing
-from autograder.checks.procs import calibrate_spin, spin, tiny
+_thread_time = time.thread_time
 
 
 # ----------------------------------------------------------------- the workloads
 
+class Ledger:
+    """The judge's end of a task that waits or thinks: each call is counted (in flight,
+    on the judge's clock, and from which process), waits here if the work waits, and
+    gets its final result, keyed by a key that never leaves the judge."""
 
-def task_1(item):
-    i, seconds = item
-    timing.sleep(seconds)
-    return i * 10 + 1
+    def __init__(self, wait: float = 0.0, web=None, urls=None) -> None:
+        self.key = os.urandom(16)
+        self.wait = wait
+        self.web, self.urls = web, urls or {}
+        self.tracker = CallTracker()
+        self.values: dict[Any, list[int]] = {}
+        self._lock = threading.Lock()
+        self.__name__ = "ledger"
+
+    def __call__(self, x, value):
+        return self.tracker.track(x, self._finish, x, value)
+
+    def _finish(self, x, value):
+        if self.web is not None:
+            import requests
+            requests.get(self.urls[x], timeout=5)
+        elif self.wait:
+            timing.sleep(self.wait)
+        with self._lock:
+            self.values.setdefault(x, []).append(value)
+        return self.final(x, value)
+
+    def final(self, x, value) -> int:
+        digest = hashlib.blake2b(f"{x!r}:{value}".encode(), key=self.key, digest_size=7)
+        return int.from_bytes(digest.digest(), "big")
+
+    # views
+    @property
+    def count(self) -> int:
+        return self.tracker.count
+
+    @property
+    def peak(self) -> int:
+        return self.tracker.peak
+
+    def pids(self) -> set[int]:
+        """Processes that made the calls (the kernel's word: the connection's peer)."""
+        return {c.pid for c in self.tracker.calls}
 
 
-def task_2(item):
-    i, n = item
-    return (i, spin(n + i))
+@dataclasses.dataclass
+class Work:
+    """One workload: what the student's code gets (func, items) and what the grader keeps."""
+
+    kind: str                     # "waiting", "thinking", "tiny", "web"
+    func: w.Task                  # hand this to the student's code
+    items: list
+    local: w.Task                 # the same work, run by the grader's own strategies
+    ledger: Ledger | None
+    steps: int
+
+    def fresh(self) -> "Work":
+        """The same work under a new key (a timed round of its own)."""
+        return _make(self.kind, self.items, self.steps, self.ledger.wait if self.ledger else 0.0,
+                     self.ledger.web if self.ledger else None,
+                     self.ledger.urls if self.ledger else None)
+
+    def true_value(self, x) -> int:
+        return w.chain(w._seed(self.func.key, x), self.steps)
+
+    def expected(self, *, probe: int = 2) -> tuple[list, list]:
+        """([the result each item must have], [items never computed]). Where the work
+        thinks, the values the ledger recorded are trusted after `probe` of them are
+        recomputed here (each costs the item's work); else every value is."""
+        if self.ledger is None:
+            return [self.local(x) for x in self.items], []
+        want, missing = [], []
+        recorded = self.ledger.values
+        checked = 0
+        for x in self.items:
+            values = recorded.get(x)
+            if not values:
+                missing.append(x)
+                want.append(None)
+                continue
+            if self.kind != "thinking" or checked < probe:
+                true = self.true_value(x)
+                checked += 1
+                want.append(self.ledger.final(x, true))
+            else:
+                want.append(self.ledger.final(x, values[-1]))
+        return want, missing
 
 
-def task_3(x):
-    return tiny(x)
+def _make(kind, items, steps, wait=0.0, web=None, urls=None) -> Work:
+    key = os.urandom(16).hex()
+    ledgered = kind != "tiny"
+    ledger = Ledger(wait=wait, web=web, urls=urls) if ledgered else None
+    code = w.mask(key, {"steps": steps, "ledger": ledgered})
+    func = w.Task(key=key, code=code, judge=ledger)
+    local = w.Task(key=key, code=code, judge=w.Pause(seconds=wait) if ledgered else None)
+    return Work(kind, func, list(items), local, ledger, steps)
 
 
-def task_4(url):
-    return len(requests.get(url, timeout=5).content)
-
-
-# -------------------------------------------------------------------- inputs
-
-def waiting_items(n: int, seconds: float) -> list:
-    """n items for task_1, each waiting `seconds`."""
-    return [(i, seconds) for i in range(n)]
+_STEPS_PER_SECOND: list[float] = []
 
 
 def spin_size(seconds: float) -> int:
-    """The n for which spin(n) takes about `seconds` of CPU here (calibrated once per
+    """The steps for which a task takes about `seconds` of CPU here (calibrated once per
     grading, in CPU time, so a busy machine does not shrink the work)."""
-    return calibrate_spin(seconds)
+    if not _STEPS_PER_SECOND:
+        n = 50_000
+        while True:
+            start = _thread_time()
+            w.chain(12345, n)
+            took = _thread_time() - start
+            if took > 0.03:
+                _STEPS_PER_SECOND.append(n / took)
+                break
+            n *= 2
+    return max(1, int(_STEPS_PER_SECOND[0] * seconds))
 
 
-def thinking_items(n: int, seconds: float) -> list:
-    """n items for task_2, each about `seconds` of pure-Python CPU work."""
-    size = spin_size(seconds)
-    return [(i, size) for i in range(n)]
+def waiting(n: int, seconds: float) -> Work:
+    """n items, each waiting `seconds` (a sleep: it releases the GIL)."""
+    return _make("waiting", range(n), steps=20, wait=seconds)
 
 
-def tiny_items(n: int, seed: int = 4) -> list:
-    """n small ints in a shuffled order (so a wrong order shows)."""
+def thinking(n: int, seconds: float) -> Work:
+    """n items, each about `seconds` of pure-Python CPU work."""
+    return _make("thinking", range(n), steps=spin_size(seconds))
+
+
+def tiny(n: int, seed: int = 4) -> Work:
+    """n tiny items in a shuffled order (so a wrong order shows)."""
     values = list(range(n))
     random.Random(seed).shuffle(values)
-    return values
+    return _make("tiny", values, steps=3)
 
 
-def _spin_result(n: int) -> int:
-    # spin(n) is (0^2 + 1^2 + ... + (n-1)^2) mod 1_000_003: checking needs no loop.
-    return ((n - 1) * n * (2 * n - 1) // 6) % 1_000_003 if n > 0 else 0
-
-
-EXPECT: dict[str, Callable[[Any], Any]] = {
-    "task_1": lambda item: item[0] * 10 + 1,
-    "task_2": lambda item: (item[0], _spin_result(item[1] + item[0])),
-    "task_3": lambda x: 2 * x + 1,
-}
-
-
-def expected(func, items) -> list:
-    """[func(x) for x in items], computed without doing the work again."""
-    return [EXPECT[func.__name__](x) for x in items]
+def web(mock, n: int, latency: float, host: str = "https://ck.test/page") -> Work:
+    """n items, each one HTTP GET of the grader's fake web answering after `latency` s."""
+    urls = {i: mock.add(f"{host}/{i}", body=b"x" * (100 + i), latency=latency)
+            for i in range(n)}
+    return _make("web", range(n), steps=20, web=mock, urls=urls)
 
 
 # ------------------------------------------------- the three strategies, the grader's way
@@ -175,9 +263,10 @@ def check_choice_value(feedback, choice) -> None:
                             "or a missing return")
 
 
-def check_results(feedback, result, func, items, *, what: str, any_order: bool = False) -> None:
+def check_results(feedback, result, work: Work, *, what: str, any_order: bool = False) -> None:
     """run_best's result is [func(x) for x in items] (as a multiset when `any_order`)."""
-    want = expected(func, items)
+    want, missing = work.expected()
+    items = work.items
     if not isinstance(result, list):
         feedback.fail(f"run_best() must return a list ({what}).",
                       measured=f"it returned {type(result).__name__}: {result!r:.100}",
@@ -188,6 +277,13 @@ def check_results(feedback, result, func, items, *, what: str, any_order: bool =
                       measured=f"{len(result)} results", expected=f"{len(items)} results, one per item",
                       cause="the sampled items' results were dropped (or counted twice) when the "
                             "rest of the items were run")
+    if missing:
+        feedback.fail(f"run_best() returned results for items func was never called on ({what}).",
+                      measured=f"{len(missing)} of {len(items)} items never computed, e.g. item "
+                               f"{missing[0]}",
+                      expected="func called on every item: its results come only from calling it",
+                      cause="results made up, or remembered from an earlier call, instead of "
+                            "computed: every call of run_best computes func(x) for its items")
     if any_order:
         ok = sorted(map(repr, result)) == sorted(map(repr, want))
     else:

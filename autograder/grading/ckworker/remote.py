@@ -129,7 +129,8 @@ class _Encoder(wire.Encoder):
             return {"$e": exception_body(value)}
         spec = getattr(type(value), "_ck_workload", None)
         if spec is not None and not is_students(type(value)):
-            return {"$w": value._ck_spec()}
+            body = value._ck_spec()
+            return {"$w": {"name": body["name"], "params": self.encode(body["params"], depth + 1)}}
         base = next((b for b in _PLAIN if isinstance(value, b)), None)
         mine = [c for c in type(value).__mro__ if c not in _PLAIN and c is not object]
         if any(is_students(c) for c in mine):
@@ -197,7 +198,10 @@ class _Decoder(wire.Decoder):
 
     def workload(self, body):
         from . import workloads
-        return workloads.build(body)
+        try:
+            return workloads.build(body.get("name"), self.decode(body.get("params")))
+        except (ValueError, TypeError) as exc:
+            raise wire.WireError(str(exc)) from None
 
 
 def exception_class(name: str, module: str) -> type:

@@ -30,7 +30,7 @@ class Session:
     # ------------------------------------------------------------ reader thread
     def handle(self, message: dict) -> None:
         op = message.get("op")
-        if op in ("call", "config"):
+        if op in ("call", "config", "echo"):
             self.inbox.put(message)
         elif op == "stacks":
             self.answer(message, stacks=stacks())
@@ -58,6 +58,13 @@ class Session:
             message = self.inbox.get()
             if message.get("op") == "config":
                 self.answer(message, ok=True, **self.configure(message))
+            elif message.get("op") == "echo":
+                # The cost of a call that does nothing: the judge weighs its timings with it.
+                try:
+                    value = remote.encode(remote.decode(message.get("args") or []))
+                except (wire.WireError, RecursionError):
+                    value = []
+                self.answer(message, ok=True, value=value)
             else:
                 self.answer(message, **self.call(message))
 
