@@ -6,6 +6,8 @@ A case's docstring (README.txt for a folder) holds:
     Says: text       a phrase its feedback must hold
     Flagged: yes     the grading is flagged for an instructor (forged results, tampering)
     Base: reference  the entry is the reference solution followed by the case's own code
+                     (also "Base: stub", or "Base: broken/<variant>": that broken variant
+                     of the same assignment, the honest part whose score the case earns)
     Needs: layer     grade it only where the jail has this layer (processes, memory,
                      memory-cgroup, filesystem): a bomb runs only inside limits that hold it
 """
@@ -119,18 +121,39 @@ def zip_bomb(dest: Path, name: str = "zip-bomb") -> Path:
     return path
 
 
+def base_source(assignment, text: str) -> bytes | None:
+    """The code a case's "Base:" names (the reference, the stub, a broken variant), or
+    None for a case that is all its own code."""
+    base = (field(text, "Base") or "").split(" ")[0]
+    if not base:
+        return None
+    module = assignment.files[0]
+    if base == "reference":
+        return (assignment.reference_dir / module).read_bytes()
+    if base == "stub":
+        return (assignment.folder / module).read_bytes()
+    if base.startswith("broken/"):
+        return (KIT_ROOT / "tests" / "broken" / assignment.slug / f"{base[7:]}.py").read_bytes()
+    raise ValueError(f"unknown Base: {base!r}")
+
+
+def entry_source(assignment, path: Path) -> bytes:
+    """What the student hands in for case `path`: its base, then its own code."""
+    base = base_source(assignment, doc(path))
+    own = path.read_bytes()
+    return own if base is None else base + b"\n\n" + own
+
+
 def add_case(inbox: Path, name: str, path: Path, as_name: str | None = None) -> None:
-    """Put case `name` in the inbox as one student's entry. A case whose docstring says
-    "Base: reference" is the reference solution followed by the case's own code."""
+    """Put case `name` in the inbox as one student's entry (its "Base:" first)."""
     target = as_name or name
     if path.is_dir():
         shutil.copytree(path, inbox / target)
         for renamed in (inbox / target).glob("*.py.txt"):   # conftest.py.txt -> conftest.py
             renamed.rename(renamed.with_suffix(""))
         (inbox / target / "README.txt").unlink()
-    elif (field(doc(path), "Base") or "").startswith("reference"):
-        reference = (A1.reference_dir / "consumer.py").read_bytes()
-        (inbox / f"{target}.py").write_bytes(reference + b"\n\n" + path.read_bytes())
+    elif field(doc(path), "Base"):
+        (inbox / f"{target}.py").write_bytes(entry_source(A1, path))
     else:
         shutil.copyfile(path, inbox / f"{target}.py")
 

@@ -14,7 +14,8 @@ import pytest
 
 from autograder import KIT_ROOT, batch, jail, manifest
 from conftest import declared_failures
-from flows.hostile_cases import A1, A1_LOW_MEMORY, CASES, build, doc, misjudged, row_for
+from flows.hostile_cases import (A1, A1_LOW_MEMORY, CASES, build, doc, entry_source,
+                                 misjudged, row_for)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
 
@@ -129,9 +130,11 @@ OTHERS = sorted(p for p in (KIT_ROOT / "tests" / "hostile").glob("*/*.py")
 
 
 @pytest.mark.parametrize("path", OTHERS, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_hostile_submissions_of_other_assignments(path, graded):
+def test_hostile_submissions_of_other_assignments(path, graded, tmp_path):
     assignment = next(a for a in manifest.load() if a.folder.name == path.parent.name)
     wants = doc(path)
-    grade = graded(assignment, path)
+    entry = tmp_path / assignment.files[0]
+    entry.write_bytes(entry_source(assignment, path))
+    grade = graded(assignment, entry)
     text = "\n".join(grade.notes + [r.message for r in grade.tests])
     assert misjudged(wants, grade.score, text) == [], text

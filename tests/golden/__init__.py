@@ -20,7 +20,8 @@ change them; bench/golden_sweep.py proves it):
   every number in the first line or on a 'measured:' or 'expected:' line (measurements,
   and values computed from a calibration) -> <n>;
   the tokens a stage of assignment 6 returns ('out-' and 8 letters, keyed per test)
-  -> 'out-<token>'; thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
+  -> 'out-<token>', and assignment 3's keyed tags ('tag-' and 4 letters) -> 'tag-<token>';
+  thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
   'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
   names -> one item and "..." (how many items a drain lost, which workers leaked), and a
   measured list of URLs -> [<URLs>] (they are in the order they came back); a measured
@@ -104,6 +105,7 @@ _INT = re.compile(r"(?<![\w.<])-?\d+(?![\w.]*>)")
 
 def _numbers(text: str, *, ints: bool) -> str:
     text = re.sub(r"\b(out|boom)-[a-z]{8}\b", r"\1-<token>", text)   # keyed per test (A6)
+    text = re.sub(r"\btag-[a-z]{4}\b", "tag-<token>", text)            # keyed per test (A3)
     text = re.sub(r"Thread-\d+", "Thread-N", text)
     text = re.sub(r"thread '([^']*)'", lambda m: "thread '" + re.sub(r"\d+", "N", m.group(1)) + "'",
                   text)

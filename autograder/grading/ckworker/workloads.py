@@ -9,7 +9,7 @@ module, checks results against its own run of the same code.
 
     Spin(key)(n)         about n steps of pure-Python work (it holds the GIL)
     Tiny(key, rounds)(x) a few microseconds: far less than shipping x to a process costs
-    Label(key)(word)     (WORD, a keyed tag): results that are not ints
+    Label(key)(word)     (WORD, 'tag-' and 4 keyed letters): results that are not ints
     SlowAt(inner, at, delay)(x)   inner(x), after `delay` s of sleep when x == at
     FailOn(key, bad, inner)(x)    raises WorkerError(x) for the items in `bad` (kept
                          as keyed hashes: the set cannot be read off the object)
@@ -98,7 +98,7 @@ class Label(Workload):
     def __call__(self, word):
         tag = "".join(chr(97 + b % 26) for b in hashlib.blake2b(
             str(word).encode(), key=bytes.fromhex(self.key), digest_size=4).digest())
-        return (str(word).upper(), tag)
+        return (str(word).upper(), "tag-" + tag)
 
 
 class SlowAt(Workload):
