@@ -7,6 +7,11 @@ a worker can lie in every message, not in /proc.
     cpu.caller          CPU seconds the test's own process used (all its threads)
     cpu.children        CPU seconds every process under it used, the reaped ones too
     cpu.busy()          the processes that did a real share of the children's work
+    cpu.at_once()       worker processes ready to compute at once, on average: the time
+                        each was runnable (on a CPU or waiting in the run queue for one,
+                        the scheduler's count) over the call's wall time. Two workers
+                        computing side by side show about 2, on a busy machine too (they
+                        wait for a CPU together); a pool that runs one task at a time, 1
     cpu.writes          write system calls the caller made (a pool's task queue is a pipe:
                         one or two writes per task shipped; the grader's channel is a
                         socket, whose sends do not count)
@@ -18,6 +23,7 @@ never by `children` (its parent's reaped count holds it once it is waited for).
 from __future__ import annotations
 
 import threading
+import time
 
 from . import procfs
 
@@ -29,6 +35,9 @@ class TreeCpu:
         self.cpu: dict[int, float] = {}          # pid -> most CPU seen (own + reaped)
         self.start_cpu: dict[int, float] = {}    # pid -> at the start (alive before)
         self.cmdlines: dict[int, list[str]] = {}
+        self.ready: dict[int, float] = {}        # pid -> most runnable time seen
+        self.ready0: dict[int, float] = {}       # pid -> at the start (alive before)
+        self.wall = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ck-tree-cpu", daemon=True)
         self.caller = self.children = 0.0
@@ -51,6 +60,8 @@ class TreeCpu:
         self._io0 = procfs.io(pid)
         self.start_cpu = self._totals()
         self._start_all = self._totals(reaped=True)
+        self.ready0 = {child: procfs.sched(child) for child in self.start_cpu}
+        self._began = time.monotonic()
         self._thread.start()
         return self
 
@@ -60,6 +71,9 @@ class TreeCpu:
                 self.cmdlines[child] = procfs.cmdline(child)
             if used >= self.cpu.get(child, 0.0):
                 self.cpu[child] = used
+            ready = procfs.sched(child)
+            if ready >= self.ready.get(child, 0.0):
+                self.ready[child] = ready
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -70,6 +84,7 @@ class TreeCpu:
         self._stop.set()
         self._thread.join()
         self._sample()
+        self.wall = time.monotonic() - self._began
         pid = self.session.pid
         own, reaped = procfs.cpu(pid)
         self.caller = max(0.0, own - self._caller0[0])
@@ -107,6 +122,14 @@ class TreeCpu:
         if total <= 0:
             return set()
         return {pid for pid, c in used.items() if c >= min_share * total}
+
+    def at_once(self) -> float:
+        """Worker processes runnable at once, on average over the call (see the module)."""
+        if self.wall <= 0:
+            return 0.0
+        ready = sum(max(0.0, r - self.ready0.get(p, 0.0)) for p, r in self.ready.items()
+                    if p in self.workers())
+        return ready / self.wall
 
     def text(self) -> str:
         used = self.used()

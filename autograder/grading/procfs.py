@@ -40,6 +40,22 @@ def stat(pid: int) -> list[str]:
     return text.rsplit(")", 1)[1].split()
 
 
+def sched(pid: int) -> float:
+    """Seconds the process's threads were runnable: on a CPU or waiting in the run queue
+    for one (/proc/PID/task/*/schedstat: run time + run delay, kept by the scheduler to
+    the nanosecond). 0.0 if gone or unknown."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for tid in tasks:
+        fields = _read(f"/proc/{pid}/task/{tid}/schedstat").split()
+        if len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
+            total += int(fields[0]) + int(fields[1])
+    return total / 1e9
+
+
 def exit_code(pid: int) -> int | None:
     """How a zombie (not yet reaped) ended: its exit code, or -signal; None if unknown."""
     fields = stat(pid)

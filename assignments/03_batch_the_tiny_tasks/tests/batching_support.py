@@ -202,10 +202,18 @@ def check_batched(feedback, cpu, n_items, workers, work_cpu, *, what="parallel_m
                    cause=NOT_IN_POOL)
 
 
-def parallel_evidence(cpu, work_cpu) -> bool:
-    """The work ran in >= 2 worker processes, and not in the caller: the kernel's count."""
+AT_ONCE = 1.4    # worker processes ready to compute at once, on average, for "in parallel"
+TURNS = ("the worker processes took turns: each batch's result waited for before the next "
+         "batch was sent, or a new pool per batch. Send every batch first, then collect")
+
+
+def parallel_evidence(cpu, work_cpu, together: bool = False) -> bool:
+    """The work ran in >= 2 worker processes, and not in the caller: the kernel's count;
+    with `together`, two or more of them ran at the same time (the kernel's runnable time:
+    a busy machine that makes them wait for a CPU still shows it)."""
     return (len(cpu.busy()) >= 2 and cpu.children >= 0.5 * work_cpu
-            and cpu.caller <= 0.35 * work_cpu + 0.02)
+            and cpu.caller <= 0.35 * work_cpu + 0.02
+            and (not together or cpu.at_once() >= AT_ONCE))
 
 
 def check_in_processes(feedback, cpu, work_cpu, workers):
@@ -245,7 +253,7 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
     work_cpu = one * len(items)
 
     def structural(cpus):
-        return any(parallel_evidence(cpu, work_cpu) for cpu in cpus)
+        return any(parallel_evidence(cpu, work_cpu, together=True) for cpu in cpus)
 
     run = timing.judge_with_yardstick(
         baseline=lambda: [base(x) for x in items], candidate=theirs,
@@ -275,9 +283,20 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
     feedback.measure("speedup of the grader's pool, same rounds", f"{good.speedup:.2f}x")
     feedback.measure("parallel capacity used for the verdict", f"{capacity:.2f}")
     feedback.measure("worker processes that did >= 15% of the work", busy, expected=">= 2")
+    together = max(cpu.at_once() for cpu in run.evidence)
+    feedback.measure("worker processes computing at once, on average (the kernel's count)",
+                     f"{together:.2f}", expected=f">= {AT_ONCE:g}")
     if verdict.inconclusive or not is_structural:
         if verdict.inconclusive:
             feedback.note(verdict.explanation)
+        turns = not is_structural and any(parallel_evidence(c, work_cpu) for c in run.evidence)
+        feedback.check(is_structural or not turns,
+                       "parallel_map()'s worker processes ran one at a time.",
+                       measured=f"{together:.2f} worker processes computing at once on average; "
+                                f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x\n{report}",
+                       expected=f"{workers} workers computing at the same time "
+                                f"(>= {AT_ONCE:g} on average)",
+                       cause=TURNS)
         feedback.check(is_structural, "No parallel work to show for the heavy items.",
                        measured=f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x\n{report}",
                        expected="the items computed in >= 2 worker processes, not in yours",

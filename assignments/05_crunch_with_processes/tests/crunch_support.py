@@ -90,12 +90,21 @@ LEAK = (
 # itself, whose own CPU must stay small when the pool does the work.
 
 
-def structural(cpu, seq_cpu: float, busy_min: int = 2) -> bool:
+AT_ONCE = 1.4    # worker processes ready to compute at once, on average, for "in parallel"
+TURNS = ("the worker processes took turns: future.result() right after each submit() (one "
+         "chunk at a time), or a new pool per chunk. Submit every chunk first, then collect "
+         "the results (or use pool.map)")
+
+
+def structural(cpu, seq_cpu: float, busy_min: int = 2, together: bool = False) -> bool:
     """>= `busy_min` worker processes did a real share, together most of the work, while
     the caller did little of it (decoys burning CPU beside a caller that computes
-    everything do not count)."""
+    everything do not count); with `together`, two or more of them ran at the same time
+    (the kernel's runnable time: a busy machine that makes them wait for a CPU still
+    shows it)."""
     return (len(cpu.busy()) >= busy_min and cpu.children >= 0.5 * seq_cpu
-            and cpu.caller <= 0.35 * seq_cpu + 0.02)
+            and cpu.caller <= 0.35 * seq_cpu + 0.02
+            and (not together or cpu.at_once() >= AT_ONCE))
 
 
 # ------------------------------------------------------------------- checks
@@ -201,7 +210,8 @@ def crunch_speedup(crunch, student, feedback, *, n_items, chunk_size, workers, a
         baseline=baseline, candidate=theirs, yardstick=yardstick,
         names=("grader's sequential loop", f"crunch(), {workers} workers",
                f"grader's pool, {workers} workers"),
-        workers=workers, structural=lambda cpus: any(structural(c, seq_cpu) for c in cpus),
+        workers=workers,
+        structural=lambda cpus: any(structural(c, seq_cpu, together=True) for c in cpus),
         attempts=attempts)
     for r, result in mine:
         n = plans[r][0]
@@ -225,9 +235,21 @@ def crunch_speedup(crunch, student, feedback, *, n_items, chunk_size, workers, a
     feedback.measure("speedup of the grader's pool, same rounds", f"{good.speedup:.2f}x")
     feedback.measure("parallel capacity used for the verdict", f"{capacity:.2f}")
     feedback.measure("child processes that did >= 15% of the work", busy, expected=">= 2")
+    together = max(c.at_once() for c in run.evidence)
+    feedback.measure("worker processes computing at once, on average (the kernel's count)",
+                     f"{together:.2f}", expected=f">= {AT_ONCE:g}")
     if verdict.inconclusive or not is_structural:
         if verdict.inconclusive:
             feedback.note(verdict.explanation)
+        turns = not is_structural and any(structural(c, seq_cpu) for c in run.evidence)
+        feedback.check(is_structural or not turns,
+                       "crunch()'s worker processes ran one at a time.",
+                       measured=f"{together:.2f} worker processes computing at once on average; "
+                                f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x"
+                                f"\n{report}",
+                       expected=f"{workers} workers computing at the same time "
+                                f"(>= {AT_ONCE:g} on average)",
+                       cause=TURNS)
         feedback.check(is_structural, "No parallel work to show for crunch().",
                        measured=f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x"
                                 f"\n{report}",
