@@ -203,7 +203,8 @@ def audit(events: list[dict], pending: list[str], arrived: list[float] | None = 
     start, then one result (or hung) for that very test, then the next; "done" last. A
     result may not last longer (by the child's clock) than the grader saw it take (by its
     own): a clock that runs fast inside is a clock someone changed. A "forged" line (see
-    Verifier) or a result reporting tampering (integrity.py) ends what is believed too.
+    Verifier) or a result reporting tampering (a confession of
+    the worker, grading/ckworker/confess.py) ends what is believed too.
     Everything from the first broken rule on is dropped: those tests score 0.
     `arrived[i]`: when events[i] reached the grader (its clock); without it, no clock check."""
     allowed, seen = set(pending), set()

@@ -270,8 +270,7 @@ def manifest_text(assignment: manifest.Assignment) -> str:
     fields = {"number": assignment.number, "slug": assignment.slug, "title": assignment.title,
               "files": list(assignment.files), "points": assignment.points,
               "budget": assignment.budget, "test_timeout": assignment.test_timeout,
-              "lesson": assignment.lesson, "memory_mb": assignment.memory_mb,
-              "engine": assignment.engine}
+              "lesson": assignment.lesson, "memory_mb": assignment.memory_mb}
     lines = ["# The Gradescope autograder's manifest: this one assignment "
              "(the kit's assignments/manifest.toml has them all).", "", "[[assignment]]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]

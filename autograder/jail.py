@@ -19,15 +19,14 @@ and what each stops (shown to the instructor, never blamed on the student):
     namespaces  bubblewrap: a network namespace (no network, not even the machine's
                 loopback), a PID namespace (every process of the grading dies with it,
                 daemons and double forks too; /proc shows only its own), IPC, and a mount
-                namespace whose file system holds only the system, Python, the engine and
-                the grading's scratch folder: no kit, no reference, no hidden test (the
-                plugin deletes the scratch copy of those once collected), no other student
+                namespace whose file system holds only the system, Python and the worker's
+                folder (its runtime and the submission): no kit, no reference, no test,
+                no other student
     network     without bubblewrap, `unshare -n` still takes the network away
 
-What no layer stops: code running in the test process can read and change that process's
-memory (the tests' code objects, the plugin's state). That is what the signed, sequenced
-events and the parent's audit of them (channel.py) and the integrity snapshot
-(checks/integrity.py) are for.
+What the jail holds is the worker (grading/worker.py): the student's code and the
+runtime that calls it. The tests, their doubles and the verdicts stay outside, in the
+judge (README, "Untrusted submissions").
 """
 from __future__ import annotations
 
@@ -126,9 +125,9 @@ def _python_dirs() -> list[Path]:
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 
 
-def _bwrap_prefix(scratch: Path, engine: bool = True) -> list[str]:
-    """bubblewrap with a file system of: the system, Python, the engine (unless `engine`
-    is False: a judge's worker brings its runtime in `scratch`), the scratch."""
+def _bwrap_prefix(scratch: Path) -> list[str]:
+    """bubblewrap with a file system of: the system, Python and the scratch (the worker
+    brings its runtime there: nothing else of the kit is inside)."""
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--hostname", "grading",
             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
@@ -152,7 +151,7 @@ def _bwrap_prefix(scratch: Path, engine: bool = True) -> list[str]:
         else:
             continue
         made.add(d)
-    for d in _python_dirs() + ([KIT_ROOT / "autograder"] if engine else []):
+    for d in _python_dirs():
         s = str(d)
         if s in made or any(s.startswith(m + os.sep) for m in _SYSTEM if m in made):
             continue
@@ -301,7 +300,6 @@ class Jail:
     cgroups: dict[str, Path] = dataclasses.field(default_factory=dict)
     layers: list[Layer] = dataclasses.field(default_factory=list)
     pid_hits: int = 0            # pids.events "max" already counted (v1 never resets it)
-    engine: bool = True          # the kit's engine visible inside (the in-process tests)
 
     @property
     def offline(self) -> bool:
@@ -328,7 +326,7 @@ class Jail:
                               for d in self.cgroups.values())
             prefix += ["/bin/sh", "-c", f'{enter} || exit 97; exec "$@"', "ck-enter"]
         if self.bwrap:
-            prefix += _bwrap_prefix(self.scratch, self.engine) + ["--"]
+            prefix += _bwrap_prefix(self.scratch) + ["--"]
         else:
             prefix += self.net_prefix
         if self.uid is not None and user:
@@ -426,12 +424,12 @@ def _chown_tree(root: Path, uid: int) -> None:
 
 @contextlib.contextmanager
 def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
-            enabled: bool = True, engine: bool = True) -> Iterator[Jail]:
+            enabled: bool = True) -> Iterator[Jail]:
     """A Jail for one grading whose files are in `scratch` (made the child's own)."""
     caps = capabilities() if enabled else {"bwrap": False, "unshare": [], "setpriv": False,
                                             "cgroups": {}}
     jail = Jail(scratch=scratch, budget=budget, memory_mb=memory_mb, bwrap=bool(caps["bwrap"]),
-                net_prefix=list(caps["unshare"]), engine=engine)
+                net_prefix=list(caps["unshare"]))
     with contextlib.ExitStack() as stack:
         if caps["setpriv"]:
             jail.uid = UID_BASE + stack.enter_context(_slot())
@@ -486,8 +484,8 @@ def _layers(j: Jail) -> list[Layer]:
                   f"(no process or memory limit: those need a user of its own)")
     cg = (", ".join(f"{c} ({'%d tasks' % MAX_TASKS if c == 'pids' else '%d MB' % j.memory_mb})"
                     for c in j.cgroups) or "none: no writable cgroup v1 pids/memory here")
-    ns = ("bubblewrap: no network, own PID namespace, only the system, Python, the engine "
-          "and the scratch folder visible" if j.bwrap else
+    ns = ("bubblewrap: no network, own PID namespace, only the system, Python, the "
+          "worker's runtime and the submission visible" if j.bwrap else
           "no bubblewrap: the child sees the machine's files (install bubblewrap)")
     net = ("no network (bubblewrap)" if j.bwrap else
            "no network (unshare -n)" if j.net_prefix else

@@ -41,8 +41,6 @@ class Assignment:
     test_timeout: float
     lesson: str = ""
     memory_mb: int = 4096     # memory of a whole grading, all its processes (jail.py)
-    engine: str = "inprocess"  # "judge": the tests call the student's code in a worker
-                               # process (autograder/grading); "inprocess": in theirs
 
     @property
     def module(self) -> str:
@@ -83,17 +81,14 @@ def _parse(entry: dict, where: str) -> Assignment:
     memory = entry.get("memory_mb", 4096)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 256:
         raise ManifestError(f"{where}: 'memory_mb' must be a whole number of MB, at least 256")
-    engine = entry.get("engine", "inprocess")
-    if engine not in ("judge", "inprocess"):
-        raise ManifestError(f"{where}: 'engine' must be \"judge\" or \"inprocess\", not {engine!r}")
-    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb", "engine"}
+    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb"}
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}")
     return Assignment(
         number=entry["number"], slug=entry["slug"], title=entry["title"],
         files=tuple(entry["files"]), points=float(entry["points"]),
         budget=float(entry["budget"]), test_timeout=float(entry["test_timeout"]),
-        lesson=entry.get("lesson", ""), memory_mb=memory, engine=engine,
+        lesson=entry.get("lesson", ""), memory_mb=memory,
     )
 
 

@@ -1,8 +1,9 @@
-"""The pytest plugin that runs inside the graded child process.
+"""The pytest plugin of the judge: the graded tests run here, the student's code in a
+worker process they call (grading/).
 
 Registered in pyproject.toml (entry point `pytest11`), so `pytest assignments/01_*/tests`
 works on its own: it grades the stub in that folder, or the folder named by
-`--ck-submission` / the CK_SUBMISSION environment variable.
+`--ck-submission` / the CK_SUBMISSION environment variable (a worker without the jail).
 
 What it gives graded tests:
     @pytest.mark.points(2)                     points the test is worth
@@ -10,17 +11,20 @@ What it gives graded tests:
     @pytest.mark.timing                        the test measures time: it runs alone on the
                                                machine (machine_lock.py), never beside
                                                another graded test of any grading
-    student        fixture: the student's module, imported from the submission
+    student        fixture: the student's module as the judge sees it (judge.RemoteModule):
+                   each function call runs in the test's fresh process in the worker
     feedback       fixture: measure(...), note(...), fail(...) -> messages that teach
-    guard          fixture: call the student's function under a deadline, then check leaks
+    guard          fixture: call the student's function under a deadline, then check
+                   leaks, read from /proc (judge.RemoteGuard)
     student_function  fixture: student_function("name") -> the function, or a clear failure
-    web            fixture: fake HTTP for `requests` with no global lock (checks/web.py)
-    call_log       fixture: call_log(func) -> a picklable wrapper that logs calls made in
-                   any process and counts the tasks a pool ships (checks/procs.py)
+    web            fixture: fake HTTP for `requests` with no global lock (checks/web.py),
+                   answering the worker's requests here
+    tree_cpu       fixture: the kernel's CPU time of each process of the test's (evidence.py)
+    fork_by_default  fixture: the worker's pools start with `fork` unless a test says otherwise
 
 What it does around them:
-    per-test timeouts through pytest-timeout's own hook, with every thread's stack
-    (trimmed to the student's file) in the failure message instead of on stderr;
+    per-test timeouts through pytest-timeout's own hook, with the stack of every thread of
+    the test's worker process (trimmed to the student's file) in the failure message;
     a watchdog that gives up on a test that ignores the timeout;
     one JSON event per test on the channel fd the grader passed (--ck-channel-fd);
     the machine lock (--ck-lock-fd): timed tests exclusive, the others shared.
@@ -29,7 +33,6 @@ It never decides a score: the grader does.
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import re
 import signal
@@ -45,11 +48,7 @@ from . import channel as _channel
 from . import machine_lock
 from .checks import stacks
 from .checks.feedback import Feedback, GradedFailure
-from .checks.hygiene import ThreadExceptions, leaks_since, reap_processes, run_with_deadline, snapshot
-from .checks.integrity import Snapshot
-from .checks.procs import CallLog
 from .checks.timing import now, sleep
-from .checks.values import NotPlain, plain
 from .checks.web import MockWeb
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -83,10 +82,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "runs a scratch copy of the tests)")
     group.addoption("--ck-module", default=None,
                     help="module the `student` fixture imports (default: from the manifest)")
-    group.addoption("--ck-engine", default=None, choices=("judge", "inprocess"),
-                    help="'judge': the student's code runs in a worker process and the tests "
-                         "here call it (autograder/grading); 'inprocess': in this process "
-                         "(default: the manifest's `engine`)")
     group.addoption("--ck-judge", default=None,
                     help="the worker's configuration (set by the grader: its jail, its "
                          "folder, the submission), a JSON file")
@@ -118,8 +113,6 @@ class _Grading:
         self.current_timeout: float | None = None
         self.current_reports: list = []
         self.results: dict[str, dict] = {}
-        self.module_cache: dict[str, Any] = {}
-        self.snapshot: Snapshot | None = None   # taken after collection (integrity.py)
         self.submission = self._submission_dir()
         if self.submission is not None:
             stacks.STUDENT_ROOTS[:] = [os.path.realpath(self.submission)]
@@ -252,73 +245,6 @@ def _module_name(request: pytest.FixtureRequest) -> str:
     return assignment.module
 
 
-def import_student(state: _Grading, folder: Path, name: str) -> Any:
-    """Import the student's module `name` from `folder`, once per session.
-
-    The folder goes first on sys.path, so process pools started with `spawn` or
-    `forkserver` can import the student's functions by name in their workers.
-    Failures are remembered: every test that needs the module fails with the same
-    clear message.
-    """
-    key = f"{folder}:{name}"
-    if key in state.module_cache:
-        cached = state.module_cache[key]
-        if isinstance(cached, StudentImportError):
-            raise cached
-        return cached
-    path = folder / f"{name}.py"
-    if not path.is_file():
-        found = sorted(p.name for p in folder.glob("*.py")) if folder.is_dir() else []
-        err = StudentImportError(
-            f"Your submission has no {name}.py (looked in {folder}"
-            + (f"; found {', '.join(found)}" if found else "; it holds no .py file") + "). "
-            f"Keep the file name of the stub: the tests import `{name}`.")
-        state.module_cache[key] = err
-        raise err
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    sys.modules.pop(name, None)
-    try:
-        module = importlib.import_module(name)
-    except TestHung as hung:
-        err = StudentImportError(
-            f"Importing {name}.py did not finish within the test's time limit: code at the top "
-            f"level of your file runs forever (an infinite loop, or a blocking call outside any "
-            f"function). Put work inside functions.")
-        state.module_cache[key] = err
-        raise TestHung(f"{err}\n{hung.msg}") from None
-    except SyntaxError as exc:
-        err = StudentImportError(
-            f"{name}.py has a syntax error at line {exc.lineno}: {exc.msg}\n    {(exc.text or '').strip()}")
-        state.module_cache[key] = err
-        raise err from None
-    except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student bug too
-        where = "\n".join(stacks.format_frames(
-            [f for f in traceback.extract_tb(exc.__traceback__) if stacks.is_student_file(f.filename)],
-            marker="raised here"))
-        err = StudentImportError(
-            f"Importing {name}.py raised {type(exc).__name__}: {exc}\n"
-            f"Code at the top level of your file runs when the tests import it; "
-            f"it must only define things.{_limit_hit(exc)}" + (f"\n{where}" if where else ""))
-        state.module_cache[key] = err
-        raise err from None
-    state.module_cache[key] = module
-    return module
-
-
-def engine_of(request: pytest.FixtureRequest) -> str:
-    """'judge' or 'inprocess': the option, else the manifest's entry for these tests."""
-    chosen = request.config.getoption("--ck-engine")
-    if chosen:
-        return chosen
-    from . import manifest
-    try:
-        assignment = manifest.for_tests_dir(Path(str(request.node.path)))
-    except Exception:  # noqa: BLE001 - a suite outside the manifest runs in process
-        return "inprocess"
-    return assignment.engine if assignment is not None else "inprocess"
-
-
 def _judge(request: pytest.FixtureRequest):
     from .grading import judge
     state = _state(request.config)
@@ -367,105 +293,9 @@ def ck_session(request: pytest.FixtureRequest):
 def student(request: pytest.FixtureRequest) -> Any:
     """The student's module (the assignment's first file), imported from the submission:
     in this process, or (judge engine) in the test's worker process."""
-    if engine_of(request) == "judge":
-        from .grading import judge
-        session = request.getfixturevalue("ck_session")
-        return judge.RemoteModule(session, _judge(request).report, _module_name(request))
-    state = _state(request.config)
-    return import_student(state, _submission_for(request), _module_name(request))
-
-
-class Guard:
-    """Call the student's function under a deadline and check what it leaves behind."""
-
-    def __init__(self, feedback: Feedback) -> None:
-        self.feedback = feedback
-        self.before = None
-        self.elapsed: float | None = None
-        self.returned_at: float | None = None
-        self.started_at: float | None = None
-        self.thread_errors = ThreadExceptions()
-        self._leaked_pids: set[int] = set()
-
-    def call(self, fn, *args, deadline: float = 5.0, what: str | None = None,
-             hang_cause: str | None = None, progress=None, **kwargs):
-        """fn(*args, **kwargs); fails the test, showing where every thread it started is,
-        if it has not returned within `deadline` seconds. Exceptions from fn propagate.
-        `hang_cause` is the likely cause to give when it hangs in this scenario;
-        `progress()`, called when it hangs, says in a sentence how far the work got (e.g.
-        "4 of 8 items never reached a consumer"): it leads the message."""
-        __tracebackhide__ = True
-        what = what or f"{getattr(fn, '__name__', 'your function')}()"
-        self.before = snapshot()
-        with self.thread_errors:
-            self.started_at = now()
-            finished, result, error = run_with_deadline(lambda: fn(*args, **kwargs), deadline)
-            self.returned_at = now()
-        self.elapsed = self.returned_at - self.started_at
-        if not finished:
-            fresh = {t.ident for t in threading.enumerate()
-                     if t not in self.before.thread_objects}
-            where = stacks.render(stacks.thread_stacks(idents=fresh, only_student=True)) or \
-                stacks.render(stacks.thread_stacks(idents=fresh))
-            cause = hang_cause or HANG_CAUSE
-            died = self.thread_errors.text()
-            if died:
-                cause = ("a thread died with an exception, so the work it owed never got done "
-                         "(the lesson's 'Handle exceptions: Always wrap worker functions in "
-                         "try/except'):\n" + died)
-            headline = f"{what} did not return within {deadline:g} s: it hangs."
-            got = ""
-            if progress is not None:
-                try:
-                    got = str(progress() or "")
-                except Exception:  # noqa: BLE001 - a count is a bonus, never a failure
-                    got = ""
-            if got:
-                headline = f"{got}: {what} did not return within {deadline:g} s (it hangs)."
-            self.feedback.fail(headline,
-                               measured=f"still running after {deadline:g} s"
-                                        + (f"; {got}" if got else ""),
-                               expected="returns as soon as the work is done",
-                               cause=cause, where=where)
-        if error is not None:
-            raise error
-        try:
-            return plain(result)
-        except NotPlain as exc:
-            self.feedback.fail(f"{what} returned {exc}.",
-                               measured=f"an object of class {type(result).__name__}",
-                               expected="plain built-in values (dict, list, int, str...)",
-                               cause="return the built-in type itself, e.g. dict(result) or "
-                                     "list(result), not an object of a class you wrote")
-
-    def leaks(self, grace: float = 0.25):
-        """Threads and child processes the call started that are still alive."""
-        if self.before is None:
-            raise RuntimeError("guard.leaks() before guard.call()")
-        found = leaks_since(self.before, grace=grace)
-        self._leaked_pids |= set(found.processes)
-        return found
-
-    def check_no_leaks(self, *, cause: str, expected: str = "nothing of yours still running",
-                       grace: float = 0.25):
-        """Fail, with the counts measured and the stacks of leaked threads, if the call left
-        threads or child processes alive. `cause` is the likely cause in the lesson's words."""
-        __tracebackhide__ = True
-        found = self.leaks(grace=grace)
-        self.feedback.measure("threads still alive after return", len(found.threads), expected=0)
-        self.feedback.measure("child processes still alive after return", len(found.processes),
-                              expected=0)
-        if found:
-            self.feedback.fail(found.text(),
-                               measured=f"{len(found.threads)} thread(s) and "
-                                        f"{len(found.processes)} child process(es) of yours "
-                                        f"alive {grace:g} s after the call returned",
-                               expected=expected, cause=cause, where=found.thread_stacks or None)
-        return found
-
-    def cleanup(self) -> None:
-        if self._leaked_pids:
-            reap_processes(self._leaked_pids)
+    from .grading import judge
+    session = request.getfixturevalue("ck_session")
+    return judge.RemoteModule(session, _judge(request).report, _module_name(request))
 
 
 def _stub_signature(request: pytest.FixtureRequest, name: str) -> str | None:
@@ -512,22 +342,17 @@ def student_function(request: pytest.FixtureRequest, student: Any, feedback: Fee
 @pytest.fixture
 def guard(request: pytest.FixtureRequest, feedback: Feedback):
     """See `Guard`: `guard.call(student.fn, ..., deadline=5)`, then `guard.leaks()`."""
-    if engine_of(request) == "judge":
-        from .grading.judge import RemoteGuard
-        yield RemoteGuard(feedback, lambda: request.node.stash[_SESSION])
-        return
-    g = Guard(feedback)
-    yield g
-    g.cleanup()
+    from .grading.judge import RemoteGuard
+    return RemoteGuard(feedback, lambda: request.node.stash[_SESSION])
 
 
 @pytest.fixture
 def web(request: pytest.FixtureRequest):
     """Fake HTTP for everything made with `requests`, concurrently (see MockWeb): here
-    (the grader's own requests) and, judge engine, in the test's worker process, whose
+    (the grader's own requests) and, in a graded test, in the test's worker process, whose
     every request is answered here."""
     with MockWeb() as fake:
-        if engine_of(request) == "judge":
+        if graded_info(request.node) is not None:
             session = request.getfixturevalue("ck_session")
             session.configure(web=session.refs.number(fake.serve))
         yield fake
@@ -545,8 +370,7 @@ def fork_by_default(request: pytest.FixtureRequest):
     if "fork" not in multiprocessing.get_all_start_methods():
         yield
         return
-    if engine_of(request) == "judge":
-        request.getfixturevalue("ck_session")       # start_method acts on the worker
+    request.getfixturevalue("ck_session")       # start_method acts on the worker
     with start_method("fork"):
         yield
 
@@ -561,21 +385,6 @@ def tree_cpu(request: pytest.FixtureRequest):
     return lambda interval=0.01: TreeCpu(session, interval)
 
 
-@pytest.fixture
-def call_log():
-    """call_log(func, log=True) -> CallLog: pass it to the student's pool code, then read
-    .pids, .max_overlap(), .pickles, .count. Its log file is removed after the test."""
-    made: list[CallLog] = []
-
-    def make(func, *, log: bool = True) -> CallLog:
-        made.append(CallLog(func, log=log))
-        return made[-1]
-
-    yield make
-    for c in made:
-        c.close()
-
-
 # -------------------------------------------------------------------- timeouts
 
 @pytest.hookimpl(tryfirst=True)
@@ -588,10 +397,7 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
 
     def handler(signum, frame):
         __tracebackhide__ = True
-        main = [("main thread (the test)", stacks.format_frames(traceback.extract_stack(frame)))]
-        others = stacks.thread_stacks(skip_current=True)
-        text = stacks.render(main + others)
-        item.stash[_HANG] = text
+        item.stash[_HANG] = _hang_stacks(frame)
         raise TestHung(f"Timeout: the test did not finish within {settings.timeout:g} s.")
 
     def cancel():
@@ -602,6 +408,23 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
     signal.signal(signal.SIGALRM, handler)
     signal.setitimer(signal.ITIMER_REAL, settings.timeout)
     return True
+
+
+def _hang_stacks(frame) -> str:
+    """Where the test is stuck: in the middle of a call of the student's, the threads of
+    its process in the worker, the student's lines first (the judge's own threads only
+    wait for it); otherwise the test's own code is stuck: this process's threads."""
+    from .grading import current
+    session = current.session()
+    if session is not None and not session.closed and session.busy:
+        from .grading.judge import where
+        try:
+            text = where(session)
+        except Exception:  # noqa: BLE001 - a worker that cannot answer has no stacks to show
+            text = ""
+        return text or "(the test's process in the worker did not say where its threads were)"
+    main = [("main thread (the test)", stacks.format_frames(traceback.extract_stack(frame)))]
+    return stacks.render(main + stacks.thread_stacks(skip_current=True))
 
 
 def _start_watchdog(config: pytest.Config) -> None:
@@ -649,11 +472,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
         state.send("start", nodeid=item.nodeid, waited=round(seat["waited"], 3))
         yield
         event = _result_event(item, state.current_reports)
-        changed = state.snapshot.changed() if state.snapshot is not None else []
+        changed: list[str] = []
         end = item.stash.get(_SESSION_END, None)
         if end is not None:
-            # Judge engine: what the worker confessed, and what the student's code printed.
-            changed = sorted(set(changed) | set(end["tampered"]))
+            # What the worker confessed, and what the student's code printed.
+            changed = sorted(set(end["tampered"]))
             garbled = end.get("garbled") or next(
                 (r.ck_garbled for r in state.current_reports if hasattr(r, "ck_garbled")), None)
             if garbled:
@@ -834,11 +657,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     stacks.HIDDEN_FILES.update(os.path.realpath(p) for p in hidden_files(session.items))
     if session.config.getoption("--ck-scrub"):
         scrub_hidden(session.items)
-    state = _state(session.config)
-    if state.writer is not None and session.config.getoption("--ck-engine") != "judge":
-        # In process, the student's code shares this process: note what it replaces. (The
-        # judge runs none: the worker confesses instead, grading/ckworker/confess.py.)
-        state.snapshot = Snapshot.take()
     import gc
     gc.collect()
     gc.freeze()
@@ -884,8 +702,6 @@ def _start_judge(session: pytest.Session) -> None:
         return
     import types
     first = types.SimpleNamespace(config=session.config, node=items[0])
-    if engine_of(first) != "judge":
-        return
     with machine_lock.hold(session.config.getoption("--ck-lock-fd"), exclusive=False):
         _judge(first).start()
 

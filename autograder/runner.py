@@ -209,7 +209,7 @@ def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
     path = scratch / "judge.json"
     config.save(path)
     os.chmod(path, 0o600)
-    return ["--ck-engine=judge", f"--ck-judge={path}"]
+    return [f"--ck-judge={path}"]
 
 
 _LOCK_FD: list[int | None] = []
@@ -243,11 +243,10 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
     if only is not None:
         expected = [t for t in expected if t.nodeid in set(only)]
     scratch = Path(tempfile.mkdtemp(prefix=f"ck-grade-{assignment.number}-"))
-    judged = assignment.engine == "judge"
-    # Judge engine: the tests (the judge) run here as the grader; the student's code runs
-    # in a worker confined to scratch/worker, its only folder (the rest of scratch: the
-    # tests' copy and the worker's configuration, the grader's own).
-    cell_dir = scratch / "worker" if judged else scratch
+    # The tests (the judge) run here as the grader; the student's code runs in a worker
+    # confined to scratch/worker, its only folder (the rest of scratch: the tests' copy
+    # and the worker's configuration, the grader's own).
+    cell_dir = scratch / "worker"
     try:
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
                                cell_dir / "submission")
@@ -259,30 +258,21 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
         with jail.confine(cell_dir, budget=budget, memory_mb=assignment.memory_mb,
-                          enabled=confined, engine=not judged) as cell:
+                          enabled=confined) as cell:
             layers = cell.describe()
-            if judged:
-                os.chmod(scratch, 0o711)       # the worker's user reaches worker/, no more
+            os.chmod(scratch, 0o711)           # the worker's user reaches worker/, no more
             while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
                 left = budget - (time.monotonic() - started - waited)
                 if left < 1.0:
                     break
                 root = copy_tests(assignment, scratch)
                 tests = [str(root / n) for n in pending]
-                if judged:
-                    os.chmod(root.parent, 0o700)
-                    cmd = pytest_command(assignment, scratch, submission=staged.folder,
-                                         visibility=visibility, root=root,
-                                         extra=judge_options(assignment, scratch, cell, staged)
-                                         + ["--ck-scrub"] + tests)
-                    env = _env(scratch)
-                else:
-                    cell.own(root)
-                    cmd = cell.wrap(pytest_command(assignment, scratch, submission=staged.folder,
-                                                   visibility=visibility, root=root,
-                                                   extra=["--ck-scrub"] + tests))
-                    env = cell.env(_env(scratch))
-                run = sandbox.run_child(cmd, cwd=scratch, env=env,
+                os.chmod(root.parent, 0o700)
+                cmd = pytest_command(assignment, scratch, submission=staged.folder,
+                                     visibility=visibility, root=root,
+                                     extra=judge_options(assignment, scratch, cell, staged)
+                                     + ["--ck-scrub"] + tests)
+                run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch),
                                         budget=left, stall=assignment.test_timeout + STALL_GRACE,
                                         lock_fd=_lock_fd(), cancel=cancel, signed=True,
                                         on_event=progress)

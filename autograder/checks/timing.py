@@ -352,7 +352,7 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
     `judge_speedup` is what the known-good run reaches against the baseline here and now
     (and, when that is not enough to decide, the lower of it and `parallel_capacity()`),
     so a busy neighbour lowers the bar for both alike. `candidate()` returns its evidence
-    (a CallLog, a process sampler); `structural(evidence)` says whether it shows parallel
+    (the kernel's TreeCpu, a call tracker); `structural(evidence)` says whether it shows parallel
     work. A conclusive miss with structural evidence is measured again, up to `attempts`
     times, and stops counting as soon as the candidate kept up with the known-good run
     in some round (the medians were the machine's noise).

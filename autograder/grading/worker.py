@@ -576,6 +576,11 @@ class Session:
                 self._active -= 1
                 self.worker._apply()
 
+    @property
+    def busy(self) -> bool:
+        """A call of the student's function (or a question) is under way."""
+        return self._active > 0
+
     def frozen(self):
         """See Worker.frozen: every process of the worker stopped, but a call's."""
         return self.worker.frozen()

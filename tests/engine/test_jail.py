@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import textwrap
@@ -14,6 +15,7 @@ import psutil
 import pytest
 
 from autograder import KIT_ROOT, jail, manifest, runner, sandbox
+from autograder.grading.worker import RUNTIME
 
 A1 = manifest.get(1)
 CAPS = jail.capabilities()
@@ -32,15 +34,20 @@ PRELUDE = textwrap.dedent('''
 
 
 def _jailed(tmp_path: Path, body: str, budget: float = 30) -> tuple[sandbox.ChildRun, list[str]]:
+    """`body` run in the jail the way a worker runs: with the worker's runtime (only the
+    standard library) brought into its folder, its limits set by its first line."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     (scratch / "tmp").mkdir()
+    shutil.copytree(RUNTIME, scratch / "runtime" / "ckworker",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     with jail.confine(scratch, budget=budget) as cell:
         run = sandbox.run_child(
             cell.wrap([sys.executable, "-I", "-c",
                        "import sys; sys.path.append(sys.argv.pop(1)); "
-                       "from autograder.sandbox import apply_limits; apply_limits(); "
-                       "exec(sys.argv.pop(1))", str(KIT_ROOT), PRELUDE + textwrap.dedent(body)]),
+                       "from ckworker import limits; limits.apply(); "
+                       "exec(sys.argv.pop(1))", str(scratch / "runtime"),
+                       PRELUDE + textwrap.dedent(body)]),
             cwd=scratch, env=cell.env({"PATH": os.environ["PATH"], "TMPDIR": str(scratch / "tmp")}),
             budget=budget)
         caught = cell.after_run()
@@ -72,7 +79,9 @@ def test_the_child_sees_neither_the_kit_nor_the_network(tmp_path):
                 net = "connected"
             except OSError as exc:
                 net = str(exc)
-            send(event="seen", paths=seen, net=net, kit=sorted(os.listdir({str(KIT_ROOT)!r})))
+            send(event="seen", paths=seen, net=net, kit=sorted(os.listdir({str(KIT_ROOT)!r}))
+                 if os.path.isdir({str(KIT_ROOT)!r}) else [],
+                 runtime=os.path.isdir("runtime/ckworker"))
         ''')
         # The control: the grader itself reaches that server.
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
@@ -81,7 +90,8 @@ def test_the_child_sees_neither_the_kit_nor_the_network(tmp_path):
     seen = _event(run, "seen")
     assert not any(seen["paths"].values()), seen
     assert seen["net"] != "connected"
-    assert "autograder" in seen["kit"] and "reference" not in seen["kit"]
+    # Nothing of the kit but its Python (a .venv inside it): no engine, only the runtime.
+    assert set(seen["kit"]) <= {".venv"} and seen["runtime"], seen["kit"]
 
 
 @needs_user

@@ -18,28 +18,6 @@ from autograder.grading import crossing, procfs
 from autograder.grading.worker import Garbled, Worker, WorkerDied, WorkerSpec
 
 
-def start(tmp_path, source: str, module: str = "student", **spec):
-    sub = tmp_path / "submission"
-    sub.mkdir(exist_ok=True)
-    (sub / f"{module}.py").write_text(textwrap.dedent(source))
-    worker = Worker(WorkerSpec(submission=sub, module=module, home=tmp_path, **spec))
-    report = worker.start()
-    return worker, report
-
-
-@pytest.fixture
-def worker_of(tmp_path):
-    made = []
-
-    def make(source, **spec):
-        worker, report = start(tmp_path, source, **spec)
-        made.append(worker)
-        return worker, report
-    yield make
-    for w in made:
-        w.kill()
-
-
 def test_a_call_crosses_and_the_doubles_run_here(worker_of):
     worker, report = worker_of('''
         import threading
@@ -451,7 +429,7 @@ def test_a_jailed_worker_whose_python_lives_under_tmp_survives_the_wipes(tmp_pat
             "def run():\\n"
             "    return subprocess.run([sys.executable, '-c', 'print(6 * 7)'],"
             " capture_output=True, text=True).stdout\\n")
-        with jail.confine(home, budget=60, engine=False) as cell:
+        with jail.confine(home, budget=60) as cell:
             os.chmod(scratch, 0o711)
             w = Worker(WorkerSpec(submission=sub, module="student", home=home,
                                   prefix=cell.wrap([], user=False),
@@ -466,3 +444,29 @@ def test_a_jailed_worker_whose_python_lives_under_tmp_survives_the_wipes(tmp_pat
     out = subprocess.run([str(venv / "bin" / "python"), "-c", script], capture_output=True,
                          text=True, timeout=120)
     assert out.stdout.split() == ["42", "42"], out.stdout + out.stderr
+
+
+def test_start_method_acts_on_the_test_process_and_is_restored(worker_of):
+    from autograder.checks import start_method
+    from autograder.grading import current
+    worker, _ = worker_of('''
+        import multiprocessing
+        def method():
+            return multiprocessing.get_start_method()
+    ''')
+    session = worker.session()
+    current.SESSION[0] = session
+    try:
+        default = session.call("method", (), {}).value
+        with start_method("spawn"):
+            assert session.call("method", (), {}).value == "spawn"
+        assert session.call("method", (), {}).value == default
+        with pytest.raises(ValueError, match="not available"):
+            with start_method("teleport"):
+                pass
+    finally:
+        current.SESSION[0] = None
+        session.close()
+    with pytest.raises(RuntimeError, match="worker process"):
+        with start_method("spawn"):
+            pass

@@ -1,5 +1,5 @@
-"""Fixtures for assignment 3's tests. `call_log` (calls and shipped tasks logged across
-processes) and `student_function` come from the kit's plugin."""
+"""Fixtures for assignment 3's tests. `student_function`, `tree_cpu` and `fork_by_default`
+come from the kit's plugin."""
 import pytest
 
 

@@ -1,5 +1,5 @@
-"""Fixtures for assignment 4's tests. `web`, `call_log` and `student_function` come from
-the kit's plugin; the workloads are in workloads.py."""
+"""Fixtures for assignment 4's tests. `web` and `student_function` come from the kit's
+plugin; the workloads are in workloads.py."""
 import pytest
 
 

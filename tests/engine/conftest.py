@@ -1,0 +1,30 @@
+"""Fixtures of the engine's tests: a worker of the judge without a jail."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from autograder.grading.worker import Worker, WorkerSpec
+
+
+def start(tmp_path, source: str, module: str = "student", **spec):
+    sub = tmp_path / "submission"
+    sub.mkdir(exist_ok=True)
+    (sub / f"{module}.py").write_text(textwrap.dedent(source))
+    worker = Worker(WorkerSpec(submission=sub, module=module, home=tmp_path, **spec))
+    report = worker.start()
+    return worker, report
+
+
+@pytest.fixture
+def worker_of(tmp_path):
+    made = []
+
+    def make(source, **spec):
+        worker, report = start(tmp_path, source, **spec)
+        made.append(worker)
+        return worker, report
+    yield make
+    for w in made:
+        w.kill()
