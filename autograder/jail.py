@@ -341,7 +341,7 @@ class Jail:
     def env(self, env: dict[str, str]) -> dict[str, str]:
         env = dict(env)
         env["CK_LIMITS"] = ",".join(f"{k}={v}" for k, v in self.limits().items())
-        env["CK_MEMORY_MB"] = str(self.memory_mb)   # for the feedback (plugin._limit_hit)
+        env["CK_MEMORY_MB"] = str(self.memory_mb)   # for the feedback (plugin/messages.py limit_hit)
         if self.uid is not None:
             home = self.scratch / "home"
             env["HOME"] = str(home)

@@ -156,7 +156,7 @@ def check_release(root: Path, assignments: list[manifest.Assignment]) -> list[st
     everywhere = {n: a for a in assignments for n in hidden[a.slug]}
     present = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
     for required in ["Makefile", "README.md", "pyproject.toml", "assignments/manifest.toml",
-                     "autograder/plugin.py", "autograder/student.py", "lesson/lesson-07-concurrency.txt"] + \
+                     "autograder/plugin/__init__.py", "autograder/student.py", "lesson/lesson-07-concurrency.txt"] + \
             [f"assignments/{a.slug}/{f}" for a in assignments
              for f in (*a.files, "hints.md", "README.md", "tests/test_visible.py")]:
         if required not in present:

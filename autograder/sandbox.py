@@ -46,7 +46,7 @@ def apply_limits(max_file_mb: int = MAX_FILE_MB) -> None:
         FSIZE   no file past `max_file_mb`: gigabytes printed (pytest captures output in a
                 temporary file) or written fail with EFBIG ("File too large"; Python ignores
                 SIGXFSZ) instead of filling the disk: that test fails, with the reason in
-                its feedback (plugin._message)
+                its feedback (plugin/messages.py)
         CORE    no core dumps of crashed student processes
         and what the jail asks for in CK_LIMITS (jail.Jail.limits): NPROC, AS, CPU,
         NOFILE. As an unprivileged user (jail.py) the child cannot raise them again."""

@@ -24,8 +24,7 @@ from ..checks.feedback import Feedback
 from ..checks.hygiene import Leaks, is_multiprocessing_helper
 from ..checks.timing import now, sleep
 from . import crossing, procfs
-from .worker import (ImportReport, Outcome, Session, SessionImportError, Worker, WorkerDied,
-                     WorkerError, WorkerSpec)
+from .worker import ImportReport, Outcome, Session, SessionImportError, Worker, WorkerSpec
 
 MAIN_THREAD = "your function (the test's main thread)"
 
@@ -176,7 +175,7 @@ def import_message(report: ImportReport, config: JudgeConfig) -> str:
         return (f"Importing {name}.py did not finish within {config.import_timeout:g} s: code at "
                 f"the top level of your file runs forever (an infinite loop, or a blocking call "
                 f"outside any function). Put work inside functions."
-                + (f"\n  where (when the time ran out):\n" + indent(where, 4) if where else ""))
+                + ("\n  where (when the time ran out):\n" + indent(where, 4) if where else ""))
     if report.kind == "ended":
         return (f"The test process ended in the middle of this test (exit code "
                 f"{report.exit_code}): importing {name}.py ended the process (os._exit(), a "
@@ -376,7 +375,7 @@ def leaks_since(session: Session, before: Before, *, grace: float = 0.25) -> Lea
 class RemoteGuard:
     """guard.call(student.fn, ..., deadline=5) for the judge: the call runs in the test's
     worker process; the guard measures it on the judge's clock and reads what it left
-    behind from /proc. Same API as the in-process guard (plugin.Guard)."""
+    behind from /proc."""
 
     def __init__(self, feedback: Feedback, session_of) -> None:
         self.feedback = feedback

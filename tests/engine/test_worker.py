@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from autograder.checks import CallTracker, Items
 from autograder.checks.timing import sleep
 from autograder.grading import crossing, procfs
-from autograder.grading.worker import Garbled, Worker, WorkerDied, WorkerSpec
+from autograder.grading.worker import Garbled, WorkerDied
 
 
 def test_a_call_crosses_and_the_doubles_run_here(worker_of):
@@ -409,7 +408,6 @@ def test_a_jailed_worker_whose_python_lives_under_tmp_survives_the_wipes(tmp_pat
     import subprocess
     import sys
     import sysconfig
-    from autograder import jail, runner
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = subprocess.run([str(venv / "bin" / "python"), "-c",
