@@ -20,6 +20,7 @@
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make student-release [OUT=dir]              what students get: a folder and a zip
 #   make test                                   the kit's own test suite (CI runs this)
+#   make test-fast                              the engine's unit tests only (under a minute)
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
 #   make bench-check                            how long make check takes, split or not
@@ -92,7 +93,7 @@ clean:
 
 # >>> instructor (release.py leaves everything from here to the closing mark out of the
 # student release: grading with hidden tests, LMS exports, the kit's own tests)
-.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test bench bench-batch bench-check bench-hostile stability
+.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test test-fast bench bench-batch bench-check bench-hostile stability
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
@@ -126,6 +127,10 @@ student-release: setup
 test: setup setup-nbgrader
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/test_kit.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The engine's unit tests only (under a minute): the loop while changing autograder/.
+test-fast: setup
+	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/grading_speed.py
