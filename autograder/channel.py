@@ -7,6 +7,8 @@ test with no result event scored 0.
 
 Events, in order:
     {"event": "collected", "tests": [{"nodeid", "name", "points", "visibility", "doc"}]}
+    {"event": "worker-queued"}               before the first test: the worker's start
+    {"event": "worker-start", "waited"}      waits for the machine lock, then imports
     {"event": "queued", "nodeid", "timing"}  waiting for the machine lock (machine_lock.py)
     {"event": "start", "nodeid", "waited"}   the test has the machine (or its seat) and runs
     {"event": "result", "nodeid", "outcome", "message", "measurements", "notes",
@@ -223,6 +225,9 @@ def audit(events: list[dict], pending: list[str], arrived: list[float] | None = 
             why = f"the results pipe received {event.get('why', 'a forged line')}"
         elif kind == "collected":
             pass
+        elif kind in ("worker-queued", "worker-start"):
+            if current is not None or queued is not None or seen:
+                why = f"the worker started in the middle of the tests ({kind!r})"
         elif kind == "queued":
             if current is not None or nodeid not in allowed or nodeid in seen:
                 why = f"a test announced out of order ({nodeid!r})"

@@ -354,8 +354,12 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
                 with contextlib.suppress(Exception):
                     on_event(event)
             kind = event["event"]
-            if kind == "queued":
+            if kind in ("queued", "worker-queued"):
                 queued_since = time.monotonic()
+            elif kind == "worker-start":
+                if queued_since is not None:
+                    waited = min(waited + time.monotonic() - queued_since, WAIT_CREDIT * budget)
+                    queued_since = None
             elif kind == "start":
                 current, current_since = event.get("nodeid"), time.monotonic()
                 if queued_since is not None:

@@ -319,14 +319,20 @@ def pytest_runtestloop(session: pytest.Session):
 
 
 def _start_judge(session: pytest.Session) -> None:
-    """Judge engine: import the student's module in the worker once, before the first
-    test (its own time limit, not a test's), sharing the machine like an untimed test."""
-    items = [i for i in session.items if graded_info(i) is not None]
+    """Import the student's module in the worker once, before the first test (its own
+    time limit, not a test's), sharing the machine like an untimed test; the wait for the
+    machine is announced (worker-queued, worker-start) so the grader does not count it
+    against the budget. Only for a suite whose graded tests call the student's code."""
+    items = [i for i in session.items if graded_info(i) is not None
+             and "ck_session" in getattr(i, "fixturenames", ())]
     if session.config.getoption("--collect-only") or not items:
         return
     import types
     first = types.SimpleNamespace(config=session.config, node=items[0])
-    with machine_lock.hold(session.config.getoption("--ck-lock-fd"), exclusive=False):
+    state = state_of(session.config)
+    state.send("worker-queued")
+    with machine_lock.hold(session.config.getoption("--ck-lock-fd"), exclusive=False) as seat:
+        state.send("worker-start", waited=round(seat["waited"], 3))
         judge_of(first).start()
 
 

@@ -103,12 +103,11 @@ def ck_session(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def student(request: pytest.FixtureRequest) -> Any:
-    """The student's module (the assignment's first file), imported from the submission:
-    in this process, or (judge engine) in the test's worker process."""
+def student(request: pytest.FixtureRequest, ck_session) -> Any:
+    """The student's module (the assignment's first file) as the judge sees it: its
+    functions run in the test's process in the worker, which imported it."""
     from ..grading import judge
-    session = request.getfixturevalue("ck_session")
-    return judge.RemoteModule(session, judge_of(request).report, module_name(request))
+    return judge.RemoteModule(ck_session, judge_of(request).report, module_name(request))
 
 
 def _stub_signature(request: pytest.FixtureRequest, name: str) -> str | None:
@@ -173,11 +172,10 @@ def fork_by_default(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def tree_cpu(request: pytest.FixtureRequest):
+def tree_cpu(ck_session):
     """tree_cpu() -> a TreeCpu (grading/evidence.py) of the test's worker process: the
-    kernel's count of the CPU each process under it used during the block, and the
-    writes its caller made into pipes (judge engine)."""
+    kernel's count of the CPU each process under it used during the block, how long
+    each was runnable, and the writes its caller made into pipes."""
     from ..grading.evidence import TreeCpu
-    session = request.getfixturevalue("ck_session")
-    return lambda interval=0.01: TreeCpu(session, interval)
+    return lambda interval=0.01: TreeCpu(ck_session, interval)
 

@@ -257,3 +257,13 @@ def test_audit_catches_a_clock_that_runs_fast_inside():
     assert spoiled == "t::a" and "clock" in why
     _, spoiled, why = channel.audit(run, ["t::a"], [0.0, 0.0, 9.2])
     assert why is None
+
+
+def test_audit_takes_the_workers_start_only_before_the_first_test():
+    pending = ["t::a", "t::b"]
+    start = [_ev("worker-queued"), _ev("worker-start", waited=0.5)]
+    a = [_ev("queued", "t::a"), _ev("start", "t::a"), _ev("result", "t::a", outcome="passed")]
+    believed, spoiled, why = channel.audit(start + a, pending)
+    assert believed == start + a and why is None
+    _, spoiled, why = channel.audit(a + start, pending)
+    assert "the worker started in the middle of the tests" in why and spoiled == "t::b"

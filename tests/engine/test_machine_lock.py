@@ -10,7 +10,7 @@ import textwrap
 import time
 
 
-from autograder import machine_lock, sandbox
+from autograder import channel, machine_lock, sandbox
 
 CTX = multiprocessing.get_context("fork")
 
@@ -191,3 +191,48 @@ def test_waiting_for_the_machine_does_not_count_against_the_budget(tmp_path):
         "test_timed": True, "test_untimed": False}
     start = next(e for e in run.events if e["event"] == "start" and e["nodeid"].endswith("test_timed"))
     assert start["waited"] >= 1.5
+
+
+CALLS_STUDENT = textwrap.dedent('''
+    import pytest
+
+    @pytest.mark.points(1)
+    def test_calls(student):
+        assert student.answer() == 42
+''')
+
+
+def test_the_workers_start_waits_for_the_machine_outside_the_budget(tmp_path):
+    """The worker imports the student's module before the first test, sharing the
+    machine: while another grading's timed test holds it (~3 s), that wait is announced
+    and not charged to a 2 s budget."""
+    (tmp_path / "test_graded.py").write_text(CALLS_STUDENT)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "studentmod.py").write_text("def answer():\n    return 42\n")
+    path = tmp_path / "m.lock"
+    ready = CTX.Event()
+    other = CTX.Process(target=_hold_forever, args=(path, ready))
+    other.start()
+    assert ready.wait(10)
+    fd = machine_lock.open_fd(path)
+    killer = CTX.Process(target=lambda: (time.sleep(3), os.kill(other.pid, 9)))
+    killer.start()
+    try:
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "-q", f"--ck-submission={sub}", "--ck-module=studentmod",
+               str(tmp_path / "test_graded.py")]
+        run = sandbox.run_child(cmd, cwd=tmp_path, env=dict(os.environ), budget=2.0,
+                                lock_fd=fd)
+    finally:
+        killer.join()
+        other.join()
+        os.close(fd)
+    kinds = [e["event"] for e in run.events]
+    assert kinds[:3] == ["collected", "worker-queued", "worker-start"], kinds
+    assert run.ended_by == "exit" and run.waited >= 1.0, (run.ended_by, run.waited)
+    results = {e["nodeid"].split("::")[-1]: e["outcome"] for e in run.events if e["event"] == "result"}
+    assert results == {"test_calls": "passed"}
+    assert channel.audit(run.events, [e["nodeid"] for e in run.events if e["event"] == "start"],
+                         None)[2] is None
