@@ -152,9 +152,11 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
         assert blobs[script].startswith(b"#!/usr/bin/env bash\n")
     # The engine: every module of the package, and the project file pip installs.
     core = {f"autograder/{m}.py" for m in ("__init__", "__main__", "cli", "manifest", "runner",
-                                           "sandbox", "plugin", "scoring", "reports",
-                                           "submission", "channel", "gradescope",
-                                           "checks/__init__", "checks/timing")}
+                                           "sandbox", "plugin/__init__", "plugin/fixtures",
+                                           "scoring", "reports", "submission", "channel",
+                                           "gradescope", "checks/__init__", "checks/timing",
+                                           "grading/judge", "grading/worker",
+                                           "grading/ckworker/zygote")}
     assert core <= names, sorted(core - names)
     engine = {n for n in names if n.startswith("autograder/")}
     assert all((KIT_ROOT / n).is_file() for n in engine)
