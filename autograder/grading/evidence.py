@@ -35,6 +35,7 @@ class TreeCpu:
         self.cpu: dict[int, float] = {}          # pid -> most CPU seen (own + reaped)
         self.start_cpu: dict[int, float] = {}    # pid -> at the start (alive before)
         self.cmdlines: dict[int, list[str]] = {}
+        self.parents: dict[int, int | None] = {}
         self.ready: dict[int, float] = {}        # pid -> most runnable time seen
         self.ready0: dict[int, float] = {}       # pid -> at the start (alive before)
         self.wall = 0.0
@@ -69,6 +70,7 @@ class TreeCpu:
         for child, used in self._totals().items():
             if child not in self.cmdlines:
                 self.cmdlines[child] = procfs.cmdline(child)
+                self.parents[child] = procfs.ppid(child)
             if used >= self.cpu.get(child, 0.0):
                 self.cpu[child] = used
             ready = procfs.sched(child)
@@ -108,9 +110,16 @@ class TreeCpu:
 
     def workers(self) -> set[int]:
         """The processes seen under the test's process, multiprocessing's own helpers (its
-        resource tracker and fork server) left out."""
+        resource tracker and fork server) left out; the pool workers a fork server forks
+        carry its command line, and count."""
         from ..checks.hygiene import is_multiprocessing_helper
-        return {p for p in self.cpu if not is_multiprocessing_helper(self.cmdlines.get(p, []))}
+
+        def helper(p: int) -> bool:
+            line = self.cmdlines.get(p, [])
+            parent = self.parents.get(p)
+            return is_multiprocessing_helper(line) and not (
+                parent in self.cmdlines and self.cmdlines[parent] == line)
+        return {p for p in self.cpu if not helper(p)}
 
     def used(self) -> dict[int, float]:
         return {p: max(0.0, c - self.start_cpu.get(p, 0.0)) for p, c in self.cpu.items()}

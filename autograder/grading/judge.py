@@ -133,6 +133,8 @@ class RemoteModule:
         find nothing an earlier round left in memory); it dies with the test."""
         session = self._session.worker.session()
         self._session.extra_sessions.append(session)
+        if self._session.start_method:          # the test's start method (fork_by_default)
+            session.configure(start_method=self._session.start_method)
         return RemoteModule(session, self._report, self.__name__)
 
     @property

@@ -473,6 +473,7 @@ class Session:
         self.closed = False
         self._active = 0                     # calls (and questions) under way
         self.extra_sessions: list[Session] = []   # RemoteModule.fresh(): closed with this one
+        self.start_method: str | None = None      # as the judge set it (configure)
         self.baseline_threads: set[int] = set()
         self.import_message: dict | None = None
         self.import_report: ImportReport | None = None
@@ -657,6 +658,8 @@ class Session:
             raise WorkerError(f"the test's process did not take {fields}")
         if answer.get("error"):
             raise ValueError(str(answer["error"]))
+        if "start_method" in fields:
+            self.start_method = fields["start_method"]
         return answer
 
     # ------------------------------------------------------------------ the end

@@ -18,8 +18,8 @@ SOURCE = '''
         return seconds
 
 
-    def side_by_side(seconds):
-        ctx = mp.get_context("fork")
+    def side_by_side(seconds, method="fork"):
+        ctx = mp.get_context(method)
         with ProcessPoolExecutor(2, mp_context=ctx) as pool:
             return list(pool.map(burn, [seconds / 4] * 4))
 
@@ -48,11 +48,11 @@ def measured(worker_of):
     worker, report = worker_of(SOURCE)
     assert report.ok, report
 
-    def run(name, seconds=0.6):
+    def run(name, seconds=0.6, *args):
         session = worker.session()
         try:
             with TreeCpu(session, interval=0.02) as cpu:
-                outcome = session.call(name, (seconds,), {}, timeout=30)
+                outcome = session.call(name, (seconds, *args), {}, timeout=30)
             assert outcome.finished and outcome.error is None, outcome.error
             return cpu
         finally:
@@ -66,6 +66,13 @@ def test_work_side_by_side_reads_as_two_processes_at_once(measured):
     assert cpu.caller < 0.1
     # Runnable time counts waiting for a CPU too: two at once even on a busy machine.
     assert cpu.at_once() >= 1.5, cpu.at_once()
+
+
+def test_workers_a_fork_server_forks_count_though_they_carry_its_command_line(measured):
+    """Python 3.14's default on Linux: the pool's workers are the fork server's children,
+    with its command line; the fork server itself is a helper, not a worker."""
+    cpu = measured("side_by_side", 0.6, "forkserver")
+    assert len(cpu.workers()) >= 2 and cpu.at_once() >= 1.5, (cpu.workers(), cpu.at_once())
 
 
 def test_work_one_task_at_a_time_reads_as_one_process_at_once(measured):
