@@ -2,6 +2,7 @@
 #
 # For students:
 #   make check ASSIGNMENT=1 [SUBMISSION=path]   the visible tests: points so far, hidden tests
+#              [STUDENT_PYTHON=/usr/bin/python3.13]   your code under another Python (3.10+)
 #   make watch ASSIGNMENT=1                     check again every time your file is saved
 #   make hint ASSIGNMENT=1 [HINT=k]             the next hint (or hint k again)
 #   make status                                 every assignment: best visible score, hints
@@ -26,6 +27,7 @@
 #   make bench-check                            how long make check takes, split or not
 #   make stability [RUNS=20]                    verdicts stable with one core busy? (not a test)
 #   make bench-hostile [N=100]                  a batch of N hostile and ordinary submissions
+#   make bench-pythons                          every reference under Python 3.13 and 3.14
 # <<< instructor
 
 PYTHON ?= python3
@@ -38,6 +40,7 @@ RESULTS ?=
 OUT ?=
 HTML ?=
 HINT ?=
+STUDENT_PYTHON ?=
 PYTEST_ARGS ?=
 
 .PHONY: setup sandbox-tools sandbox check watch hint status reset list clean
@@ -71,7 +74,7 @@ sandbox: setup
 	@$(BIN)/python -m autograder sandbox
 
 check: setup
-	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION)
+	@$(BIN)/python -m autograder check $(ASSIGNMENT) $(SUBMISSION) $(if $(STUDENT_PYTHON),--python $(STUDENT_PYTHON))
 
 watch: setup
 	@$(BIN)/python -m autograder watch $(ASSIGNMENT) $(SUBMISSION)
@@ -93,7 +96,7 @@ clean:
 
 # >>> instructor (release.py leaves everything from here to the closing mark out of the
 # student release: grading with hidden tests, LMS exports, the kit's own tests)
-.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test test-fast bench bench-batch bench-check bench-hostile stability
+.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test test-fast bench bench-batch bench-check bench-hostile bench-pythons stability
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
@@ -104,9 +107,9 @@ $(VENV)/.installed-nbgrader: $(VENV)/.installed
 
 grade: setup
 ifneq ($(strip $(SUBMISSIONS)),)
-	@$(BIN)/python -m autograder batch $(ASSIGNMENT) $(SUBMISSIONS) --out $(or $(OUT),grades/assignment-$(ASSIGNMENT))
+	@$(BIN)/python -m autograder batch $(ASSIGNMENT) $(SUBMISSIONS) --out $(or $(OUT),grades/assignment-$(ASSIGNMENT)) $(if $(STUDENT_PYTHON),--python $(STUDENT_PYTHON))
 else
-	@$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSION) $(if $(RESULTS),--results $(RESULTS))
+	@$(BIN)/python -m autograder grade $(ASSIGNMENT) $(SUBMISSION) $(if $(RESULTS),--results $(RESULTS)) $(if $(STUDENT_PYTHON),--python $(STUDENT_PYTHON))
 endif
 
 compare: setup
@@ -143,6 +146,9 @@ bench-check: setup
 
 bench-hostile: setup
 	@$(BIN)/python bench/hostile_batch.py --n $(or $(N),100)
+
+bench-pythons: setup
+	sh bench/other_pythons.sh 1
 
 RUNS ?= 20
 stability: setup

@@ -33,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import __version__, exports, lms, manifest, reports, runner
+from . import __version__, exports, interpreters, lms, manifest, reports, runner
 from .checks.timing import cpu_budget
 from .roster import Row, Student, Unmatched
 from .submission import SubmissionError
@@ -61,10 +61,13 @@ def _hash_tree(path: Path, h) -> None:
                     h.update(chunk)
 
 
-def fingerprint(assignment: manifest.Assignment, student: Student) -> str:
-    """Same submission, same kit, same tests -> same fingerprint: no need to regrade."""
+def fingerprint(assignment: manifest.Assignment, student: Student, python=None) -> str:
+    """Same submission, same kit, same tests, same Python -> same fingerprint: no need to
+    regrade."""
     h = hashlib.sha256()
     h.update(repr((__version__, assignment, runner._tests_fingerprint(assignment))).encode())
+    if python is not None and not python.own:
+        h.update(repr((python.path, python.version, str(python.root))).encode())
     try:
         _hash_tree(student.path, h)
     except OSError as exc:
@@ -270,7 +273,7 @@ def _student_dir(out: Path, student: Student) -> Path:
 
 def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | None = None,
         fresh: bool = False, budget: float | None = None, progress: bool = True,
-        export_options: dict | None = None, stream=None) -> BatchResult:
+        export_options: dict | None = None, stream=None, python=None) -> BatchResult:
     out.mkdir(parents=True, exist_ok=True)
     work = out / WORK
     if work.exists():
@@ -283,7 +286,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     rows: dict[str, Row] = {}
     todo: list[tuple[Student, str]] = []
     for s in students:
-        fp = fingerprint(assignment, s)
+        fp = fingerprint(assignment, s, python)
         saved = _student_dir(out, s) / "row.json"
         if not fresh and saved.exists():
             try:
@@ -301,7 +304,8 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     def grade_one(student: Student, fp: str) -> Row:
         t0 = time.monotonic()
         try:
-            grade = runner.grade(assignment, student.path, budget=budget, cancel=stop)
+            grade = runner.grade(assignment, student.path, budget=budget, cancel=stop,
+                                 python=python)
         except SubmissionError as exc:
             return error_row(student, assignment, f"could not read the submission: {exc}",
                              time.monotonic() - t0)
@@ -393,6 +397,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, default=None,
                    help="override the manifest's seconds per grading")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--python", metavar="PATH", default=None,
+                   help="run the students' code under this CPython (3.10+; the tests stay on "
+                        "the kit's): e.g. /usr/bin/python3.13, or one inside a chroot")
     p.add_argument("--canvas-template", metavar="CSV",
                    help="your Canvas gradebook export: canvas.csv fills its column")
     p.add_argument("--canvas-assignment-id", metavar="ID",
@@ -428,12 +435,21 @@ def main(argv: list[str]) -> int:
               f"for a student's submission next time. Choose a folder outside it.",
               file=sys.stderr)
         return EXIT_CANNOT_GRADE
+    python = None
+    if args.python:
+        try:
+            python = interpreters.probe(args.python, needs=interpreters.needs(assignment))
+        except interpreters.InterpreterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_CANNOT_GRADE
     jobs = args.jobs or default_jobs()
     print(f"Grading {path} for assignment {assignment.number} ({assignment.title}), "
-          f"{jobs} at a time; timed tests one at a time. Results in {out}/", file=sys.stderr)
+          f"{jobs} at a time; timed tests one at a time"
+          + (f"; students' code under {python.describe()}" if python else "")
+          + f". Results in {out}/", file=sys.stderr)
     try:
         result = run(assignment, path, out, jobs=jobs, fresh=args.fresh, budget=args.budget,
-                     progress=not args.no_progress, export_options=options)
+                     progress=not args.no_progress, export_options=options, python=python)
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

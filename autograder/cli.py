@@ -28,7 +28,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import hints, manifest, reports, runner, student
+from . import hints, interpreters, manifest, reports, runner, student
 from .submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print results.json instead of text")
         sp.add_argument("--budget", type=float, default=None,
                         help="override the manifest's wall-clock budget (seconds)")
+        sp.add_argument("--python", metavar="PATH", default=None,
+                        help="run the student's code under this CPython (3.10+; the tests "
+                             "stay on the kit's): e.g. /usr/bin/python3.13, or one inside a "
+                             "chroot such as /srv/sid/usr/bin/python3.14")
 
     common(sub.add_parser("grade", help="run every graded test (visible and hidden)"))
     common(sub.add_parser("check", help="run the visible tests only (fast feedback)"))
@@ -132,14 +136,21 @@ def _grade(args, assignment) -> int:
         return _fail("the hidden tests are not in the student release: your instructor runs "
                      f"them. `make check ASSIGNMENT={assignment.number}` runs the visible ones.")
     visibility = "visible" if args.command == "check" else "all"
+    python = None
+    if args.python:
+        try:
+            python = interpreters.probe(args.python, needs=interpreters.needs(assignment))
+        except interpreters.InterpreterError as exc:
+            return _fail(str(exc))
     ticker = student.Ticker(runner.expected_tests(assignment, visibility)) \
         if not args.json else None
     try:
         grade = student.grade_interruptibly(assignment, path, visibility=visibility,
-                                            budget=args.budget, progress_cb=ticker)
+                                            budget=args.budget, progress_cb=ticker,
+                                            python=python)
     except SubmissionError as exc:
         return _fail(str(exc))
-    except runner.GraderError as exc:
+    except (runner.GraderError, interpreters.InterpreterError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         if ticker:

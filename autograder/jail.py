@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import KIT_ROOT
+from .interpreters import Interpreter
 from .sandbox import MAX_FILE_MB  # largest file (RLIMIT_FSIZE): the output cap
 
 UID_BASE = 61000            # graded children run as UID_BASE + slot (no login, no files)
@@ -95,14 +96,23 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _python_dirs() -> list[Path]:
-    """What the child needs to run this Python with its packages (never the kit itself)."""
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-            os.path.dirname(os.path.realpath(sys.executable)),
-            os.path.dirname(os.path.abspath(sys.executable))}
-    for entry in sys.path:
-        if entry and os.path.isdir(entry):
-            dirs.add(entry)
+def _python_dirs(python: Interpreter | None = None) -> list[Path]:
+    """What the child needs to run its Python with its packages (never the kit itself):
+    this one's, or `python`'s (another interpreter of this machine; one in another
+    system's root brings everything with that root)."""
+    if python is not None and python.root is not None:       # paths inside that root
+        inside = {d for d in python.dirs if d != "/" and os.path.isdir(f"{python.root}{d}")}
+        return _outermost(Path(d) for d in inside | {os.path.dirname(python.path)})
+    if python is not None and not python.own:
+        dirs = {os.path.dirname(python.path), os.path.dirname(os.path.realpath(python.path))}
+        dirs |= {d for d in python.dirs if os.path.isdir(d)}
+    else:
+        dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                os.path.dirname(os.path.realpath(sys.executable)),
+                os.path.dirname(os.path.abspath(sys.executable))}
+        for entry in sys.path:
+            if entry and os.path.isdir(entry):
+                dirs.add(entry)
     kit = os.path.realpath(KIT_ROOT)
     out = []
     for d in dirs:
@@ -113,10 +123,13 @@ def _python_dirs() -> list[Path]:
             continue  # kit folders on sys.path (the kit's tests...): only the engine goes in
         for p in {d, real}:
             out.append(Path(p))
-    # Keep only the outermost of nested folders.
-    out = sorted(set(out), key=lambda p: len(p.parts))
+    return _outermost(out)
+
+
+def _outermost(paths) -> list[Path]:
+    """The folders of `paths` that are not inside another of them."""
     kept: list[Path] = []
-    for p in out:
+    for p in sorted(set(paths), key=lambda p: len(p.parts)):
         if not any(p == k or k in p.parents for k in kept):
             kept.append(p)
     return kept
@@ -125,9 +138,11 @@ def _python_dirs() -> list[Path]:
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 
 
-def _bwrap_prefix(scratch: Path) -> list[str]:
+def _bwrap_prefix(scratch: Path, python: Interpreter | None = None) -> list[str]:
     """bubblewrap with a file system of: the system, Python and the scratch (the worker
-    brings its runtime there: nothing else of the kit is inside)."""
+    brings its runtime there: nothing else of the kit is inside). With `python` in another
+    system's root, that root's system in place of this machine's."""
+    root = python.root if python is not None else None
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--hostname", "grading",
             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
@@ -144,19 +159,20 @@ def _bwrap_prefix(scratch: Path) -> list[str]:
                 args.extend(["--perms", "0755", "--dir", p])
 
     for d in _SYSTEM:
-        if os.path.islink(d):                       # merged /usr: /bin -> usr/bin
-            args.extend(["--symlink", os.readlink(d), d])
-        elif os.path.isdir(d):
-            args.extend(["--ro-bind", d, d])
+        source = f"{root}{d}" if root else d
+        if os.path.islink(source):                  # merged /usr: /bin -> usr/bin
+            args.extend(["--symlink", os.readlink(source), d])
+        elif os.path.isdir(source):
+            args.extend(["--ro-bind", source, d])
         else:
             continue
         made.add(d)
-    for d in _python_dirs():
+    for d in _python_dirs(python):
         s = str(d)
         if s in made or any(s.startswith(m + os.sep) for m in _SYSTEM if m in made):
             continue
         parents(s)
-        args.extend(["--ro-bind", s, s])
+        args.extend(["--ro-bind", f"{root}{s}" if root else s, s])
         made.add(s)
     s = str(scratch)
     parents(s)
@@ -300,6 +316,7 @@ class Jail:
     cgroups: dict[str, Path] = dataclasses.field(default_factory=dict)
     layers: list[Layer] = dataclasses.field(default_factory=list)
     pid_hits: int = 0            # pids.events "max" already counted (v1 never resets it)
+    python: Interpreter | None = None   # the worker's, when not the kit's (interpreters.py)
 
     @property
     def offline(self) -> bool:
@@ -326,7 +343,7 @@ class Jail:
                               for d in self.cgroups.values())
             prefix += ["/bin/sh", "-c", f'{enter} || exit 97; exec "$@"', "ck-enter"]
         if self.bwrap:
-            prefix += _bwrap_prefix(self.scratch) + ["--"]
+            prefix += _bwrap_prefix(self.scratch, self.python) + ["--"]
         else:
             prefix += self.net_prefix
         if self.uid is not None and user:
@@ -424,12 +441,17 @@ def _chown_tree(root: Path, uid: int) -> None:
 
 @contextlib.contextmanager
 def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
-            enabled: bool = True) -> Iterator[Jail]:
-    """A Jail for one grading whose files are in `scratch` (made the child's own)."""
+            enabled: bool = True, python: Interpreter | None = None) -> Iterator[Jail]:
+    """A Jail for one grading whose files are in `scratch` (made the child's own);
+    `python`: the worker's interpreter, when not the kit's."""
     caps = capabilities() if enabled else {"bwrap": False, "unshare": [], "setpriv": False,
                                             "cgroups": {}}
+    if python is not None and python.root is not None and not caps["bwrap"]:
+        from .interpreters import InterpreterError
+        raise InterpreterError(f"{python.describe()} lives in another system's root: running "
+                               f"it needs bubblewrap (`make sandbox` says why it is off here)")
     jail = Jail(scratch=scratch, budget=budget, memory_mb=memory_mb, bwrap=bool(caps["bwrap"]),
-                net_prefix=list(caps["unshare"]))
+                net_prefix=list(caps["unshare"]), python=python)
     with contextlib.ExitStack() as stack:
         if caps["setpriv"]:
             jail.uid = UID_BASE + stack.enter_context(_slot())
@@ -490,6 +512,10 @@ def _layers(j: Jail) -> list[Layer]:
     net = ("no network (bubblewrap)" if j.bwrap else
            "no network (unshare -n)" if j.net_prefix else
            "the child can reach the network: neither bubblewrap nor unshare -n works here")
-    return [Layer("user", j.uid is not None, user), Layer("limits", True, limits),
-            Layer("cgroups", bool(j.cgroups), cg), Layer("filesystem", j.bwrap, ns),
-            Layer("network", j.offline, net)]
+    layers = [Layer("user", j.uid is not None, user), Layer("limits", True, limits),
+              Layer("cgroups", bool(j.cgroups), cg), Layer("filesystem", j.bwrap, ns),
+              Layer("network", j.offline, net)]
+    if j.python is not None and not j.python.own:
+        layers.append(Layer("python", True, f"the student's code runs under "
+                                            f"{j.python.describe()}; the tests under the kit's"))
+    return layers

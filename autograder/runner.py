@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Collection
 
 from . import KIT_ROOT, channel, jail, machine_lock, sandbox
+from .interpreters import Interpreter
 from .manifest import Assignment
 from .scoring import Grade, TestInfo, score
 from .submission import Staged, stage
@@ -198,7 +199,7 @@ def _distrust(why: str, spoiled: str | None, pending: list[str], reported: set,
 
 
 def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
-                  staged: Staged) -> list[str]:
+                  staged: Staged, python: Interpreter | None = None) -> list[str]:
     """The judge's options: its worker's jail, folder and submission (a file only the
     grader can read)."""
     from .grading.judge import JudgeConfig
@@ -206,7 +207,8 @@ def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
     config = JudgeConfig(submission=str(staged.folder), module=assignment.module,
                          home=str(home), prefix=cell.wrap([], user=False),
                          env=cell.env(_env(home)), uid=cell.uid, drop=cell.uid is not None,
-                         import_timeout=assignment.test_timeout)
+                         import_timeout=assignment.test_timeout,
+                         python=python.path if python is not None else None)
     path = scratch / "judge.json"
     config.save(path)
     os.chmod(path, 0o600)
@@ -227,7 +229,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
           visibility: str = "all", budget: float | None = None,
           keep_scratch: bool = False, cancel: threading.Event | None = None,
           confined: bool = True, progress: Callable[[dict], None] | None = None,
-          only: Collection[str] | None = None) -> Grade:
+          only: Collection[str] | None = None, python: Interpreter | None = None) -> Grade:
     """Grade `path` (folder, .py or .zip; None = the assignment's own folder).
 
     `cancel`: once set (a batch interrupted), the child is killed and grading stops; the
@@ -237,6 +239,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
     ...), for a live display; the score never depends on it.
     `only`: grade these tests (nodeids) of the visibility's tests and no others (`make
     check` runs its tests in two gradings at once, student.grade_split).
+    `python`: the interpreter the student's code runs under (interpreters.probe); None:
+    the kit's own.
     """
     started = time.monotonic()
     budget = budget or assignment.budget
@@ -259,7 +263,7 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         restarts = 0
         waited = 0.0  # time tests queued for the machine lock does not count
         with jail.confine(cell_dir, budget=budget, memory_mb=assignment.memory_mb,
-                          enabled=confined) as cell:
+                          enabled=confined, python=python) as cell:
             layers = cell.describe()
             os.chmod(scratch, 0o711)           # the worker's user reaches worker/, no more
             while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
@@ -271,7 +275,8 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
                 os.chmod(root.parent, 0o700)
                 cmd = pytest_command(assignment, scratch, submission=staged.folder,
                                      visibility=visibility, root=root,
-                                     extra=judge_options(assignment, scratch, cell, staged)
+                                     extra=judge_options(assignment, scratch, cell, staged,
+                                                         python)
                                      + ["--ck-scrub"] + tests)
                 run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch),
                                         budget=left, stall=assignment.test_timeout + STALL_GRACE,

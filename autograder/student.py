@@ -223,22 +223,24 @@ def merge(parts: list[Grade], expected: list) -> Grade:
                  waited=max(g.waited for g in parts), sandbox=first.sandbox)
 
 
-def _grade_parts(a: Assignment, path, *, visibility, budget, progress_cb, cancel) -> Grade:
+def _grade_parts(a: Assignment, path, *, visibility, budget, progress_cb, cancel,
+                 python=None) -> Grade:
     shards = shards_for(visibility)
     if shards == 1:
         return runner.grade(a, path, visibility=visibility, budget=budget, cancel=cancel,
-                            progress=progress_cb)
+                            progress=progress_cb, python=python)
     expected = runner.expected_tests(a, visibility)
     groups = split(expected, shards, progress.get(a.slug).get("durations") or {})
     if len(groups) == 1:
         return runner.grade(a, path, visibility=visibility, budget=budget, cancel=cancel,
-                            progress=progress_cb)
+                            progress=progress_cb, python=python)
     results: list = [None] * len(groups)
 
     def one(k: int) -> None:
         try:
             results[k] = runner.grade(a, path, visibility=visibility, budget=budget,
-                                      cancel=cancel, progress=progress_cb, only=groups[k])
+                                      cancel=cancel, progress=progress_cb, only=groups[k],
+                                      python=python)
         except BaseException as exc:
             results[k] = exc
             cancel.set()          # the other part stops too: one error is the answer
@@ -257,7 +259,8 @@ def _grade_parts(a: Assignment, path, *, visibility, budget, progress_cb, cancel
 def grade_interruptibly(a: Assignment, path, *, visibility: str,
                         budget: float | None = None,
                         progress_cb: Callable[[dict], None] | None = None,
-                        cancel: threading.Event | None = None) -> Grade | None:
+                        cancel: threading.Event | None = None,
+                        python=None) -> Grade | None:
     """Grade in a thread, so Ctrl-C (or `cancel`) kills the tests' process tree instead
     of leaving it running. Returns None when interrupted. `make check` splits its tests
     into two gradings run at once (shards_for)."""
@@ -267,7 +270,7 @@ def grade_interruptibly(a: Assignment, path, *, visibility: str,
     def work():
         try:
             box["grade"] = _grade_parts(a, path, visibility=visibility, budget=budget,
-                                        progress_cb=progress_cb, cancel=cancel)
+                                        progress_cb=progress_cb, cancel=cancel, python=python)
         except BaseException as exc:  # handed to the caller's thread
             box["error"] = exc
     worker = threading.Thread(target=work, name="ck-grading", daemon=True)
