@@ -235,15 +235,24 @@ def check_in_processes(feedback, cpu, work_cpu, workers):
 def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=3):
     """Time parallel_map against the grader's loop and the grader's per-item pool (known
     good for heavy items), interleaved (timing.judge_with_yardstick); the structural
-    evidence is the kernel's. Every run of yours gets a fresh key: its results (checked on
-    two items) cannot come from an earlier run."""
-    funcs = []
+    evidence is the kernel's. Every round has a key of its own, shared by the grader's loop
+    and your run: your results must be the loop's, all of them (so none can come from an
+    earlier round), and checking them costs nothing more."""
+    keyed = [spin() for _ in range(3 * attempts)]      # one per round (interleave)
+    step = {"base": 0, "mine": 0}
+    loops: dict[int, list] = {}
+    mine: list = []
+
+    def baseline():
+        r = step["base"]
+        step["base"] += 1
+        loops[r] = [keyed[r](x) for x in items]
 
     def theirs():
-        func = spin()
+        r = step["mine"]
+        step["mine"] += 1
         with tree_cpu() as cpu:
-            result = parallel_map(func, items, max_workers=workers)
-        funcs.append((func, result))
+            mine.append((r, parallel_map(keyed[r], items, max_workers=workers)))
         return cpu
 
     base = spin()
@@ -256,17 +265,17 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
         return any(parallel_evidence(cpu, work_cpu, together=True) for cpu in cpus)
 
     run = timing.judge_with_yardstick(
-        baseline=lambda: [base(x) for x in items], candidate=theirs,
+        baseline=baseline, candidate=theirs,
         yardstick=lambda: per_item_pool(base, items, workers),
         names=("sequential loop", f"parallel_map, {workers} workers",
                f"grader's pool, {workers} workers"),
         workers=workers, structural=structural, attempts=attempts)
-    for func, result in funcs:
-        probe = {func(items[0]), func(items[-1])}
-        feedback.check(isinstance(result, list) and len(result) == len(items)
-                       and probe <= set(result),
-                       "parallel_map() returned wrong results in a timed run.",
-                       measured="results that are not this run's func(x) (two checked)",
+    for r, result in mine:
+        want = loops[r] if r in loops else [keyed[r](x) for x in items]
+        same = isinstance(result, list) and len(result) == len(want) and \
+            sorted(result, key=repr) == sorted(want, key=repr)   # order: the order tests'
+        feedback.check(same, "parallel_map() returned wrong results in a timed run.",
+                       measured="results that are not this run's func(x)",
                        expected="the results of this run's func: each run gets a new one",
                        cause="results remembered from an earlier call, or not computed by "
                              "func: every call must compute func(x) for its own items")
