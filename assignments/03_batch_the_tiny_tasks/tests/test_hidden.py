@@ -5,8 +5,7 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from batching_support import (LEAK, check_batched, check_results, expected_and_cpu, fail_on,
-                              label, slow_at, tiny)
+from batching_support import (LEAK, check_batched, check_results, expected_meanwhile, fail_on, label, slow_at, tiny)
 
 from autograder.grading.ckworker.workloads import WorkerError
 
@@ -55,11 +54,12 @@ def test_tiny_items_batched_other_sizes(parallel_map, guard, tree_cpu, feedback)
     """10001 tiny items with 3 workers, 6000 with 1: still a few batches per worker"""
     for n_items, workers in ((10_001, 3), (6000, 1)):
         func = tiny()
-        want, work = expected_and_cpu(func, range(n_items))
+        expected = expected_meanwhile(func, range(n_items))
         with tree_cpu() as cpu:
             result = guard.call(parallel_map, func, range(n_items), max_workers=workers,
                                 deadline=20, what=f"parallel_map() on {n_items} tiny items "
                                                   f"with max_workers={workers}")
+        want, work = expected()
         check_results(feedback, result, range(n_items), func, expected=want, order=False)
         check_batched(feedback, cpu, n_items, workers=workers, work_cpu=work,
                       what=f"parallel_map(..., max_workers={workers})")
