@@ -139,6 +139,9 @@ def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
     return True
 
 
+HANG_STACKS_WAIT = 1.0   # seconds a timed-out test waits for the worker's stacks (< HUNG_GRACE)
+
+
 def _hang_stacks(frame) -> str:
     """Where the test is stuck: in the middle of a call of the student's, the threads of
     its process in the worker, the student's lines first (the judge's own threads only
@@ -146,12 +149,21 @@ def _hang_stacks(frame) -> str:
     from ..grading import current
     session = current.session()
     if session is not None and not session.closed and session.busy:
+        # Asked from a thread of its own: this runs in a signal handler, and the frame it
+        # interrupted may hold a lock that asking takes (the worker's freeze lock).
         from ..grading.judge import where
-        try:
-            text = where(session)
-        except Exception:  # noqa: BLE001 - a worker that cannot answer has no stacks to show
-            text = ""
-        return text or "(the test's process in the worker did not say where its threads were)"
+        box: list[str] = []
+
+        def ask() -> None:
+            try:
+                box.append(where(session))
+            except Exception:  # noqa: BLE001 - a worker that cannot answer shows no stacks
+                pass
+        helper = threading.Thread(target=ask, name="ck-hang-stacks", daemon=True)
+        helper.start()
+        helper.join(HANG_STACKS_WAIT)
+        return (box[0] if box else "") or \
+            "(the test's process in the worker did not say where its threads were)"
     main = [("main thread (the test)", stacks.format_frames(traceback.extract_stack(frame)))]
     return stacks.render(main + stacks.thread_stacks(skip_current=True))
 

@@ -93,6 +93,11 @@ SLOW = '''
 
 
     @pytest.mark.points(1)
+    def test_holds_the_gil(student):
+        student.hold_the_gil()
+
+
+    @pytest.mark.points(1)
     def test_after_the_others(student):
         assert student.answer() == 42
 '''
@@ -115,6 +120,11 @@ def boom():
 
 def huge():
     raise ValueError("x" * 300_000)
+
+
+def hold_the_gil():
+    import re
+    re.match(r"(a+)+$", "a" * 64 + "b")     # backtracks for ages without letting go
 '''
 HANG_LINE = 9   # the line of threading.Event().wait() above
 BOOM_LINE = 13
@@ -194,7 +204,7 @@ def test_collected_lists_the_graded_tests_with_points_and_visibility(full):
         "test_passes", "test_param[1]", "test_param[2]", "test_hidden_after_published",
         "test_hidden_plain", "test_fails_with_feedback", "test_plain_assert_fails",
         "test_student_raises", "test_hangs", "test_guard_deadline", "test_huge_error",
-        "test_after_the_others"}                                     # not test_not_graded
+        "test_holds_the_gil", "test_after_the_others"}                                     # not test_not_graded
     assert tests["test_passes"]["points"] == 2.0 and tests["test_passes"]["visibility"] == "visible"
     assert tests["test_passes"]["name"] == "the answer is 42"       # docstring's first line
     assert tests["test_passes"]["nodeid"] == "tests/test_quick.py::test_passes"
@@ -220,7 +230,7 @@ def test_events_come_in_protocol_order(full):
     assert body == ["queued", "start", "result"] * (len(body) // 3)
     starts = [e["nodeid"] for e in full.events if e["event"] == "start"]
     results = [e["nodeid"] for e in full.events if e["event"] == "result"]
-    assert len(starts) == len(results) == 13
+    assert len(starts) == len(results) == 14
     assert [n for n in starts if "huge" not in n] == [n for n in results if "huge" not in n]
     assert full.returncode == 1                                      # some tests failed
 
@@ -272,6 +282,20 @@ def test_a_hang_times_out_and_shows_where_the_student_waits(full):
     assert "threading.Event().wait()" in msg
     assert "waiting here" in msg
     assert TIMEOUT - 0.5 < r["duration"] < TIMEOUT + 2
+
+
+def test_a_worker_that_cannot_answer_still_times_out_as_a_timeout(full):
+    """The student's code holds the GIL (a regular expression backtracking): at the
+    timeout the test's process cannot say where its threads are; the judge waits for that a
+    moment only, and the test fails as a timeout (not abandoned by the watchdog), the next
+    test unharmed in a process of its own."""
+    r = _results(full)["test_holds_the_gil"]
+    assert r["outcome"] == "failed", r
+    assert r["message"].startswith(f"Timeout: the test did not finish within {TIMEOUT} s.")
+    assert "did not say where its threads were" in r["message"]
+    from autograder.plugin import HUNG_GRACE
+    assert r["duration"] < TIMEOUT + HUNG_GRACE           # before the watchdog's limit
+    assert _results(full)["test_after_the_others"]["outcome"] == "passed"
 
 
 def test_guard_call_deadline(full):
