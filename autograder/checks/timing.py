@@ -172,7 +172,7 @@ class Comparison:
 
 
 def time_call(fn: Callable[[], object]) -> float:
-    """Wall time of fn(). Judge engine: with the test's worker frozen (grading/worker.py,
+    """Wall time of fn(), with the test's worker frozen (grading/worker.py,
     Session.frozen), so the judge's own runs compete with nothing the student's code left
     running; a call of the student's inside fn runs as usual."""
     from ..grading import current

@@ -39,7 +39,7 @@ def _remote_caller():
 
 
 def caller_thread() -> str:
-    """The name of the thread calling a test double: in the worker (judge engine: what
+    """The name of the thread calling a test double: in the worker (what
     the worker says, for feedback), else this process's current thread."""
     remote = _remote_caller()
     return remote.name if remote is not None else threading.current_thread().name

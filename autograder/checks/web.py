@@ -148,7 +148,7 @@ class MockWeb:
 
     # ------------------------------------------------------------- the judge
     def serve(self, method: str, url: str, headers: dict, body: bytes, timeout) -> dict:
-        """One request from the worker (judge engine: ckworker/web.py), answered as
+        """One request from the worker (ckworker/web.py), answered as
         requests made here are: through the counted adapter, its latency on the judge's
         clock. Returns the response as plain data; raises what a network would."""
         request = requests.Request(method=method, url=url, headers=headers,

@@ -78,7 +78,7 @@ def judge_of(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def ck_session(request: pytest.FixtureRequest):
-    """This test's process in the worker (judge engine): fresh from the zygote, killed and
+    """This test's process in the worker: fresh from the zygote, killed and
     wiped at teardown, after it has said what the student's code replaced."""
     judge = judge_of(request)
     session = judge.session()
