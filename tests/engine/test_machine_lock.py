@@ -159,10 +159,10 @@ GRADED = textwrap.dedent('''
 ''')
 
 
-def test_waiting_for_the_machine_does_not_count_against_the_budget(tmp_path):
-    """A grading whose timed test waits ~3 s for another grading's timed test is not cut
-    by a 2 s budget: the budget is for the submission's own time."""
-    (tmp_path / "test_graded.py").write_text(GRADED)
+def _graded_while_held(tmp_path, suite: str, *, hold: float, extra=()) -> sandbox.ChildRun:
+    """`suite` run by a child pytest under a 2 s budget while another process holds the
+    machine lock exclusively for `hold` s (then is killed)."""
+    (tmp_path / "test_graded.py").write_text(suite)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     path = tmp_path / "m.lock"
     ready = CTX.Event()
@@ -170,17 +170,23 @@ def test_waiting_for_the_machine_does_not_count_against_the_budget(tmp_path):
     other.start()
     assert ready.wait(10)
     fd = machine_lock.open_fd(path)
-    killer = CTX.Process(target=lambda: (time.sleep(4), os.kill(other.pid, 9)))
+    killer = CTX.Process(target=lambda: (time.sleep(hold), os.kill(other.pid, 9)))
     killer.start()
     try:
-        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-               "-p", "no:randomly", "-q", str(tmp_path / "test_graded.py")]
-        run = sandbox.run_child(cmd, cwd=tmp_path, env=dict(os.environ), budget=2.0,
-                                lock_fd=fd)
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "-q", *extra, str(tmp_path / "test_graded.py")]
+        return sandbox.run_child(cmd, cwd=tmp_path, env=dict(os.environ), budget=2.0,
+                                 lock_fd=fd)
     finally:
         killer.join()
         other.join()
         os.close(fd)
+
+
+def test_waiting_for_the_machine_does_not_count_against_the_budget(tmp_path):
+    """A grading whose timed test waits ~3 s for another grading's timed test is not cut
+    by a 2 s budget: the budget is for the submission's own time."""
+    run = _graded_while_held(tmp_path, GRADED, hold=4)
     kinds = [(e["event"], e.get("nodeid", "").split("::")[-1]) for e in run.events]
     assert ("queued", "test_timed") in kinds and run.ended_by == "exit"
     results = {e["nodeid"].split("::")[-1]: e["outcome"] for e in run.events if e["event"] == "result"}
@@ -206,29 +212,11 @@ def test_the_workers_start_waits_for_the_machine_outside_the_budget(tmp_path):
     """The worker imports the student's module before the first test, sharing the
     machine: while another grading's timed test holds it (~3 s), that wait is announced
     and not charged to a 2 s budget."""
-    (tmp_path / "test_graded.py").write_text(CALLS_STUDENT)
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "studentmod.py").write_text("def answer():\n    return 42\n")
-    path = tmp_path / "m.lock"
-    ready = CTX.Event()
-    other = CTX.Process(target=_hold_forever, args=(path, ready))
-    other.start()
-    assert ready.wait(10)
-    fd = machine_lock.open_fd(path)
-    killer = CTX.Process(target=lambda: (time.sleep(3), os.kill(other.pid, 9)))
-    killer.start()
-    try:
-        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-q", f"--ck-submission={sub}", "--ck-module=studentmod",
-               str(tmp_path / "test_graded.py")]
-        run = sandbox.run_child(cmd, cwd=tmp_path, env=dict(os.environ), budget=2.0,
-                                lock_fd=fd)
-    finally:
-        killer.join()
-        other.join()
-        os.close(fd)
+    run = _graded_while_held(tmp_path, CALLS_STUDENT, hold=3,
+                             extra=(f"--ck-submission={sub}", "--ck-module=studentmod"))
     kinds = [e["event"] for e in run.events]
     assert kinds[:3] == ["collected", "worker-queued", "worker-start"], kinds
     assert run.ended_by == "exit" and run.waited >= 1.0, (run.ended_by, run.waited)
