@@ -70,10 +70,6 @@ def system_root(path: Path) -> Path | None:
     return None
 
 
-def own() -> Interpreter:
-    return Interpreter(path=sys.executable, version=tuple(sys.version_info[:3]))
-
-
 def probe(spec: str | os.PathLike, needs: tuple[str, ...] = ()) -> Interpreter:
     """What the interpreter at `spec` is; InterpreterError if it cannot grade, or lacks a
     module of `needs` (e.g. requests, for an assignment whose code downloads)."""

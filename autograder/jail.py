@@ -350,11 +350,6 @@ class Jail:
             prefix += _setpriv(self.uid)
         return prefix + cmd
 
-    def own(self, path: Path) -> None:
-        """Give `path` (made by the grader in the scratch folder) to the child's user."""
-        if self.uid is not None:
-            _chown_tree(path, self.uid)
-
     def env(self, env: dict[str, str]) -> dict[str, str]:
         env = dict(env)
         env["CK_LIMITS"] = ",".join(f"{k}={v}" for k, v in self.limits().items())
