@@ -71,7 +71,7 @@ def test_work_side_by_side_reads_as_two_processes_at_once(measured):
 def test_workers_a_fork_server_forks_count_though_they_carry_its_command_line(measured):
     """Python 3.14's default on Linux: the pool's workers are the fork server's children,
     with its command line; the fork server itself is a helper, not a worker."""
-    cpu = measured("side_by_side", 0.6, "forkserver")
+    cpu = measured("side_by_side", 1.2, "forkserver")      # its start (~0.1 s) a small part
     assert len(cpu.workers()) >= 2 and cpu.at_once() >= 1.5, (cpu.workers(), cpu.at_once())
 
 
