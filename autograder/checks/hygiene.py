@@ -22,6 +22,12 @@ def is_multiprocessing_helper(cmdline: list[str]) -> bool:
     return any(helper in arg for arg in cmdline for helper in _MP_HELPERS)
 
 
+def is_helper_process(cmdline: list[str], parent_cmdline: list[str]) -> bool:
+    """A helper itself, not a process one forked: the pool workers a fork server forks
+    carry its command line, and are the student's."""
+    return is_multiprocessing_helper(cmdline) and not is_multiprocessing_helper(parent_cmdline)
+
+
 @dataclasses.dataclass
 class Leaks:
     threads: list            # each with .name and .daemon (judge.ThreadInfo)

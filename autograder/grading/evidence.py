@@ -112,14 +112,9 @@ class TreeCpu:
         """The processes seen under the test's process, multiprocessing's own helpers (its
         resource tracker and fork server) left out; the pool workers a fork server forks
         carry its command line, and count."""
-        from ..checks.hygiene import is_multiprocessing_helper
-
-        def helper(p: int) -> bool:
-            line = self.cmdlines.get(p, [])
-            parent = self.parents.get(p)
-            return is_multiprocessing_helper(line) and not (
-                parent in self.cmdlines and self.cmdlines[parent] == line)
-        return {p for p in self.cpu if not helper(p)}
+        from ..checks.hygiene import is_helper_process
+        return {p for p in self.cpu if not is_helper_process(
+            self.cmdlines.get(p, []), self.cmdlines.get(self.parents.get(p), []))}
 
     def used(self) -> dict[int, float]:
         return {p: max(0.0, c - self.start_cpu.get(p, 0.0)) for p, c in self.cpu.items()}

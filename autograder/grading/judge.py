@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..checks import stacks
 from ..checks.feedback import Feedback
-from ..checks.hygiene import Leaks, is_multiprocessing_helper
+from ..checks.hygiene import Leaks, is_helper_process
 from ..checks.timing import now, sleep
 from . import crossing, procfs
 from .worker import ImportReport, Outcome, Session, SessionImportError, Worker, WorkerSpec
@@ -320,8 +320,7 @@ def processes_of(session: Session, pids: set[int]) -> dict[int, str]:
             continue
         cmd = procfs.cmdline(pid)
         parent = procfs.ppid(pid)
-        if is_multiprocessing_helper(cmd) and not (parent and is_multiprocessing_helper(
-                procfs.cmdline(parent))):
+        if is_helper_process(cmd, procfs.cmdline(parent) if parent else []):
             continue
         text = " ".join(cmd)
         if "multiprocessing.spawn" in text or "spawn_main" in text:
