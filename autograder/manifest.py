@@ -17,9 +17,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from . import KIT_ROOT
-
-MANIFEST = KIT_ROOT / "assignments" / "manifest.toml"
+from . import paths
+from .paths import MANIFEST
 
 
 class ManifestError(Exception):
@@ -49,7 +48,7 @@ class Assignment:
 
     @property
     def folder(self) -> Path:
-        return KIT_ROOT / "assignments" / self.slug
+        return paths.ASSIGNMENTS / self.slug
 
     @property
     def tests_dir(self) -> Path:
@@ -57,7 +56,22 @@ class Assignment:
 
     @property
     def reference_dir(self) -> Path:
-        return KIT_ROOT / "reference" / self.slug
+        return paths.REFERENCE / self.slug
+
+    @property
+    def broken_dir(self) -> Path:
+        """Deliberately broken variants, each naming the tests it must fail."""
+        return paths.BROKEN / self.slug
+
+    @property
+    def golden_dir(self) -> Path:
+        """The feedback each broken variant must produce, word for word."""
+        return paths.GOLDEN / self.slug
+
+    @property
+    def hostile_dir(self) -> Path:
+        """Cheats, each with the score it must get."""
+        return paths.HOSTILE / self.slug
 
     @property
     def label(self) -> str:

@@ -11,69 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import sys
-import textwrap
 from pathlib import Path
 
 from .scoring import Grade, TestResult
+from .terminal import clip, painter, use_colour, width_of, wrap  # noqa: F401 (re-exported)
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "hung": "HANG",
                 "crashed": "CRASH", "not-run": "SKIP"}
-
-
-def painter(enabled: bool):
-    """paint(text, what): ANSI colour for a terminal, the text unchanged otherwise."""
-    codes = {"PASS": "32", "FAIL": "31", "HANG": "35", "CRASH": "35", "SKIP": "33", "dim": "2",
-             "bold": "1", "cause": "33", "here": "1;35", "mine": "1"}
-
-    def paint(text: str, what: str) -> str:
-        if not enabled or what not in codes:
-            return text
-        return f"\033[{codes[what]}m{text}\033[0m"
-    return paint
-
-
-def use_colour(stream=None) -> bool:
-    """Colour on a terminal; never with NO_COLOR (no-color.org) or TERM=dumb; always with
-    FORCE_COLOR (e.g. `make watch` through a pager)."""
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
-def width_of(stream=None) -> int | None:
-    """The terminal's width when `stream` is one (lines are wrapped to it), else None."""
-    stream = stream or sys.stdout
-    if not (hasattr(stream, "isatty") and stream.isatty()):
-        return None
-    return shutil.get_terminal_size().columns
-
-
-_LABELS = re.compile(r"^(\s*)((?:measured|expected|likely cause): )")
-
-
-def wrap(line: str, width: int | None) -> list[str]:
-    """`line` cut at spaces to fit `width`, continuation lines indented under the text
-    (after "likely cause: " and the like). Code and stack lines are short and kept."""
-    if width is None or len(line) <= width:
-        return [line]
-    lead = len(line) - len(line.lstrip(" "))
-    label = _LABELS.match(line)
-    indent = " " * (len(label.group(0)) if label else lead + 2)
-    if len(indent) > width // 2:
-        indent = " " * (lead + 2)
-    return textwrap.wrap(line, width=width, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False) or [line]
-
-
-def clip(text: str, width: int | None) -> str:
-    """One screen line: what does not fit ends in an ellipsis."""
-    return text if width is None or len(text) <= width else text[:width - 1] + "\u2026"
 
 
 def test_line(r: TestResult, paint, width: int | None = None) -> str:

@@ -13,13 +13,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import stat
-import zipfile
 from pathlib import Path
 
+from .files import UnzipError, ZipRules, is_junk, safe_unzip
 from .manifest import Assignment
 
-JUNK = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", ".git"}
 MAX_ZIP_BYTES = 50 * 1024 * 1024
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -36,22 +34,18 @@ class Staged:
     expected: tuple[str, ...] = ()
 
 
-def _is_junk(path: Path) -> bool:
-    return any(part in JUNK or part.startswith("._") for part in path.parts)
-
-
 def _candidates(root: Path) -> list[Path]:
     """Python files in `root`, at most two folders down, junk skipped, no symlinks."""
     out = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel = Path(dirpath).relative_to(root)
-        if len(rel.parts) > 2 or _is_junk(rel):
+        if len(rel.parts) > 2 or is_junk(rel):
             dirnames[:] = []
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in JUNK)
+        dirnames[:] = sorted(d for d in dirnames if not is_junk(d))
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if name.endswith(".py") and not _is_junk(p.relative_to(root)) and not p.is_symlink():
+            if name.endswith(".py") and not is_junk(p.relative_to(root)) and not p.is_symlink():
                 out.append(p)
     return out
 
@@ -84,47 +78,21 @@ def _pick(root: Path, assignment: Assignment) -> tuple[dict[str, Path], list[str
     return found, notes
 
 
-MAX_ZIP_DEPTH = 3
+MAX_ZIP_DEPTH = 3         # zips inside a zip, unpacked beside themselves
+ZIP_RULES = ZipRules(max_bytes=MAX_ZIP_BYTES, max_entries=10_000, nested=MAX_ZIP_DEPTH)
+MAX_REFUSAL_NOTES = 3
 
 
-def _extract_zip(archive: Path, dest: Path, budget: list[int] | None = None, depth: int = 0) -> None:
-    """Unpack `archive` into `dest`, nested zips included (up to MAX_ZIP_DEPTH levels).
-
-    `budget` holds the bytes still allowed, shared by every nested level, so a zip of
-    zips cannot multiply MAX_ZIP_BYTES.
-    """
-    budget = budget if budget is not None else [MAX_ZIP_BYTES]
+def _unzip(archive: Path, dest: Path) -> list[str]:
+    """Unpack a submission's zip; the notes on what was refused."""
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{archive} is not a readable zip file: {exc}") from exc
-    with zf:
-        for info in zf.infolist():
-            name = info.filename
-            target = (dest / name).resolve()
-            if info.is_dir() or _is_junk(Path(name)):
-                continue
-            if not str(target).startswith(str(dest.resolve()) + os.sep):
-                continue  # absolute path or ../ traversal: ignore the entry
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue  # symlinks inside a zip could point anywhere
-            budget[0] -= info.file_size
-            if budget[0] < 0:
-                raise SubmissionError(f"{archive} unpacks to more than {MAX_ZIP_BYTES >> 20} MB")
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
-            except (OSError, zipfile.BadZipFile, RuntimeError):
-                continue  # an entry that collides with a folder, or is encrypted/corrupt
-            if name.lower().endswith(".zip") and depth < MAX_ZIP_DEPTH:
-                if not zipfile.is_zipfile(target):
-                    continue  # a broken or fake .zip inside is just a file we do not grade
-                inner = target.with_name(target.name[:-4] + "-unzipped")
-                if inner.exists():
-                    continue
-                inner.mkdir()
-                _extract_zip(target, inner, budget, depth + 1)
+        refused = safe_unzip(archive, dest, dataclasses.replace(ZIP_RULES, max_bytes=MAX_ZIP_BYTES))
+    except UnzipError as exc:
+        raise SubmissionError(str(exc)) from exc
+    notes = [f"{r.name}: {r.reason}" for r in refused[:MAX_REFUSAL_NOTES]]
+    if len(refused) > MAX_REFUSAL_NOTES:
+        notes.append(f"and {len(refused) - MAX_REFUSAL_NOTES} more zip entries refused")
+    return notes
 
 
 def stage(assignment: Assignment, path: str | os.PathLike, dest: Path) -> Staged:
@@ -146,8 +114,9 @@ def stage(assignment: Assignment, path: str | os.PathLike, dest: Path) -> Staged
     elif src.suffix.lower() == ".zip":
         unpacked = dest.parent / (dest.name + "-unzipped")
         unpacked.mkdir(parents=True, exist_ok=True)
-        _extract_zip(src, unpacked)
+        refused = _unzip(src, unpacked)
         found, notes = _pick(unpacked, assignment)
+        notes = refused + notes
     else:
         raise SubmissionError(f"{src} is not a folder, a .py file or a .zip")
     for name, origin in found.items():

@@ -21,7 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from autograder import batch, manifest, runner  # noqa: E402
+from autograder.instructor import batch  # noqa: E402
+from autograder import manifest, runner  # noqa: E402
 from autograder.checks.timing import cpu_budget  # noqa: E402
 from flows.lms_download import moodle_download  # noqa: E402
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import psutil  # noqa: E402
 
-from autograder import batch  # noqa: E402
+from autograder.instructor import batch  # noqa: E402
 from conftest import declared_failures  # noqa: E402
 from flows.hostile_cases import (A1, A1_LOW_MEMORY, BROKEN, CASES, add_case, field, misjudged,  # noqa: E402
                                  missing_layer, row_for, zip_bomb, zip_slip)

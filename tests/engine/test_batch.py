@@ -1,4 +1,4 @@
-"""autograder.batch without real gradings (runner.grade replaced by a scripted one):
+"""autograder.instructor.batch without real gradings (runner.grade replaced by a scripted one):
 every submission gets a row whatever happens, rows are saved as they finish and reused
 on a rerun, the progress line, the summary and the command line's refusals."""
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, manifest, runner
+from autograder.instructor import batch
+from autograder import manifest, runner
 from autograder.scoring import Grade, TestInfo, TestResult
 from autograder.submission import SubmissionError
 

@@ -1,4 +1,4 @@
-"""autograder.compare: the TA's side-by-side report, built from Grade objects made here.
+"""autograder.instructor.compare: the TA's side-by-side report, built from Grade objects made here.
 
 No grading: runner.grade is replaced by a fake wherever main() runs.
 """
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import compare, manifest, runner
+from autograder.instructor import compare
+from autograder import manifest, runner
 from autograder.scoring import Grade, TestInfo, TestResult
 from autograder.submission import SubmissionError
 

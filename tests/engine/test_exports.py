@@ -1,4 +1,4 @@
-"""autograder.exports: grades.csv, canvas.csv, moodle.csv, junit.xml (no grading)."""
+"""autograder.instructor.exports: grades.csv, canvas.csv, moodle.csv, junit.xml (no grading)."""
 from __future__ import annotations
 
 import csv
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import exports
+from autograder.instructor import exports
 from autograder.manifest import Assignment
-from autograder.roster import Row, Student
+from autograder.instructor.records import Row, Student
 
 ASSIGNMENT = Assignment(number=3, slug="03_batch_the_tiny_tasks", title="Batch the tiny tasks",
                         files=("batching.py",), points=10, budget=120, test_timeout=10)

@@ -1,4 +1,4 @@
-"""autograder.hints: parsing hints.md, the lesson's sections, and every hint of every
+"""autograder.student.hints: parsing hints.md, the lesson's sections, and every hint of every
 assignment citing words the lesson really has, in the section it names."""
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from autograder import hints, manifest
-from autograder.hints import Citation
+from autograder.student import hints
+from autograder import manifest
+from autograder.student.hints import Citation
 
 SAMPLE = """\
 # Hints for assignment 9

@@ -1,4 +1,4 @@
-"""autograder.lms.discover: Canvas, Moodle, plain and mixed downloads (no grading)."""
+"""autograder.instructor.lms.discover: Canvas, Moodle, plain and mixed downloads (no grading)."""
 from __future__ import annotations
 
 import io
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import lms, manifest
-from autograder.roster import Unmatched
+from autograder.instructor import lms
+from autograder import manifest
+from autograder.instructor.records import Unmatched
 from autograder.submission import SubmissionError
 
 A1 = manifest.get(1)            # files = ["consumer.py"]

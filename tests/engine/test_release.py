@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import KIT_ROOT, manifest, release
+from autograder import KIT_ROOT, manifest
+from autograder.instructor import release
 
 ASSIGNMENTS = manifest.load()
 
@@ -77,7 +78,8 @@ def test_release_holds_what_students_need(built):
         kept = root / ".concurrency-kit" / "stubs" / a.slug / a.files[0]
         assert kept.read_bytes() == (a.folder / a.files[0]).read_bytes()
     assert (root / "lesson" / "lesson-07-concurrency.txt").is_file()
-    assert not [p for p in (root / "autograder").glob("*.py") if p.name in release.INSTRUCTOR_MODULES]
+    assert not (root / "autograder" / "instructor").exists()
+    assert (root / "autograder" / "student" / "check.py").is_file()
     with zipfile.ZipFile(zipped) as zf:
         in_zip = {n.split("/", 1)[1] for n in zf.namelist()}
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*")

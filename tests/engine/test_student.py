@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from autograder import hints, manifest, progress, reports, student, watch
+from autograder import manifest, paths, shards, terminal
+from autograder.student import check, hints, progress, reset, status, watch
 from autograder.scoring import Grade, TestInfo, TestResult
 
 A1 = manifest.get(1)
@@ -65,7 +66,7 @@ def test_hints_come_one_more_each_time_and_cite_the_lesson():
     total = len(hints.load(A1.folder))
     seen = []
     for _ in range(total + 1):
-        text = student.hint(A1)
+        text = hints.show(A1)
         seen.append(int(re.match(r"Hint (\d+) of", text).group(1)))
         assert "Read in the lesson" in text and re.search(r"line \d+", text)
     assert seen == list(range(1, total + 1)) + [total]     # the last one stays the last
@@ -74,14 +75,14 @@ def test_hints_come_one_more_each_time_and_cite_the_lesson():
 
 
 def test_a_hint_may_be_read_again_but_not_skipped_to():
-    student.hint(A1)
-    student.hint(A1)
-    assert student.hint(A1, 1).startswith("Hint 1 of")
+    hints.show(A1)
+    hints.show(A1)
+    assert hints.show(A1, 1).startswith("Hint 1 of")
     assert progress.hints_shown(A1.slug) == 2                # reading again keeps the count
     with pytest.raises(hints.HintsError, match="read them in order"):
-        student.hint(A1, 4)
+        hints.show(A1, 4)
     with pytest.raises(hints.HintsError, match="hints 1 to"):
-        student.hint(A1, 99)
+        hints.show(A1, 99)
 
 
 # ---------------------------------------------------------------------------- reset
@@ -94,35 +95,35 @@ def own_copy(tmp_path, monkeypatch):
     stubs = tmp_path / "stubs"
     (stubs / A1.slug).mkdir(parents=True)
     (stubs / A1.slug / "consumer.py").write_bytes((A1.folder / "consumer.py").read_bytes())
-    monkeypatch.setattr(student, "working_file", lambda a: work)
-    monkeypatch.setattr(student, "STUBS", stubs)
-    monkeypatch.setattr(student, "SAVED", tmp_path / "saved")
+    monkeypatch.setattr(check, "working_file", lambda a: work)
+    monkeypatch.setattr(paths, "STUBS", stubs)
+    monkeypatch.setattr(paths, "SAVED", tmp_path / "saved")
     return work
 
 
 def test_reset_keeps_the_old_file_aside_and_restores_the_stub(own_copy, tmp_path):
     own_copy.write_text("my attempt\n")
-    text = student.reset(A1)
+    text = reset.reset(A1)
     assert own_copy.read_bytes() == (A1.folder / "consumer.py").read_bytes()
     kept = list((tmp_path / "saved" / A1.slug).iterdir())
     assert len(kept) == 1 and kept[0].read_text() == "my attempt\n"
     assert kept[0].name in text and "to get it back" in text
-    assert student.file_state(A1) == "stub"
-    assert "already the stub" in student.reset(A1)
+    assert reset.file_state(A1) == "stub"
+    assert "already the stub" in reset.reset(A1)
     assert len(list((tmp_path / "saved" / A1.slug).iterdir())) == 1   # nothing more kept
 
 
 def test_reset_twice_in_a_second_keeps_both(own_copy, tmp_path):
     own_copy.write_text("one\n")
-    student.reset(A1)
+    reset.reset(A1)
     own_copy.write_text("two\n")
-    student.reset(A1)
+    reset.reset(A1)
     kept = sorted(p.read_text() for p in (tmp_path / "saved" / A1.slug).iterdir())
     assert kept == ["one\n", "two\n"]
 
 
 def test_reset_of_a_deleted_file_brings_the_stub_back(own_copy):
-    text = student.reset(A1)
+    text = reset.reset(A1)
     assert own_copy.exists() and "stub again" in text and "kept" not in text
 
 
@@ -131,7 +132,7 @@ def test_reset_of_a_deleted_file_brings_the_stub_back(own_copy):
 def test_status_lists_every_assignment_with_its_best(own_copy):
     progress.record_check(A1.slug, 18, 18, None)
     progress.record_check(A1.slug, 9, 18, None)
-    text = student.status()
+    text = status.status()
     lines = text.splitlines()
     assert lines[0].split()[:2] == ["#", "assignment"]
     for a in manifest.load():
@@ -156,9 +157,9 @@ def _grade(a, failing: int, long_message: int = 3) -> Grade:
 
 
 def test_footer_says_points_so_far_and_what_hidden_tests_exist():
-    lines = student.footer(A1, _grade(A1, 2), {})
+    lines = check.footer(A1, _grade(A1, 2), {})
     text = "\n".join(lines)
-    hidden = [t for t in student.runner.expected_tests(A1) if t.visibility != "visible"]
+    hidden = [t for t in check.runner.expected_tests(A1) if t.visibility != "visible"]
     m = re.search(r"Hidden tests: (\d+) more tests worth (\S+) points", text)
     assert m and int(m.group(1)) == len(hidden)
     assert float(m.group(2)) == sum(t.points for t in hidden)
@@ -172,12 +173,12 @@ def test_footer_says_points_so_far_and_what_hidden_tests_exist():
 
 def test_footer_in_a_release_reads_the_summary(tmp_path, monkeypatch):
     """A release has no test_hidden.py: the summary release.py wrote stands in for it."""
-    summary = json.loads(student.hidden_summary_json(A1))
+    summary = json.loads(check.hidden_summary_json(A1))
     fake = tmp_path / "tests"
     fake.mkdir()
-    (fake / student.HIDDEN_SUMMARY).write_text(json.dumps(summary))
+    (fake / check.HIDDEN_SUMMARY).write_text(json.dumps(summary))
     monkeypatch.setattr(type(A1), "tests_dir", property(lambda self: fake))
-    assert student.hidden_tests(A1) == [student.HiddenGroup(**g) for g in summary]
+    assert check.hidden_tests(A1) == [check.HiddenGroup(**g) for g in summary]
 
 
 # ---------------------------------------------------------------------- watch screen
@@ -209,10 +210,10 @@ def test_watch_screen_is_plain_without_colour():
 
 def test_wrap_hangs_continuations_under_the_label():
     line = "    likely cause: " + "word " * 40
-    out = reports.wrap(line, 60)
+    out = terminal.wrap(line, 60)
     assert len(out) > 1 and all(len(x) <= 60 for x in out)
     assert all(x.startswith(" " * len("    likely cause: ")) for x in out[1:])
-    assert reports.wrap(line, None) == [line]
+    assert terminal.wrap(line, None) == [line]
 
 
 def test_colour_follows_no_color_and_force_color(monkeypatch):
@@ -222,12 +223,12 @@ def test_colour_follows_no_color_and_force_color(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert reports.use_colour(Tty())
+    assert terminal.use_colour(Tty())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not reports.use_colour(Tty())
+    assert not terminal.use_colour(Tty())
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")
-    assert reports.use_colour(object())          # not a terminal, forced
+    assert terminal.use_colour(object())          # not a terminal, forced
 
 
 # ------------------------------------------------------------------ check in two parts
@@ -235,13 +236,13 @@ def test_colour_follows_no_color_and_force_color(monkeypatch):
 def test_split_balances_by_last_durations_and_keeps_order():
     tests = [TestInfo(f"t::{i}", str(i), 1, "visible") for i in range(6)]
     durations = {"t::0": 4.0, "t::1": 3.0, "t::2": 1.0, "t::3": 1.0, "t::4": 1.0, "t::5": 1.0}
-    groups = student.split(tests, 2, durations)
+    groups = shards.split(tests, 2, durations)
     assert sorted(n for g in groups for n in g) == sorted(t.nodeid for t in tests)
     loads = [sum(durations[n] for n in g) for g in groups]
     assert abs(loads[0] - loads[1]) <= 1.0
     for g in groups:          # each part runs its tests in the file's order
         assert g == sorted(g, key=lambda n: int(n.split("::")[1]))
-    assert student.split(tests[:1], 2, {}) == [["t::0"]]     # never an empty part
+    assert shards.split(tests[:1], 2, {}) == [["t::0"]]     # never an empty part
 
 
 def test_merge_puts_the_parts_back_in_order():
@@ -249,15 +250,15 @@ def test_merge_puts_the_parts_back_in_order():
     part = lambda ids, note, d: Grade(  # noqa: E731
         assignment=1, title="x", tests=[TestResult(expected[i], "passed") for i in ids],
         notes=[note, "shared"], duration=d, visibility="visible")
-    merged = student.merge([part([1, 3], "a", 2.0), part([0, 2], "b", 5.0)], expected)
+    merged = shards.merge([part([1, 3], "a", 2.0), part([0, 2], "b", 5.0)], expected)
     assert [r.info.nodeid for r in merged.tests] == ["t::0", "t::1", "t::2", "t::3"]
     assert merged.notes == ["a", "shared", "b"] and merged.duration == 5.0
 
 
 def test_only_check_is_split(monkeypatch):
     monkeypatch.delenv("CK_CHECK_SHARDS", raising=False)
-    assert student.shards_for("all") == 1            # make grade grades as the instructor does
+    assert shards.shards_for("all") == 1            # make grade grades as the instructor does
     monkeypatch.setenv("CK_CHECK_SHARDS", "1")
-    assert student.shards_for("visible") == 1
+    assert shards.shards_for("visible") == 1
     monkeypatch.setenv("CK_CHECK_SHARDS", "3")
-    assert student.shards_for("visible") == 3
+    assert shards.shards_for("visible") == 3

@@ -18,7 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import KIT_ROOT, batch, manifest
+from autograder import KIT_ROOT, manifest
+from autograder.instructor import batch
 from flows.lms_download import canvas_download, moodle_download
 
 A2 = manifest.get(2)
@@ -116,7 +117,7 @@ def expected_nodeids():
 
 
 def batch_fields():
-    from autograder.exports import GRADES_FIELDS
+    from autograder.instructor.exports import GRADES_FIELDS
     return set(GRADES_FIELDS)
 
 

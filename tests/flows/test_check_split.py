@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from autograder import manifest, student
+from autograder import manifest
+from autograder import shards
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +18,7 @@ def test_split_check_gives_the_verdicts_of_one_grading(number, graded, monkeypat
     whole = graded(a, a.folder)
     monkeypatch.setenv("CK_CHECK_SHARDS", "2")
     seen = []
-    split = student.grade_interruptibly(a, a.folder, visibility="visible",
+    split = shards.grade_interruptibly(a, a.folder, visibility="visible",
                                         progress_cb=seen.append, cancel=threading.Event())
     assert split is not None and split.complete
     one = {r.info.nodeid: r.status for r in whole.tests if r.info.visibility == "visible"}

@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder import KIT_ROOT, compare, manifest
+from autograder import KIT_ROOT, manifest
+from autograder.instructor import compare
 
 VARIANT = KIT_ROOT / "tests" / "broken" / "02_parallelize_the_downloader" / "sequential.py"
 

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import KIT_ROOT, gradescope, manifest
+from autograder import KIT_ROOT, manifest
+from autograder.instructor import gradescope
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -154,7 +155,7 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     core = {f"autograder/{m}.py" for m in ("__init__", "__main__", "cli", "manifest", "runner",
                                            "sandbox", "plugin/__init__", "plugin/fixtures",
                                            "scoring", "reports", "submission", "channel",
-                                           "gradescope", "checks/__init__", "checks/timing",
+                                           "instructor/gradescope", "checks/__init__", "checks/timing",
                                            "grading/judge", "grading/worker",
                                            "grading/ckworker/zygote")}
     assert core <= names, sorted(core - names)

@@ -12,7 +12,8 @@ import shutil
 import psutil
 import pytest
 
-from autograder import KIT_ROOT, batch, jail, manifest
+from autograder import KIT_ROOT, jail, manifest
+from autograder.instructor import batch
 from conftest import declared_failures
 from flows.hostile_cases import (A1, A1_LOW_MEMORY, CASES, build, doc, entry_source,
                                  misjudged, row_for)

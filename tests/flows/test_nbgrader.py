@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import manifest, nbgrader_course, runner
+from autograder import manifest, runner
+from autograder.instructor import nbgrader_course
 
 VENV_BIN = Path(sys.executable).parent
 SUBSET = (5,)        # the process-pool one (the trap); the build test covers all seven

@@ -193,11 +193,17 @@ def test_status_hint_and_reset_in_the_release(fresh, checked):
 
 
 def test_release_says_what_is_not_in_it(fresh, checked):
-    """The release's engine refuses instructor commands with a reason, not a traceback."""
+    """The release's engine has no instructor command, says so with a reason (not a
+    traceback), and its --help lists only the commands that are there."""
     root, env = fresh
-    for argv, says in ((["compare", "1", "x.py"], "instructor's tool"),
-                       (["gradescope", "1"], "instructor's tool"),
-                       (["grade", "1"], "hidden tests are not in the student release")):
+    helped = subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "autograder", "--help"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert helped.returncode == 0 and "check" in helped.stdout and "hint" in helped.stdout
+    for command in ("grade", "batch", "compare", "gradescope", "nbgrader", "student-release", "dev"):
+        assert not re.search(rf"^\s+{command}\b", helped.stdout, re.M), (command, helped.stdout)
+    for argv, says in ((["compare", "1", "x.py"], "This is the student release"),
+                       (["gradescope", "1"], "the student's commands only"),
+                       (["grade", "1"], "the hidden tests")):
         run = subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "autograder", *argv],
                              cwd=root, env=env, capture_output=True, text=True, timeout=120)
         assert run.returncode == 2 and says in run.stderr, (argv, run.stderr)

@@ -21,9 +21,10 @@ import threading
 import time
 from pathlib import Path
 
-from . import manifest, reports, runner, student
-from .scoring import Grade
-from .submission import SubmissionError
+from .. import manifest, reports, runner, shards, terminal
+from . import check, progress
+from ..scoring import Grade
+from ..submission import SubmissionError
 
 POLL = 0.25           # seconds between looks at the file
 CLEAR = "\033[H\033[2J\033[3J"
@@ -77,16 +78,16 @@ def screen(a, grade: Grade, *, width: int, height: int, colour: bool, saved: str
            before: dict | None) -> str:
     """One screenful: a line per test, the failing tests' feedback as far as it fits, the
     points and the hidden tests' count. Nothing scrolls off the top."""
-    paint = reports.painter(colour)
-    head = [paint(reports.clip(f"Assignment {a.number}: {a.title}  ({a.files[0]}, saved {saved})",
+    paint = terminal.painter(colour)
+    head = [paint(terminal.clip(f"Assignment {a.number}: {a.title}  ({a.files[0]}, saved {saved})",
                        width), "bold"),
-            paint(reports.clip("watching: save your file to run the visible tests again; Ctrl-C stops",
+            paint(terminal.clip("watching: save your file to run the visible tests again; Ctrl-C stops",
                        width), "dim"), ""]
     tests = [reports.test_line(r, paint, width) for r in grade.tests]
-    score, top = student.visible_score(grade)
-    foot = ["", paint(reports.clip(f"Total: {score:g}/{top:g} (visible tests)", width), "bold")]
-    for line in student.footer(a, grade, before, list_hidden=False):
-        foot.extend(reports.clip(part, width) for part in reports.wrap(line, width))
+    score, top = check.visible_score(grade)
+    foot = ["", paint(terminal.clip(f"Total: {score:g}/{top:g} (visible tests)", width), "bold")]
+    for line in check.footer(a, grade, before, list_hidden=False):
+        foot.extend(terminal.clip(part, width) for part in terminal.wrap(line, width))
     # A small terminal: the passing tests become one line, then the footer and the header
     # shrink, then the list is cut; the feedback gets what is left.
     lines_left = height - 1
@@ -94,29 +95,29 @@ def screen(a, grade: Grade, *, width: int, height: int, colour: bool, saved: str
         passed = sum(r.passed for r in grade.tests)
         tests = [line for line, r in zip(tests, grade.tests) if not r.passed]
         if passed:
-            tests.append(paint("PASS ", "PASS") + reports.clip(f" {passed} other tests pass", width - 5))
+            tests.append(paint("PASS ", "PASS") + terminal.clip(f" {passed} other tests pass", width - 5))
     if len(head) + len(tests) + len(foot) > lines_left:
         foot = foot[:2]
     if len(head) + len(tests) + len(foot) > lines_left:
         head = head[:1]
     if len(head) + len(tests) + len(foot) > lines_left:
         keep = max(lines_left - len(head) - len(foot) - 1, 0)
-        tests = tests[:keep] + [reports.clip(f"... and {len(tests) - keep} more tests", width)]
+        tests = tests[:keep] + [terminal.clip(f"... and {len(tests) - keep} more tests", width)]
     room = lines_left - len(head) - len(tests) - len(foot)
     details: list[str] = []
     for r in grade.tests:
         if r.passed:
             continue
         label = reports.STATUS_LABEL.get(r.status, "FAIL")
-        block = ["", paint(reports.clip(f"{label}: {r.info.name}", width), "bold")]
+        block = ["", paint(terminal.clip(f"{label}: {r.info.name}", width), "bold")]
         for line in reports.test_body(r):
-            block.extend(reports.paint_line(reports.clip(part, width), paint)
-                         for part in reports.wrap("  " + line, width))
+            block.extend(reports.paint_line(terminal.clip(part, width), paint)
+                         for part in terminal.wrap("  " + line, width))
         details.extend(block)
     if len(details) > room:
         cut = max(room - 1, 0)
         hidden = len(details) - cut
-        more = reports.clip(f"  ... {hidden} more lines: `make check ASSIGNMENT={a.number}` shows "
+        more = terminal.clip(f"  ... {hidden} more lines: `make check ASSIGNMENT={a.number}` shows "
                     f"everything", width)
         details = details[:cut] + [paint(more, "dim")] if room > 0 else []
     return "\n".join(head + tests + details + foot)
@@ -127,13 +128,13 @@ class Watcher:
                  budget: float | None = None):
         self.a = a
         self.path = path
-        self.file = student.working_file(a) if path is None else (
+        self.file = check.working_file(a) if path is None else (
             path if path.is_file() else path / a.files[0])
         self.out = out
         self.poll = poll
         self.budget = budget
         self.tty = hasattr(out, "isatty") and out.isatty()
-        self.colour = reports.use_colour(out)
+        self.colour = terminal.use_colour(out)
         self.runs = 0
         self.last: tuple | None = None     # (grade, saved, before) of the last finished run
         self.resized = False
@@ -152,20 +153,19 @@ class Watcher:
                     f"saved {saved})\nrunning the visible tests...\n\n")
 
     def _live(self, names: dict):
-        paint = reports.painter(self.colour)
+        paint = terminal.painter(self.colour)
         width = _size(self.out)[0]
+
+        line = terminal.StatusLine(self.out)
 
         def on_event(event: dict) -> None:
             kind = event.get("event")
-            if kind == "start" and self.tty:
-                text = f"  running: {names.get(event.get('nodeid'), '')}"
-                self._write("\r\033[K" + text[:width - 1])
+            if kind == "start":
+                line.show(f"  running: {names.get(event.get('nodeid'), '')}")
             elif kind == "result":
                 label = {"passed": "PASS"}.get(event.get("outcome"), "FAIL")
-                text = f"{label.ljust(5)} {names.get(event.get('nodeid'), '')}"
-                text = text if len(text) <= width else text[:width - 1] + "\u2026"
-                self._write(("\r\033[K" if self.tty else "") + paint(label.ljust(5), label)
-                            + text[5:] + "\n")
+                text = terminal.clip(f"{label.ljust(5)} {names.get(event.get('nodeid'), '')}", width)
+                line.above(paint(label.ljust(5), label) + text[5:])
         return on_event
 
     def _show(self) -> None:
@@ -183,7 +183,8 @@ class Watcher:
         tests = runner.expected_tests(self.a, "visible")
         names = {t.nodeid: t.name for t in tests}
         try:
-            grade = student.grade_interruptibly(self.a, self.path, visibility="visible",
+            grade = shards.grade_interruptibly(self.a, self.path, visibility="visible",
+                                                durations=progress.get(self.a.slug).get("durations") or {},
                                                 budget=self.budget,
                                                 progress_cb=self._live(names), cancel=changed)
         except SubmissionError as exc:
@@ -191,7 +192,7 @@ class Watcher:
             return True
         if grade is None:
             return False
-        before = student.record(self.a, self.path, grade)
+        before = check.record(self.a, self.path, grade)
         self.last = (grade, saved, before)
         self._show()
         return True
@@ -253,7 +254,7 @@ def main(argv: list[str]) -> int:
         try:
             watcher.loop(max_runs=args.runs)
         except KeyboardInterrupt:
-            sys.stdout.write("\r\033[K" if watcher.tty else "")
+            sys.stdout.write(terminal.ERASE_LINE if watcher.tty else "")
             print(f"stopped watching {watcher.file.name}"
                   + (f" after {watcher.runs} run{'s' * (watcher.runs != 1)}." if watcher.runs else "."))
     return 0

@@ -23,13 +23,8 @@ import json
 import os
 from pathlib import Path
 
-from . import KIT_ROOT
-
-STATE_DIR_NAME = ".concurrency-kit"
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("CK_STATE_DIR") or KIT_ROOT / STATE_DIR_NAME)
+from .. import files
+from ..paths import state_dir
 
 
 def _file() -> Path:
@@ -75,10 +70,7 @@ def _locked():
 
 
 def _write(data: dict) -> None:
-    path = _file()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    files.atomic_write(_file(), json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def get(slug: str) -> dict:
@@ -134,3 +126,21 @@ def set_hints_shown(slug: str, n: int) -> None:
     def change(entry: dict) -> None:
         entry["hints"] = max(int(entry.get("hints", 0)), n)
     update(slug, change)
+
+
+def ago(stamp: str | None) -> str:
+    """A time stamp of this file as a person says it: "just now", "3 h ago"."""
+    if not stamp:
+        return "never"
+    try:
+        then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return stamp
+    secs = (_dt.datetime.now(_dt.timezone.utc) - then).total_seconds()
+    if secs < 90:
+        return "just now"
+    if secs < 90 * 60:
+        return f"{secs / 60:.0f} min ago"
+    if secs < 36 * 3600:
+        return f"{secs / 3600:.0f} h ago"
+    return f"{secs / 86400:.0f} days ago"

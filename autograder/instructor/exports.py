@@ -100,8 +100,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable
 
-from .reports import STATUS_LABEL
-from .roster import Row
+from ..reports import STATUS_LABEL
+from .records import Row
 
 GRADES_CSV = "grades.csv"
 CANVAS_CSV = "canvas.csv"

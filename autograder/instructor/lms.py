@@ -43,7 +43,7 @@ unpacks zips it is given but not zips inside folders.
 
 Junk (__MACOSX, .DS_Store, ._*, Thumbs.db ...) is skipped silently; anything else that
 cannot be attributed to a student becomes an Unmatched row with the reason. Student ids
-are folder-safe (roster.safe_id, accents folded to ASCII) and unique within the batch,
+are folder-safe (records.safe_id, accents folded to ASCII) and unique within the batch,
 case-insensitively; a collision gets "-2", "-3" and a note on both students.
 
 workdir is discovery's own scratch folder (the unpacked zip, Canvas students' grouped
@@ -70,9 +70,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from .manifest import Assignment
-from .roster import Student, Unmatched, safe_id
-from .submission import SubmissionError, _is_junk
+from ..manifest import Assignment
+from .records import Student, Unmatched, safe_id
+from ..files import is_junk as _is_junk
+from ..submission import SubmissionError
 
 MAX_DOWNLOAD_BYTES = 1 << 30          # a whole class, unpacked
 MAX_DOWNLOAD_ENTRIES = 50_000
@@ -299,7 +300,7 @@ def _prepare_workdir(workdir: Path, download: Path) -> None:
             else:
                 child.unlink()
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / MARKER).write_text("made by autograder.lms.discover; emptied on every run\n")
+    (workdir / MARKER).write_text("made by autograder.instructor.lms.discover; emptied on every run\n")
 
 
 def _has_own_file(folder: Path, assignment: Assignment) -> bool:

@@ -55,7 +55,8 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import KIT_ROOT, __version__, manifest
+from .. import KIT_ROOT, __version__, manifest
+from ..files import is_junk, tree
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -231,22 +232,6 @@ in the kit.
 
 # ------------------------------------------------------------------- building
 
-def _is_junk(rel: Path) -> bool:
-    return (any(part in JUNK_DIRS for part in rel.parts) or rel.name in JUNK_NAMES
-            or rel.name.endswith(JUNK_SUFFIXES) or rel.name.startswith("._"))
-
-
-def _tree(folder: Path, arc_prefix: str) -> dict[str, Path]:
-    """Every non-junk regular file under `folder`, by its name in the zip."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if _is_junk(rel) or path.is_symlink() or not path.is_file():
-            continue
-        out[f"{arc_prefix}/{rel.as_posix()}"] = path
-    return out
-
-
 def cpu_bound_timing(assignment: manifest.Assignment) -> bool:
     """Does this assignment's suite judge CPU-bound (process pool) speedups?"""
     for path in sorted(assignment.tests_dir.rglob("*.py")):
@@ -325,8 +310,8 @@ def bundle(assignment: manifest.Assignment) -> dict[str, bytes | Path]:
         "requirements.txt": requirements_text(KIT_ROOT / "pyproject.toml").encode("utf-8"),
         "assignments/manifest.toml": manifest_text(assignment).encode("utf-8"),
     }
-    files.update(_tree(KIT_ROOT / "autograder", "autograder"))
-    files.update(_tree(assignment.folder, f"assignments/{assignment.slug}"))
+    files.update(tree(KIT_ROOT / "autograder", "autograder"))
+    files.update(tree(assignment.folder, f"assignments/{assignment.slug}"))
     return files
 
 
@@ -369,7 +354,7 @@ def check_zip(zip_path: Path, assignment: manifest.Assignment) -> list[str]:
                 problems.append(f"{name}: the kit's {parts[0]}/ must not ship")
             if parts[0] == "assignments" and len(parts) > 2 and parts[1] in others:
                 problems.append(f"{name}: another assignment")
-            if _is_junk(Path(name)):
+            if is_junk(Path(name)):
                 problems.append(f"{name}: junk or cache")
             data = zf.read(name)
             if data in forbidden:
@@ -414,7 +399,7 @@ def build(assignment: manifest.Assignment, out_dir: str | os.PathLike) -> Path:
 
 def measured_cpus():
     """The CPU this run really has (cgroup v2/v1 quota on our own path, affinity)."""
-    from .checks import timing
+    from ..checks import timing
     return timing.cpu_budget()
 
 
@@ -431,7 +416,7 @@ def cpu_note(assignment: manifest.Assignment, cpus) -> str | None:
 
 def _rows(assignment: manifest.Assignment, output: str) -> list[dict]:
     """One 0-point row per expected test, when grading could not produce results."""
-    from . import runner
+    from .. import runner
     try:
         tests = runner.expected_tests(assignment)
     except Exception:  # noqa: BLE001 - no rows is still a valid results.json
@@ -472,7 +457,7 @@ def _lock_away_tests() -> None:
     the graded child still runs as a user of its own: make the zip's test folders
     unreadable to it, so only the grader's scratch copy (whose hidden tests the child
     deletes once collected) is left to read."""
-    from . import jail
+    from .. import jail
     if not jail.is_root():
         return
     for tests in (KIT_ROOT / "assignments").glob("*/tests"):
@@ -483,7 +468,7 @@ def _lock_away_tests() -> None:
 
 def run(key: str, root: str | os.PathLike | None = None) -> int:
     """Grade <root>/submission into <root>/results/results.json (run_autograder's work)."""
-    from . import reports, runner
+    from .. import reports, runner
     started = time.monotonic()
     root = Path(root or os.environ.get(ROOT_ENV) or DEFAULT_ROOT)
     results = root / "results" / "results.json"
@@ -531,7 +516,7 @@ def run(key: str, root: str | os.PathLike | None = None) -> int:
                         "error", started)
         data["extra_data"]["traceback"] = detail[-4000:]
         try:
-            from .reports import write_json
+            from ..reports import write_json
             write_json(data, results)
         except Exception:  # noqa: BLE001 - run_autograder's fallback writes one
             return 1

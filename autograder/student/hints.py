@@ -13,13 +13,17 @@ tests check that every hint of every assignment cites words the lesson really ha
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import os
 import re
+import sys
 from pathlib import Path
 
-from . import KIT_ROOT
-
-LESSON = KIT_ROOT / "lesson" / "lesson-07-concurrency.txt"
+from .. import manifest
+from ..manifest import Assignment
+from ..paths import LESSON
+from . import progress
 SECTIONS = ("I", "II", "III", "IV", "V")
 
 _HEADING = re.compile(r"^## Hint (\d+):?\s*(.*)$", re.M)
@@ -169,3 +173,53 @@ def where(citation: Citation, lesson: Path = LESSON) -> str:
     if citation.quote:
         text += f': "{citation.quote}"'
     return text
+
+
+# ------------------------------------------------------------------ the hint command
+
+def show(a: Assignment, which: int | None = None) -> str:
+    """The next hint (or hint `which`), and where the lesson says it."""
+    all_hints = load(a.folder)
+    shown = progress.hints_shown(a.slug)
+    n = which if which is not None else min(shown + 1, len(all_hints))
+    if not 1 <= n <= len(all_hints):
+        raise HintsError(f"assignment {a.number} has hints 1 to {len(all_hints)}, not {n}")
+    if which is not None and n > shown + 1:
+        raise HintsError(f"hint {n} comes after hint {shown + 1}: read them in order "
+                               f"(`make hint ASSIGNMENT={a.number}`)")
+    h = all_hints[n - 1]
+    progress.set_hints_shown(a.slug, n)
+    out = [f"Hint {n} of {len(all_hints)} for assignment {a.number} ({a.title}): {h.title}", ""]
+    body = h.body
+    cite = _citation_text(body)
+    if cite is not None:          # the citation is said below, with its lines
+        body = body[len(cite) + 9:].lstrip(".* \n")
+    out += body.splitlines()
+    cites = [c for c in h.citations if c.quote] or list(h.citations)
+    if cites:
+        lesson = os.path.relpath(LESSON, Path.cwd()) if LESSON.exists() else None
+        out += ["", f"Read in the lesson ({lesson or 'lesson 7'}):"]
+        out += [f"  {where(c)}" for c in cites]
+    out.append("")
+    if n < len(all_hints):
+        out.append(f"Try again before the next one: `make hint ASSIGNMENT={a.number}` "
+                   f"shows hint {n + 1}; `make hint ASSIGNMENT={a.number} HINT={n}` shows this one again.")
+    else:
+        out.append(f"That was the last hint. The assignment's README (the contract) and lesson "
+                   f"section(s) {', '.join(sorted({c.section for c in cites})) or a.lesson} "
+                   f"are next; `make check ASSIGNMENT={a.number}` says what still fails.")
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m autograder hint",
+                                description="the next hint of an assignment (one more each time)")
+    p.add_argument("assignment")
+    p.add_argument("--number", type=int, default=None, help="show hint K again")
+    args = p.parse_args(argv)
+    try:
+        print(show(manifest.get(args.assignment), args.number))
+    except (manifest.ManifestError, manifest.UnknownAssignment, HintsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -60,8 +60,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import manifest
-from .manifest import Assignment
+from .. import KIT_ROOT, manifest
+from ..manifest import Assignment
 
 COURSE_ID = "concurrency-kit"
 DEFAULT_OUT = "build/nbgrader"
@@ -204,7 +204,7 @@ def _grader_setup(assignment: Assignment) -> str:
     return "\n".join([
         f"# Grades {', '.join(assignment.files)} with the course's tests once; every test cell reports one test.",
         "try:",
-        "    from autograder.nbgrader_course import NotebookGrader",
+        "    from autograder.instructor.nbgrader_course import NotebookGrader",
         "except ImportError as exc:",
         "    raise ImportError(\"this kernel cannot import the course's grader (the `autograder` package \"",
         "                      \"of concurrency-kit): run this notebook with the Python where the kit is \"",
@@ -234,8 +234,8 @@ def build_notebook(assignment: Assignment, tests) -> dict:
                 raise BuildError(f"{p} is missing: every file in the manifest needs a stub "
                                  f"under assignments/ and a solution under reference/")
         stub, reference = (p.read_text(encoding="utf-8") for p in (stub_path, ref_path))
-        _check_delimiters(stub, str(stub_path.relative_to(manifest.KIT_ROOT)))
-        _check_delimiters(reference, str(ref_path.relative_to(manifest.KIT_ROOT)))
+        _check_delimiters(stub, str(stub_path.relative_to(KIT_ROOT)))
+        _check_delimiters(reference, str(ref_path.relative_to(KIT_ROOT)))
         gid = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(name).stem) + "_code"
         cells.append(_code(gid, answer_source(name, stub, reference),
                            _meta(gid, grade=False, solution=True, locked=False)))
@@ -371,7 +371,7 @@ nbgrader export --to grades.csv        # assignment, student_id, ..., score, max
 def write_course(out: Path, assignments: list[Assignment], *,
                  course_id: str = COURSE_ID) -> list[Path]:
     """Write the course into `out`; returns the files written."""
-    from . import runner  # collecting the tests starts a child pytest
+    from .. import runner  # collecting the tests starts a child pytest
     written = []
     rows = []
     notebooks = []
@@ -404,7 +404,7 @@ def write_course(out: Path, assignments: list[Assignment], *,
     config.write_text(_CONFIG.format(course_id=course_id, budget=longest, timeout=timeout),
                       encoding="utf-8")
     readme = out / "README.md"
-    readme.write_text(_README.format(kit=manifest.KIT_ROOT, table="\n".join(rows),
+    readme.write_text(_README.format(kit=KIT_ROOT, table="\n".join(rows),
                                      first=notebook_name(assignments[0]), timeout=timeout),
                       encoding="utf-8")
     return written + [config, readme]
@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="comma-separated numbers or slugs (default: every assignment)")
     p.add_argument("--course-id", default=COURSE_ID, help=f"nbgrader course id (default {COURSE_ID})")
     args = p.parse_args(argv)
-    from .runner import GraderError
+    from ..runner import GraderError
     try:
         assignments = _select(args.assignments)
         out = Path(args.out)
@@ -560,8 +560,8 @@ class NotebookGrader:
                 f"session (it is older than the kernel); what was graded is that file.")
 
     def _run(self):
-        from . import runner
-        from .submission import SubmissionError
+        from .. import runner
+        from ..submission import SubmissionError
         a = self.assignment
         what = "every test (visible and hidden)" if self.visibility == "all" else "the visible tests"
         stale = self._stale_note()
@@ -586,7 +586,7 @@ class NotebookGrader:
 
     def check(self, nodeid: str) -> None:
         """Pass silently-ish (a PASS line on stdout) or raise TestFailed with the feedback."""
-        from . import reports
+        from .. import reports
         grade = self.grade()
         result = next((r for r in grade.tests if r.info.nodeid == nodeid), None)
         if result is None:
@@ -595,7 +595,7 @@ class NotebookGrader:
                                  f"{self.assignment.number}: it runs when the notebook is graded.")
             raise TestFailed(
                 f"{nodeid} is not a test of assignment {self.assignment.number} in the installed "
-                f"kit ({manifest.KIT_ROOT}): this notebook was built from another version of the "
+                f"kit ({KIT_ROOT}): this notebook was built from another version of the "
                 f"kit. Rebuild the course (python -m autograder nbgrader) and regrade.")
         label = reports.STATUS_LABEL.get(result.status, result.status.upper())
         head = f"{label} {result.score:g}/{result.max_score:g}  {result.info.name}"

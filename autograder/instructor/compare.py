@@ -25,7 +25,7 @@ Formats and conventions followed (checked against their documentation):
     the `--- from / +++ to / @@ -a,b +c,d @@` format of GNU diff -u;
   * colour: only when stdout is a terminal and NO_COLOR is unset (https://no-color.org/:
     "when present and not an empty string ... prevents the addition of ANSI color");
-    reports.use_colour() implements it, --no-color forces it off;
+    terminal.use_colour() implements it, --no-color forces it off;
   * HTML: every piece of text goes through html.escape(quote=True), student code
     included (it may contain `</script>`); the page carries a Content-Security-Policy
     <meta> with default-src 'none' (MDN, "Content-Security-Policy: style-src": inline
@@ -55,12 +55,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import manifest, reports, runner
-from .checks import timing
-from .manifest import Assignment
-from .roster import safe_id
-from .scoring import Grade, TestResult
-from .submission import SubmissionError, stage
+from .. import manifest, reports, runner, terminal
+from ..checks import timing
+from ..manifest import Assignment
+from .records import safe_id
+from ..scoring import Grade, TestResult
+from ..submission import SubmissionError, stage
 
 EXIT_CANNOT_COMPARE = 2
 TERMINAL_DIFF_LINES = 300    # per diff; the HTML page has all of it
@@ -378,7 +378,7 @@ def _ran_line(comp: Comparison) -> str:
 
 
 def text(comp: Comparison, *, colour: bool = False) -> str:
-    paint = reports.painter(colour)
+    paint = terminal.painter(colour)
     out: list[str] = []
     a = comp.assignment
     out.append(paint(f"Compare: assignment {a.number}, {a.title}", "bold"))
@@ -718,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted: both gradings were stopped; nothing was written")
 
-    colour = reports.use_colour() and not args.no_color
+    colour = terminal.use_colour() and not args.no_color
     print(text(comp, colour=colour))
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)

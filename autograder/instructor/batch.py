@@ -33,10 +33,11 @@ import threading
 import time
 from pathlib import Path
 
-from . import __version__, exports, interpreters, lms, manifest, reports, runner
-from .checks.timing import cpu_budget
-from .roster import Row, Student, Unmatched
-from .submission import SubmissionError
+from .. import __version__, interpreters, manifest, reports, runner
+from . import exports, lms
+from ..checks.timing import cpu_budget
+from .records import Row, Student, Unmatched
+from ..submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download

@@ -4,8 +4,9 @@
         README.md          the kit README's "For students" part, and what is here
         Makefile           the kit's, without its instructor blocks (# >>> instructor)
         pyproject.toml     the engine's dependencies (`make check` installs them)
-        autograder/        the engine, without the instructor tools (batch, LMS exports,
-                           Gradescope, nbgrader, compare, this module)
+        autograder/        the grading core and the student's room; the instructor's room
+                           (autograder/instructor/: grade, batch, LMS exports, Gradescope,
+                           nbgrader, compare, this module) is left out whole
         lesson/            the lesson the hints cite
         assignments/       manifest.toml; per assignment the stub, README.md, hints.md and
                            tests/ without test_hidden.py, plus tests/hidden_tests.json (how
@@ -32,13 +33,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import KIT_ROOT, __version__, manifest, student
-from .gradescope import _is_junk, _tree
+from .. import KIT_ROOT, __version__, manifest, paths
+from ..files import is_junk, tree
+from ..student import check as student
 
 NAME = "concurrency-kit-student"
-INSTRUCTOR_MODULES = ("batch.py", "lms.py", "roster.py", "exports.py", "gradescope.py",
-                      "nbgrader_course.py", "compare.py", "release.py")
-HIDDEN_FILE = "test_hidden.py"
+INSTRUCTOR_ROOM = paths.INSTRUCTOR_ROOM.relative_to(KIT_ROOT).as_posix()   # autograder/instructor
+HIDDEN_FILE = paths.HIDDEN_TESTS
 
 
 class ReleaseError(Exception):
@@ -107,14 +108,13 @@ def files(assignments: list[manifest.Assignment], built: str) -> dict[str, bytes
                       b"/.concurrency-kit/progress*\n",
         "assignments/manifest.toml": manifest.MANIFEST,
     }
-    for name, path in _tree(KIT_ROOT / "autograder", "autograder").items():
-        if Path(name).parent.as_posix() == "autograder" and Path(name).name in INSTRUCTOR_MODULES:
-            continue
-        out[name] = path
-    out.update(_tree(KIT_ROOT / "lesson", "lesson"))
+    for name, path in tree(paths.ENGINE, "autograder").items():
+        if not name.startswith(INSTRUCTOR_ROOM + "/"):
+            out[name] = path
+    out.update(tree(KIT_ROOT / "lesson", "lesson"))
     stubs = {}
     for a in assignments:
-        for name, path in _tree(a.folder, f"assignments/{a.slug}").items():
+        for name, path in tree(a.folder, f"assignments/{a.slug}").items():
             if Path(name).name == HIDDEN_FILE:
                 continue
             out[name] = path
@@ -137,7 +137,7 @@ def _forbidden(assignments: list[manifest.Assignment]) -> dict[bytes, str]:
              if (a.folder / f).exists()}
     for folder in ("reference", "tests/broken", "tests/hostile"):
         for path in sorted((KIT_ROOT / folder).rglob("*")):
-            if path.is_file() and not _is_junk(path.relative_to(KIT_ROOT)):
+            if path.is_file() and not is_junk(path.relative_to(KIT_ROOT)):
                 data = path.read_bytes()
                 if data not in stubs and data.strip():   # a variant that is the stub is no secret
                     out.setdefault(data, str(path.relative_to(KIT_ROOT)))
@@ -156,7 +156,8 @@ def check_release(root: Path, assignments: list[manifest.Assignment]) -> list[st
     everywhere = {n: a for a in assignments for n in hidden[a.slug]}
     present = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
     for required in ["Makefile", "README.md", "pyproject.toml", "assignments/manifest.toml",
-                     "autograder/plugin/__init__.py", "autograder/student.py", "lesson/lesson-07-concurrency.txt"] + \
+                     "autograder/plugin/__init__.py", "autograder/student/check.py",
+                     "lesson/lesson-07-concurrency.txt"] + \
             [f"assignments/{a.slug}/{f}" for a in assignments
              for f in (*a.files, "hints.md", "README.md", "tests/test_visible.py")]:
         if required not in present:
@@ -167,14 +168,16 @@ def check_release(root: Path, assignments: list[manifest.Assignment]) -> list[st
             problems.append(f"{rel}: the kit's {parts[0]}/ must not ship")
         if parts[-1] == HIDDEN_FILE:
             problems.append(f"{rel}: a hidden test file")
-        if parts[0] == "autograder" and len(parts) == 2 and parts[1] in INSTRUCTOR_MODULES:
-            problems.append(f"{rel}: an instructor's tool")
-        if _is_junk(Path(rel)) or rel.startswith(".git/"):
+        if rel.startswith(INSTRUCTOR_ROOM + "/"):
+            problems.append(f"{rel}: the instructor's room must not ship")
+        if is_junk(Path(rel)) or rel.startswith(".git/"):
             problems.append(f"{rel}: junk, cache or git data")
         data = path.read_bytes()
         if data in forbidden:
             problems.append(f"{rel} has the content of {forbidden[data]}")
         text = data.decode("utf-8", errors="replace")
+        if rel.endswith(".py") and _INSTRUCTOR_IMPORT.search(text):
+            problems.append(f"{rel} imports the instructor's room, which the release leaves out")
         # An assignment's own files must not name its hidden tests; other files none
         # (test_empty_input may be hidden in one assignment and visible in another).
         own = parts[1] if parts[0] == "assignments" and len(parts) > 2 else None
@@ -182,6 +185,10 @@ def check_release(root: Path, assignments: list[manifest.Assignment]) -> list[st
             if re.search(rf"\b{re.escape(fn)}\b", text):
                 problems.append(f"{rel} names the hidden test {fn}")
     return problems
+
+
+_INSTRUCTOR_IMPORT = re.compile(r"^\s*(from\s+(\.+|autograder\.)instructor\b|import\s+autograder\.instructor\b)"
+                                r"|^\s*from\s+\.+\s+import\s+(.*,\s*)?instructor\b", re.M)
 
 
 def _write_tree(root: Path, content: dict[str, bytes | Path]) -> None:

@@ -1,0 +1,47 @@
+"""Run a few gradings at once, and stop them all on Ctrl-C: the kit uses the executors
+it teaches (lesson, section III).
+
+    futures = run_all([call_a, call_b], cancel=event)
+
+Each call runs on a thread of a ThreadPoolExecutor (a grading mostly waits on its child
+processes). The calling thread keeps polling, so Ctrl-C reaches it on every Python; it
+then sets `cancel` (each grading kills its process tree when it sees it), waits for the
+calls to wind down, and raises KeyboardInterrupt. With `stop_on_error`, the first call
+to raise sets `cancel` too: one error is the answer, the others need not finish.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+from typing import Callable, Sequence
+
+POLL = 0.1          # seconds between looks, so a signal reaches the calling thread
+WIND_DOWN = 30.0    # after Ctrl-C: how long the calls get to notice `cancel`
+
+
+def run_all(calls: Sequence[Callable[[], object]], *, cancel: threading.Event,
+            name: str = "ck-run", stop_on_error: bool = True) -> list[cf.Future]:
+    """Every call's finished future, in the order of `calls`."""
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, len(calls)), thread_name_prefix=name)
+    futures = [pool.submit(call) for call in calls]
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = cf.wait(pending, timeout=POLL, return_when=cf.FIRST_EXCEPTION)
+            if stop_on_error and any(f.exception() is not None for f in done):
+                cancel.set()
+    except KeyboardInterrupt:
+        cancel.set()
+        cf.wait(futures, timeout=WIND_DOWN)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return futures
+
+
+def first_error(futures: Sequence[cf.Future]) -> BaseException | None:
+    """The error of the first call (in call order) that raised, if any did."""
+    for f in futures:
+        if f.exception() is not None:
+            return f.exception()
+    return None
