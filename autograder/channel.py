@@ -33,7 +33,8 @@ import hmac
 import json
 import os
 import threading
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 MAX_LINE = 256 * 1024  # one event; longer lines are cut and marked
 
@@ -56,7 +57,7 @@ def read_key(fd: int) -> bytes:
         os.close(fd)
 
 
-def _mac(keyed: "hmac.HMAC", body: bytes) -> str:
+def _mac(keyed: hmac.HMAC, body: bytes) -> str:
     m = keyed.copy()
     m.update(body)
     return m.hexdigest()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 POLL = 0.1          # seconds between looks, so a signal reaches the calling thread
 WIND_DOWN = 30.0    # after Ctrl-C: how long the calls get to notice `cancel`

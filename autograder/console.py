@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from . import interpreters, manifest, reports, runner, shards, terminal
 from .scoring import Grade

@@ -40,6 +40,7 @@ class Assignment:
     test_timeout: float
     lesson: str = ""
     memory_mb: int = 4096     # memory of a whole grading, all its processes (jail.py)
+    cpu_speedup: bool = False  # graded tests time CPU-bound work against a process pool
 
     @property
     def module(self) -> str:
@@ -95,14 +96,17 @@ def _parse(entry: dict, where: str) -> Assignment:
     memory = entry.get("memory_mb", 4096)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 256:
         raise ManifestError(f"{where}: 'memory_mb' must be a whole number of MB, at least 256")
-    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb"}
+    cpu_speedup = entry.get("cpu_speedup", False)
+    if not isinstance(cpu_speedup, bool):
+        raise ManifestError(f"{where}: 'cpu_speedup' must be true or false")
+    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb", "cpu_speedup"}
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}")
     return Assignment(
         number=entry["number"], slug=entry["slug"], title=entry["title"],
         files=tuple(entry["files"]), points=float(entry["points"]),
         budget=float(entry["budget"]), test_timeout=float(entry["test_timeout"]),
-        lesson=entry.get("lesson", ""), memory_mb=memory,
+        lesson=entry.get("lesson", ""), memory_mb=memory, cpu_speedup=cpu_speedup,
     )
 
 

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Collection
+from collections.abc import Callable, Collection
 
 from . import KIT_ROOT, channel, jail, machine_lock, sandbox
 from .interpreters import Interpreter

@@ -11,7 +11,7 @@ ran out.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 from .textsafe import clean, clean_value
 
@@ -27,7 +27,7 @@ class TestInfo:
     timing: bool = False         # @pytest.mark.timing: runs alone on the machine
 
     @classmethod
-    def from_event(cls, d: dict) -> "TestInfo":
+    def from_event(cls, d: dict) -> TestInfo:
         return cls(nodeid=str(d["nodeid"]), name=str(d.get("name") or d["nodeid"]),
                    points=float(d.get("points", 0)), visibility=str(d.get("visibility", "visible")),
                    doc=str(d.get("doc", "")), timing=bool(d.get("timing", False)))

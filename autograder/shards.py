@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from . import runner
 from .concurrently import first_error, run_all

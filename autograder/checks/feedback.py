@@ -16,7 +16,7 @@ class GradedFailure(AssertionError):
 
     def __init__(self, what: str, *, measured: Any = None, expected: Any = None,
                  cause: str | None = None, where: str | None = None,
-                 measurements: list["Measurement"] | None = None, lesson: str = "",
+                 measurements: list[Measurement] | None = None, lesson: str = "",
                  where_label: str = "where"):
         self.what = what
         self.measured = measured

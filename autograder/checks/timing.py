@@ -22,7 +22,7 @@ import os
 import statistics
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 # Trusted clocks: references taken at import time.
 _perf_counter = time.perf_counter

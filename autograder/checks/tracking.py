@@ -15,7 +15,8 @@ import dataclasses
 import os
 import threading
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from .timing import now, sleep
 

@@ -56,7 +56,7 @@ def read_timeout(timeout: Any) -> float | None:
 class _Counted(BaseAdapter):
     """The adapter every session gets: counts requests in flight, then asks the mock."""
 
-    def __init__(self, web: "MockWeb") -> None:
+    def __init__(self, web: MockWeb) -> None:
         super().__init__()
         self.web = web
 
@@ -118,7 +118,7 @@ class MockWeb:
         return url
 
     # --------------------------------------------------------------- install
-    def start(self) -> "MockWeb":
+    def start(self) -> MockWeb:
         counted = self._counted
 
         def get_adapter(session, url):
@@ -140,7 +140,7 @@ class MockWeb:
             p.stop()
         self._patches = []
 
-    def __enter__(self) -> "MockWeb":
+    def __enter__(self) -> MockWeb:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

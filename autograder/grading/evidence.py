@@ -55,7 +55,7 @@ class TreeCpu:
             out[child] = own + (gone if reaped else 0.0)
         return out
 
-    def __enter__(self) -> "TreeCpu":
+    def __enter__(self) -> TreeCpu:
         pid = self.session.pid
         self._caller0 = procfs.cpu(pid)
         self._io0 = procfs.io(pid)

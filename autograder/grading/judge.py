@@ -49,7 +49,7 @@ class JudgeConfig:
     import_timeout: float = 10.0
 
     @classmethod
-    def load(cls, path: str) -> "JudgeConfig":
+    def load(cls, path: str) -> JudgeConfig:
         with open(path) as f:
             return cls(**json.load(f))
 
@@ -128,7 +128,7 @@ class RemoteModule:
             raise AttributeError(name)
         return RemoteFunction(self._session, name, self._report.functions[name])
 
-    def fresh(self) -> "RemoteModule":
+    def fresh(self) -> RemoteModule:
         """The module in a new process of its own, imported afresh (a timed round that must
         find nothing an earlier round left in memory); it dies with the test."""
         session = self._session.worker.session()

@@ -33,7 +33,7 @@ class Garbled(Exception):
 class SessionImportError(Exception):
     """A test's process could not import the student's module (report says why)."""
 
-    def __init__(self, report: "ImportReport") -> None:
+    def __init__(self, report: ImportReport) -> None:
         self.report = report
         super().__init__(report.kind)
 
@@ -43,7 +43,7 @@ class _ZygoteGone(Exception):
 
 
 class _ImportHang(Exception):
-    def __init__(self, report: "ImportReport") -> None:
+    def __init__(self, report: ImportReport) -> None:
         self.report = report
 
 

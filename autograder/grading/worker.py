@@ -216,7 +216,7 @@ class Worker:
         if wanted:
             procfs.cont(wanted)
 
-    def session(self) -> "Session":
+    def session(self) -> Session:
         """A fresh process for one test, the student's module imported in it. Raises
         SessionImportError when that import fails (or never ends)."""
         if self.report is None or not self.report.ok:
@@ -249,7 +249,7 @@ class Worker:
         self._zygote_ready.clear()
         self._spawn()
 
-    def _fork(self) -> "Session":
+    def _fork(self) -> Session:
         n = next(self._numbers)
         session = Session(self, uuid.uuid4().hex, self.home / f"output-{n}.txt")
         stackfile = self.home / f"import-stacks-{n}.txt"

@@ -36,7 +36,7 @@ from pathlib import Path
 from .. import __version__, interpreters, manifest, reports, runner
 from . import exports, lms
 from ..checks.timing import cpu_budget
-from .records import Row, Student, Unmatched
+from .records import GradeRow, Student, Unmatched
 from ..submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
@@ -87,8 +87,8 @@ def _summary_line(grade) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def row_from_grade(student: Student, grade) -> Row:
-    return Row(student=student, status="graded", score=grade.score, max_score=grade.max_score,
+def row_from_grade(student: Student, grade) -> GradeRow:
+    return GradeRow(student=student, status="graded", score=grade.score, max_score=grade.max_score,
                message=_summary_line(grade), duration=round(grade.duration, 2),
                tests=[{"name": t.info.name, "nodeid": t.info.nodeid, "score": t.score,
                        "max_score": t.max_score, "status": t.status,
@@ -98,17 +98,17 @@ def row_from_grade(student: Student, grade) -> Row:
 
 
 def error_row(student: Student, assignment: manifest.Assignment, message: str,
-              duration: float = 0.0) -> Row:
+              duration: float = 0.0) -> GradeRow:
     """The grader could not grade it: 0 points, with the reason, and the batch goes on."""
     tests = [{"name": t.name, "nodeid": t.nodeid, "score": 0.0, "max_score": t.points,
               "status": "not-run", "visibility": t.visibility, "duration": 0.0,
               "output": message}
              for t in _expected(assignment)]
-    return Row(student=student, status="error", score=0.0, max_score=assignment.points,
+    return GradeRow(student=student, status="error", score=0.0, max_score=assignment.points,
                message=message, duration=round(duration, 2), tests=tests)
 
 
-def error_results(row: Row) -> dict:
+def error_results(row: GradeRow) -> dict:
     """results.json (Gradescope's format) for a submission the grader could not grade."""
     return {"score": 0.0, "max_score": row.max_score, "execution_time": row.duration,
             "output": row.message,
@@ -127,17 +127,17 @@ def _expected(assignment):
         return []
 
 
-def _row_to_json(row: Row, fp: str) -> dict:
+def _row_to_json(row: GradeRow, fp: str) -> dict:
     data = dataclasses.asdict(row)
     data["student"]["path"] = str(row.student.path)
     data["fingerprint"] = fp
     return data
 
 
-def _row_from_json(data: dict) -> Row:
+def _row_from_json(data: dict) -> GradeRow:
     s = dict(data["student"])
     s["path"] = Path(s["path"])
-    return Row(student=Student(**s), status=data["status"], score=float(data["score"]),
+    return GradeRow(student=Student(**s), status=data["status"], score=float(data["score"]),
                max_score=float(data["max_score"]), message=data.get("message", ""),
                duration=float(data.get("duration", 0.0)), tests=list(data.get("tests", [])))
 
@@ -186,7 +186,7 @@ class Progress:
                 f"  left ~{self.clock(self.eta())}")
         return text + (f"  {last}" if last else "")
 
-    def step(self, row: Row, reused: bool = False) -> None:
+    def step(self, row: GradeRow, reused: bool = False) -> None:
         with self.lock:
             self.done += 1
             self.reused += reused
@@ -207,7 +207,7 @@ class Progress:
 
 # --------------------------------------------------------------------- summary
 
-def distribution(rows: list[Row], bins: int = 10) -> list[tuple[str, int]]:
+def distribution(rows: list[GradeRow], bins: int = 10) -> list[tuple[str, int]]:
     counts = [0] * bins
     for r in rows:
         i = min(int(r.percent // (100 / bins)), bins - 1)
@@ -217,7 +217,7 @@ def distribution(rows: list[Row], bins: int = 10) -> list[tuple[str, int]]:
             for i, c in enumerate(counts)]
 
 
-def summary(rows: list[Row], unmatched: list[Unmatched], assignment, elapsed: float,
+def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapsed: float,
             reused: int = 0) -> str:
     graded = [r for r in rows if r.status == "graded"]
     errors = [r for r in rows if r.status == "error"]
@@ -253,7 +253,7 @@ def summary(rows: list[Row], unmatched: list[Unmatched], assignment, elapsed: fl
 
 @dataclasses.dataclass
 class BatchResult:
-    rows: list[Row]
+    rows: list[GradeRow]
     unmatched: list[Unmatched]
     reused: int
     out: Path
@@ -284,7 +284,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     students = found.students
     jobs = jobs or default_jobs()
     bar = Progress(len(students), stream=stream, enabled=progress)
-    rows: dict[str, Row] = {}
+    rows: dict[str, GradeRow] = {}
     todo: list[tuple[Student, str]] = []
     for s in students:
         fp = fingerprint(assignment, s, python)
@@ -302,7 +302,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         todo.append((s, fp))
     stop = threading.Event()
 
-    def grade_one(student: Student, fp: str) -> Row:
+    def grade_one(student: Student, fp: str) -> GradeRow:
         t0 = time.monotonic()
         try:
             grade = runner.grade(assignment, student.path, budget=budget, cancel=stop,
@@ -328,7 +328,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
         return row
 
-    def save_error(row: Row, fp: str) -> None:
+    def save_error(row: GradeRow, fp: str) -> None:
         where = _student_dir(out, row.student)
         where.mkdir(parents=True, exist_ok=True)
         _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")

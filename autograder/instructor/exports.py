@@ -98,10 +98,10 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..reports import STATUS_LABEL
-from .records import Row
+from .records import GradeRow
 
 GRADES_CSV = "grades.csv"
 CANVAS_CSV = "canvas.csv"
@@ -132,7 +132,7 @@ class ExportResult(list):
         super().__init__(paths)
         self.warnings: list[str] = list(warnings)
 
-    def extend_result(self, other: "ExportResult") -> None:
+    def extend_result(self, other: ExportResult) -> None:
         self.extend(other)
         self.warnings.extend(other.warnings)
 
@@ -178,11 +178,11 @@ def _names(items: list[str]) -> str:
     return ", ".join(shown) + (f" ... and {more} more" if more > 0 else "")
 
 
-def _sorted(rows: Iterable[Row]) -> list[Row]:
+def _sorted(rows: Iterable[GradeRow]) -> list[GradeRow]:
     return sorted(rows, key=lambda r: (r.student.id.casefold(), r.student.id))
 
 
-def _who(row: Row) -> str:
+def _who(row: GradeRow) -> str:
     s = row.student
     return s.id if s.name in ("", s.id) else f"{s.id} ({s.name})"
 
@@ -207,7 +207,7 @@ def _csv_text(records: list[list]) -> str:
 
 # ------------------------------------------------------------------ grades.csv
 
-def _test_columns(rows: list[Row]) -> list[tuple[str, str]]:
+def _test_columns(rows: list[GradeRow]) -> list[tuple[str, str]]:
     """(key, header) per graded test, manifest order: the longest test list first, then
     anything only other rows have. key is the nodeid (or name); header is the name."""
     order: list[str] = []
@@ -232,7 +232,7 @@ GRADES_FIELDS = ["student", "name", "score", "max_score", "percent", "status", "
                  "canvas_late", "moodle_participant"]
 
 
-def write_grades_csv(rows: list[Row], assignment, out_dir) -> ExportResult:
+def write_grades_csv(rows: list[GradeRow], assignment, out_dir) -> ExportResult:
     """grades.csv: one row per submission, one column per graded test (see module doc)."""
     rows = _sorted(rows)
     columns = _test_columns(rows)
@@ -388,8 +388,8 @@ def _name_forms(name: str) -> set[str]:
     return forms - {""}
 
 
-def _match(rows: list[Row], lines: list[int], ids: dict[int, str], id_of_row,
-           texts: dict[int, list[str]]) -> tuple[dict[int, Row], list[tuple[Row, int, str]]]:
+def _match(rows: list[GradeRow], lines: list[int], ids: dict[int, str], id_of_row,
+           texts: dict[int, list[str]]) -> tuple[dict[int, GradeRow], list[tuple[GradeRow, int, str]]]:
     """Template line -> row. First by LMS id (unique on both sides); then, for rows still
     without a line, by name/login/email: only when exactly one free line and exactly one
     unplaced row share it. Returns (matched, [(row, line, shared text)] of the name matches)."""
@@ -397,8 +397,8 @@ def _match(rows: list[Row], lines: list[int], ids: dict[int, str], id_of_row,
     for line in lines:
         if ids.get(line):
             by_id.setdefault(ids[line], []).append(line)
-    matched: dict[int, Row] = {}
-    rest: list[Row] = []
+    matched: dict[int, GradeRow] = {}
+    rest: list[GradeRow] = []
     for row in rows:
         hits = by_id.get(id_of_row(row) or "\0", [])
         if len(hits) == 1 and hits[0] not in matched:
@@ -421,7 +421,7 @@ def _match(rows: list[Row], lines: list[int], ids: dict[int, str], id_of_row,
     return matched, by_name
 
 
-def _scale_note(lms: str, lms_max: float, kit_max: float, example: Row | None) -> str:
+def _scale_note(lms: str, lms_max: float, kit_max: float, example: GradeRow | None) -> str:
     text = (f"{lms} says the assignment is worth {num(lms_max)} points, the kit grades out "
             f"of {num(kit_max)}: scores were scaled to {num(lms_max)}")
     if example is not None:
@@ -451,8 +451,8 @@ def _canvas_id(value, what: str) -> str:
     return value
 
 
-def _split_ungradable(rows: list[Row], filename: str, lms: str,
-                      report: bool) -> tuple[list[Row], list[str]]:
+def _split_ungradable(rows: list[GradeRow], filename: str, lms: str,
+                      report: bool) -> tuple[list[GradeRow], list[str]]:
     """The graded rows, and the warning (if `report`) naming those the LMS gets no grade for."""
     errors = [r for r in rows if r.status != "graded"]
     warnings = []
@@ -463,7 +463,7 @@ def _split_ungradable(rows: list[Row], filename: str, lms: str,
     return [r for r in rows if r.status == "graded"], warnings
 
 
-def write_canvas_csv(rows: list[Row], assignment, out_dir, *, template=None,
+def write_canvas_csv(rows: list[GradeRow], assignment, out_dir, *, template=None,
                      assignment_id=None, report_errors: bool = True) -> ExportResult:
     """canvas.csv for Canvas Gradebook > Import (see the module doc for the format).
     report_errors=False leaves out the warning about ungradable submissions (write_all
@@ -527,7 +527,7 @@ def _duplicates(values: Iterable[str]) -> set[str]:
 _TITLE_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z", re.S)     # Assignment.title_and_id
 
 
-def _fill_canvas_template(rows: list[Row], assignment, template, assignment_id: str,
+def _fill_canvas_template(rows: list[GradeRow], assignment, template, assignment_id: str,
                           warnings: list[str]) -> str:
     raw = _read_template(template, "Canvas")
     header = raw.values(0)
@@ -554,7 +554,7 @@ def _fill_canvas_template(rows: list[Row], assignment, template, assignment_id: 
     else:
         title = _norm(assignment.title)
         hits = [i for i, h in enumerate(header[section + 1:], section + 1)
-                if _norm((_TITLE_ID.match(h).group(1) if _TITLE_ID.match(h) else h)) == title]
+                if _norm(_TITLE_ID.match(h).group(1) if _TITLE_ID.match(h) else h) == title]
         if len(hits) > 1:
             raise ExportError(f"the Canvas template has {len(hits)} columns titled "
                               f"'{assignment.title}': pass the Canvas assignment id to pick one")
@@ -624,7 +624,7 @@ def _fill_canvas_template(rows: list[Row], assignment, template, assignment_id: 
 
 # ------------------------------------------------------------------ moodle.csv
 
-def feedback_text(row: Row) -> str:
+def feedback_text(row: GradeRow) -> str:
     """Plain-text feedback for one submission: the summary, then one line per test with
     its points, and the feedback of tests that did not pass."""
     lines = [clean(row.message) or f"{num(row.score)}/{num(row.max_score)} points"]
@@ -641,7 +641,7 @@ def feedback_text(row: Row) -> str:
     return "\n".join(lines)
 
 
-def feedback_html(row: Row) -> str:
+def feedback_html(row: GradeRow) -> str:
     """Moodle stores Feedback comments as HTML: escape, keep the line breaks."""
     body = "<br>\n".join(html.escape(line, quote=True) for line in feedback_text(row).split("\n"))
     return f"<p>{body}</p>"
@@ -654,7 +654,7 @@ def _moodle_time(when: _dt.datetime | None) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
-def write_moodle_csv(rows: list[Row], assignment, out_dir, *, template=None,
+def write_moodle_csv(rows: list[GradeRow], assignment, out_dir, *, template=None,
                      now: _dt.datetime | None = None,
                      report_errors: bool = True) -> ExportResult:
     """moodle.csv for Moodle's Upload grading worksheet (see the module doc). now: the
@@ -694,7 +694,7 @@ def write_moodle_csv(rows: list[Row], assignment, out_dir, *, template=None,
     return ExportResult([path], warnings)
 
 
-def _fill_moodle_template(rows: list[Row], assignment, template, warnings: list[str]) -> str:
+def _fill_moodle_template(rows: list[GradeRow], assignment, template, warnings: list[str]) -> str:
     raw = _read_template(template, "Moodle")
     header = raw.values(0)
     need = {"Identifier", "Grade", "Last modified (grade)"}
@@ -767,7 +767,7 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def write_junit_xml(rows: list[Row], assignment, out_dir) -> ExportResult:
+def write_junit_xml(rows: list[GradeRow], assignment, out_dir) -> ExportResult:
     """junit.xml: one testsuite per student, one testcase per graded test (module doc)."""
     rows = _sorted(rows)
     root = ET.Element("testsuites", name=clean(assignment.slug))
@@ -837,7 +837,7 @@ def write_junit_xml(rows: list[Row], assignment, out_dir) -> ExportResult:
 
 # ------------------------------------------------------------------ all of them
 
-def write_all(rows: list[Row], assignment, out_dir, *, canvas_template=None,
+def write_all(rows: list[GradeRow], assignment, out_dir, *, canvas_template=None,
               canvas_assignment_id=None, moodle_template=None) -> ExportResult:
     """grades.csv and junit.xml always; canvas.csv when a submission came from Canvas (has
     a Canvas user id) or a Canvas template is given; moodle.csv likewise for Moodle. A

@@ -417,7 +417,7 @@ def _canvas_names(files: list[tuple[str, str]], assignment: Assignment) -> tuple
     return out, notes
 
 
-def discover(path: Path, assignment: Assignment, workdir: Path) -> "Discovery":
+def discover(path: Path, assignment: Assignment, workdir: Path) -> Discovery:
     """Every student's submission in an LMS download (folder or .zip); see the module doc."""
     path = Path(path)
     workdir = Path(workdir)

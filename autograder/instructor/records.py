@@ -2,9 +2,9 @@
 
     Student   one submission found in an LMS download (lms.py finds them)
     Unmatched something in the download that is not a submission we could attribute
-    Row       one graded submission: what grades.csv and every export are made from
+    GradeRow  one graded submission: what grades.csv and every export are made from
 
-Data flows one way: lms.discover -> [Student] -> batch (grades each) -> [Row] -> exports.
+Data flows one way: lms.discover -> [Student] -> batch (grades each) -> [GradeRow] -> exports.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Unmatched:
 
 
 @dataclasses.dataclass
-class Row:
+class GradeRow:
     student: Student
     status: str                   # "graded", "error" (the grader could not grade it)
     score: float

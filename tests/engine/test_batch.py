@@ -132,7 +132,7 @@ def test_progress_line_counts_and_estimates():
     stream = io.StringIO()
     now = [90.0]
     bar = batch.Progress(4, stream=stream, clock=lambda: now[0])
-    row = batch.Row(student=batch.Student("ann", "Ann", Path("."), "folder"), status="graded",
+    row = batch.GradeRow(student=batch.Student("ann", "Ann", Path("."), "folder"), status="graded",
                     score=3, max_score=5)
     bar.step(row, reused=True)                      # reused rows do not count for the rate
     now[0] = 100.0
@@ -144,7 +144,7 @@ def test_progress_line_counts_and_estimates():
 
 def test_summary_has_counts_statistics_and_distribution():
     def row(sid, score, status="graded"):
-        return batch.Row(student=batch.Student(sid, sid, Path("."), "folder"), status=status,
+        return batch.GradeRow(student=batch.Student(sid, sid, Path("."), "folder"), status=status,
                          score=score, max_score=10, message="nope" if status == "error" else "")
     rows = [row("a", 10), row("b", 10), row("c", 5), row("d", 0, "error")]
     text = batch.summary(rows, [batch.Unmatched("x.txt", "not a .py")], A1, 75.0)

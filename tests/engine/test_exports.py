@@ -14,7 +14,7 @@ import pytest
 
 from autograder.instructor import exports
 from autograder.manifest import Assignment
-from autograder.instructor.records import Row, Student
+from autograder.instructor.records import GradeRow, Student
 
 ASSIGNMENT = Assignment(number=3, slug="03_batch_the_tiny_tasks", title="Batch the tiny tasks",
                         files=("batching.py",), points=10, budget=120, test_timeout=10)
@@ -40,11 +40,11 @@ def _tests(a, b, c, d, outputs=("", "", "", "")):
 def _row(sid, name, source, lms, status="graded", tests=None, message="", duration=1.0):
     tests = tests if tests is not None else []
     score = sum(t["score"] for t in tests)
-    return Row(Student(sid, name, Path(f"/dl/{sid}"), source, dict(lms)), status, score, 10.0,
+    return GradeRow(Student(sid, name, Path(f"/dl/{sid}"), source, dict(lms)), status, score, 10.0,
                message, duration, tests)
 
 
-def rows() -> list[Row]:
+def rows() -> list[GradeRow]:
     P = "passed"
     return [
         _row("lovelace_ada_101", "Lovelace, Ada", "canvas",
@@ -298,7 +298,7 @@ def test_canvas_template_problems_are_clear_errors(tmp_path):
     with pytest.raises(exports.ExportError, match="no column for assignment id 77"):
         exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template,
                                  assignment_id="77")
-    template.write_bytes("Name,Score\nAda,3\n".encode())
+    template.write_bytes(b"Name,Score\nAda,3\n")
     with pytest.raises(exports.ExportError, match="not a Canvas Gradebook export"):
         exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template)
     template.write_bytes("Student,ID,Section,X\n\"Caf\xe9,1,A,2\n".encode("latin-1"))

@@ -94,7 +94,7 @@ class Work:
     ledger: Ledger | None
     steps: int
 
-    def fresh(self) -> "Work":
+    def fresh(self) -> Work:
         """The same work under a new key (a timed round of its own)."""
         return _make(self.kind, self.items, self.steps, self.ledger.wait if self.ledger else 0.0,
                      self.ledger.web if self.ledger else None,

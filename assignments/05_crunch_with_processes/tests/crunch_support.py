@@ -31,7 +31,7 @@ def _grader_chunk(start: int, stop: int) -> tuple:
     return len(values), math.fsum(values), min(values), max(values)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def expected(n_items: int) -> dict:
     """What crunch(n_items) must return: sum and average from math.fsum over all values."""
     if n_items == 0:

@@ -44,7 +44,7 @@ class Snapshot:
         self.modules: dict[str, ModuleType] = {}
 
     @classmethod
-    def take(cls) -> "Snapshot":
+    def take(cls) -> Snapshot:
         snap = cls()
         for name in MODULES:
             try:
