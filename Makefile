@@ -21,7 +21,9 @@
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make student-release [OUT=dir]              what students get: a folder and a zip
 #   make test                                   the kit's own test suite (CI runs this)
-#   make test-fast                              the engine's unit tests only (under a minute)
+#   make test-fast                              dev check and the engine's unit tests (~1 min)
+#   make dev-check                              every assignment against its files (seconds)
+#   make lint                                   ruff: style and complexity limits (pyproject)
 #   make bench                                  how fast grading is (not a test)
 #   make bench-batch                            how fast a batch of 30 is (not a test)
 #   make bench-check                            how long make check takes, split or not
@@ -96,7 +98,7 @@ clean:
 
 # >>> instructor (release.py leaves everything from here to the closing mark out of the
 # student release: grading with hidden tests, LMS exports, the kit's own tests)
-.PHONY: setup-nbgrader grade compare gradescope nbgrader student-release test test-fast bench bench-batch bench-check bench-hostile bench-pythons stability
+.PHONY: setup-nbgrader setup-lint grade compare gradescope nbgrader student-release test test-fast dev-check lint bench bench-batch bench-check bench-hostile bench-pythons stability
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
@@ -127,13 +129,27 @@ student-release: setup
 # Everything in parallel (pytest-xdist): the kit's tests grade whole submissions, and the
 # machine lock (autograder/machine_lock.py) still runs their timed tests one at a time.
 # loadgroup keeps tests that share an expensive fixture (a batch) on one worker.
-test: setup setup-nbgrader
+test: setup setup-nbgrader dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/test_kit.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-# The engine's unit tests only (under a minute): the loop while changing autograder/.
-test-fast: setup
+# dev check and the engine's unit tests (about a minute): the loop while changing autograder/.
+test-fast: setup dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
+
+# Every manifest entry against its folders, without grading (CONTRIBUTING.md).
+dev-check: setup
+	@$(BIN)/python -m autograder dev check
+
+# ruff (configured in pyproject.toml), installed on first use.
+setup-lint: $(VENV)/.installed-lint
+
+$(VENV)/.installed-lint: $(VENV)/.installed
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lint]'
+	@touch $@
+
+lint: setup-lint
+	$(BIN)/ruff check .
 
 bench: setup
 	$(BIN)/python bench/grading_speed.py

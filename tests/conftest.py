@@ -1,13 +1,12 @@
 """Fixtures for the kit's own tests."""
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 
 import pytest
 
 from autograder import KIT_ROOT, manifest, runner
+from autograder.instructor import devcheck
 
 ASSIGNMENTS = manifest.load()
 
@@ -46,11 +45,11 @@ def explain(grade) -> str:
 
 
 def declared_failures(path: Path) -> set[str]:
-    """The test functions a broken variant must fail: its docstring's 'Fails:' line(s)."""
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    match = re.search(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
-    assert match, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
-    return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}
+    """The test functions a broken variant must fail: its docstring's 'Fails:' line(s)
+    (read by the dev check's own reader, so both agree)."""
+    fails = devcheck.declared_failures(path)
+    assert fails, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
+    return fails
 
 
 @pytest.hookimpl(trylast=True)

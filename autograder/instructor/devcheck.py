@@ -1,0 +1,403 @@
+"""`python -m autograder dev check`: every assignment against its files, in seconds,
+without grading anything (rustlings' `dev check`). `make test` runs it first.
+
+For every manifest entry:
+
+    stub        each of its `files` under assignments/<slug>/, Python that parses
+    README.md   the contract, with a title
+    hints.md    hints that parse, each citing the lesson with words the lesson really has
+    tests/      test_visible.py and test_hidden.py; every graded test with a docstring,
+                `points` and `visibility` (visible in test_visible.py, not in
+                test_hidden.py), `timing` when it measures time; the points sum to the
+                manifest's; `cpu_speedup` declared when a test times CPU-bound work
+    reference/  each of its files, Python that parses
+    broken/     at least MIN_BROKEN variants, each with `Fails:` naming tests that exist
+    golden/     a file per broken variant and `_stub.txt`, none left from a variant gone
+    hostile/    every case says what it must score (`Scores: N`, within the points)
+
+Then the tree: every folder under assignments/, reference/ and tests/{broken,golden,
+hostile}/ belongs to a manifest entry; and the rooms: the grading core imports neither
+room, the student's room never the instructor's (the release leaves that one out).
+
+Tests are read, not collected: their marks are decorators, their cases literal lists
+(`parametrize` over anything else is a finding: a case count must be readable).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import re
+import sys
+from pathlib import Path
+
+from .. import KIT_ROOT, manifest, paths
+from ..student import hints
+
+MIN_BROKEN = 5
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+# A test that calls one of these measures time: it must run alone (@pytest.mark.timing).
+TIMERS = {"time_call", "compare", "judge_with_yardstick", "parallel_capacity", "timed_rounds"}
+TIMED_NAME = re.compile(r"speedup|faster|slower|_near_best|concurrently|parallelism")
+# A suite that times CPU-bound work against the grader's pool (manifest's cpu_speedup).
+CPU_BOUND = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick|parallel_capacity\(")
+FAILS = re.compile(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", re.M | re.S)
+SCORES = re.compile(r"^\s*Scores:\s*([0-9.]+)", re.M)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    where: str          # a path relative to the kit
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+@dataclasses.dataclass(frozen=True)
+class GradedTest:
+    file: str
+    name: str
+    line: int
+    points: float | None
+    visibility: str | None
+    timing: bool
+    cases: int | None          # parametrized cases (1 when not), None when not literal
+    doc: str
+    timers: frozenset[str]     # the time-measuring helpers its body calls
+    ids: tuple[str, ...] = ()  # its cases' ids (test_x[id]), when parametrized
+
+    @property
+    def nodenames(self) -> set[str]:
+        """What a `Fails:` line may call it: the function, or one of its cases."""
+        return {self.name} | {f"{self.name}[{i}]" for i in self.ids}
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.relative_to(KIT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def declared_failures(path: Path) -> set[str] | None:
+    """The tests a broken variant must fail: its docstring's `Fails:` paragraph."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    match = FAILS.search(doc)
+    if not match:
+        return None
+    return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}
+
+
+# ------------------------------------------------------------------ reading tests
+
+def _mark(node: ast.expr) -> tuple[str, list[ast.expr]] | None:
+    """('points', [args]) for `pytest.mark.points(3)`; ('timing', []) for the bare mark."""
+    call = node if isinstance(node, ast.Call) else None
+    target = call.func if call else node
+    if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "mark"):
+        return target.attr, list(call.args) if call else []
+    return None
+
+
+def _cases(args: list[ast.expr]) -> int | None:
+    if len(args) >= 2 and isinstance(args[1], (ast.List, ast.Tuple)):
+        return len(args[1].elts)
+    return None
+
+
+def _case_ids(deco: ast.Call) -> tuple[str, ...]:
+    """The ids pytest gives a literal parametrize: `ids=[...]`, else the values joined
+    by '-' (pytest's own rule for numbers and strings)."""
+    for kw in deco.keywords:
+        if kw.arg == "ids":
+            try:
+                return tuple(str(i) for i in ast.literal_eval(kw.value))
+            except ValueError:
+                return ()
+    try:
+        values = ast.literal_eval(deco.args[1])
+    except (ValueError, IndexError):
+        return ()
+    several = "," in str(_literal(deco.args[:1]) or "")
+    return tuple("-".join(str(x) for x in v) if several else str(v) for v in values)
+
+
+def _literal(args: list[ast.expr]):
+    try:
+        return ast.literal_eval(args[0]) if args else None
+    except ValueError:
+        return None
+
+
+def _module_visibility(tree: ast.Module) -> str | None:
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytestmark"
+                                                 for t in node.targets)):
+            mark = _mark(node.value)
+            if mark and mark[0] == "visibility":
+                return _literal(mark[1])
+    return None
+
+
+def _timers(fn: ast.FunctionDef) -> frozenset[str]:
+    called = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            f = node.func
+            called.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+    return frozenset(called & TIMERS)
+
+
+def graded_tests(path: Path) -> list[GradedTest]:
+    """The test functions of one test file, with their marks as written."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    default_visibility = _module_visibility(tree)
+    out = []
+    for fn in tree.body:
+        if not (isinstance(fn, ast.FunctionDef) and fn.name.startswith("test_")):
+            continue
+        marks, ids = {}, ()
+        for deco in fn.decorator_list:
+            mark = _mark(deco)
+            if mark:
+                marks[mark[0]] = mark[1]
+                if mark[0] == "parametrize" and isinstance(deco, ast.Call):
+                    ids = _case_ids(deco)
+        points = _literal(marks["points"]) if "points" in marks else None
+        visibility = _literal(marks["visibility"]) if "visibility" in marks else default_visibility
+        cases = _cases(marks["parametrize"]) if "parametrize" in marks else 1
+        out.append(GradedTest(_rel(path), fn.name, fn.lineno,
+                              points if isinstance(points, (int, float)) else None,
+                              visibility, "timing" in marks, cases,
+                              ast.get_docstring(fn) or "", _timers(fn), ids))
+    return out
+
+
+# ------------------------------------------------------------------ one assignment
+
+def _parses(path: Path, what: str) -> list[Finding]:
+    if not path.is_file():
+        return [Finding(_rel(path), f"missing: {what}")]
+    try:
+        ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        return [Finding(_rel(path), f"{what} does not parse: {exc}")]
+    return []
+
+
+def check_stub_and_reference(a: manifest.Assignment) -> list[Finding]:
+    out = []
+    for name in a.files:
+        out += _parses(a.folder / name, "the stub students edit")
+        out += _parses(a.reference_dir / name, "the reference solution")
+    return out
+
+
+def check_readme(a: manifest.Assignment) -> list[Finding]:
+    readme = a.folder / "README.md"
+    if not readme.is_file():
+        return [Finding(_rel(readme), "missing: the assignment's contract")]
+    if not re.search(r"^# \S", readme.read_text(encoding="utf-8"), re.M):
+        return [Finding(_rel(readme), "no title (a line '# ...')")]
+    return []
+
+
+def check_hints(a: manifest.Assignment) -> list[Finding]:
+    where = _rel(a.folder / "hints.md")
+    try:
+        found = hints.load(a.folder)
+    except hints.HintsError as exc:
+        return [Finding(where, str(exc))]
+    out = []
+    for h in found:
+        if not h.citations:
+            out.append(Finding(where, f"hint {h.number} cites no part of the lesson"))
+        for c in h.citations:
+            if c.quote and hints.locate(c, paths.LESSON) is None:
+                out.append(Finding(where, f"hint {h.number} quotes \"{c.quote}\", which lesson "
+                                          f"section {c.section} does not say"))
+    return out
+
+
+def _check_marks(t: GradedTest, visible_file: bool) -> list[Finding]:
+    where, out = f"{t.file}:{t.line}", []
+    if t.points is None or t.points <= 0:
+        out.append(Finding(where, f"{t.name} has no @pytest.mark.points(n) with n > 0"))
+    if t.visibility not in VISIBILITIES:
+        out.append(Finding(where, f"{t.name} has no visibility (one of {', '.join(VISIBILITIES)})"))
+    elif (t.visibility == "visible") != visible_file:
+        out.append(Finding(where, f"{t.name} is '{t.visibility}' in "
+                                  f"{'test_visible.py' if visible_file else 'test_hidden.py'}"))
+    if not t.doc:
+        out.append(Finding(where, f"{t.name} has no docstring (its first line says what it covers)"))
+    if t.cases is None:
+        out.append(Finding(where, f"{t.name} is parametrized over something that is not a "
+                                  f"literal list: its cases (and points) cannot be counted"))
+    if not t.timing and (t.timers or TIMED_NAME.search(t.name)):
+        why = f"calls {', '.join(sorted(t.timers))}" if t.timers else "its name says it is timed"
+        out.append(Finding(where, f"{t.name} measures time ({why}) but is not "
+                                  f"@pytest.mark.timing (timed tests run alone)"))
+    return out
+
+
+def check_tests(a: manifest.Assignment) -> tuple[list[Finding], set[str]]:
+    """What is wrong with the tests, and the names of every graded test."""
+    out: list[Finding] = []
+    tests: list[GradedTest] = []
+    for name in ("test_visible.py", paths.HIDDEN_TESTS):
+        path = a.tests_dir / name
+        if not path.is_file():
+            out.append(Finding(_rel(path), "missing"))
+            continue
+        try:
+            found = graded_tests(path)
+        except SyntaxError as exc:
+            out.append(Finding(_rel(path), f"does not parse: {exc}"))
+            continue
+        tests += found
+        out += [f for t in found for f in _check_marks(t, name == "test_visible.py")]
+    total = sum((t.points or 0) * (t.cases or 1) for t in tests)
+    if tests and abs(total - a.points) > 1e-9:
+        out.append(Finding(_rel(a.tests_dir), f"the tests' points sum to {total:g}, the "
+                                              f"manifest says {a.points:g}"))
+    sources = "".join(p.read_text(encoding="utf-8") for p in sorted(a.tests_dir.glob("*.py")))
+    if bool(CPU_BOUND.search(sources)) != a.cpu_speedup:
+        out.append(Finding(_rel(paths.MANIFEST), f"assignment {a.number}: cpu_speedup is "
+                           f"{str(a.cpu_speedup).lower()}, but its tests "
+                           f"{'do' if not a.cpu_speedup else 'do not'} time CPU-bound work"))
+    return out, {n for t in tests for n in t.nodenames}
+
+
+def check_broken(a: manifest.Assignment, names: set[str]) -> list[Finding]:
+    variants = sorted(a.broken_dir.glob("*.py"))
+    out = []
+    if len(variants) < MIN_BROKEN:
+        out.append(Finding(_rel(a.broken_dir), f"{len(variants)} broken variant(s); at least "
+                                               f"{MIN_BROKEN} show what the tests catch"))
+    for v in variants:
+        try:
+            fails = declared_failures(v)
+        except SyntaxError:
+            fails = None      # a variant may be broken Python on purpose; its docstring too
+        if not fails:
+            out.append(Finding(_rel(v), "no 'Fails: test_a, test_b' paragraph in its docstring"))
+            continue
+        unknown = sorted(fails - names)
+        if unknown:
+            out.append(Finding(_rel(v), f"Fails: names no test of the assignment: "
+                                        f"{', '.join(unknown)}"))
+    return out
+
+
+def check_golden(a: manifest.Assignment) -> list[Finding]:
+    want = {v.stem for v in a.broken_dir.glob("*.py")} | {"_stub"}
+    have = {g.stem for g in a.golden_dir.glob("*.txt")}
+    out = [Finding(_rel(a.golden_dir / f"{n}.txt"), "missing: regenerate with CK_UPDATE_GOLDEN=1 "
+                                                     "(CONTRIBUTING.md)") for n in sorted(want - have)]
+    out += [Finding(_rel(a.golden_dir / f"{n}.txt"), "no broken variant of that name")
+            for n in sorted(have - want)]
+    return out
+
+
+def check_hostile(a: manifest.Assignment) -> list[Finding]:
+    out = []
+    for case in sorted(a.hostile_dir.glob("*.py")):
+        m = SCORES.search(case.read_bytes().decode("utf-8", errors="replace"))
+        if not m:
+            out.append(Finding(_rel(case), "says no 'Scores: N' (the points it must get)"))
+        elif float(m.group(1)) > a.points:
+            out.append(Finding(_rel(case), f"Scores: {m.group(1)} is more than the "
+                                           f"{a.points:g} points of the assignment"))
+    return out
+
+
+def check_assignment(a: manifest.Assignment) -> list[Finding]:
+    found, names = check_tests(a)
+    return (check_stub_and_reference(a) + check_readme(a) + check_hints(a) + found
+            + check_broken(a, names) + check_golden(a) + check_hostile(a))
+
+
+# ------------------------------------------------------------------ the kit as a whole
+
+def check_strays(assignments: list[manifest.Assignment]) -> list[Finding]:
+    """Folders no manifest entry owns."""
+    slugs = {a.slug for a in assignments}
+    out = []
+    for root in (paths.ASSIGNMENTS, paths.REFERENCE, paths.BROKEN, paths.GOLDEN, paths.HOSTILE):
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
+            if folder.name not in slugs and not folder.name.startswith((".", "__")):
+                out.append(Finding(_rel(folder), "no manifest entry has this slug "
+                                                 "(assignments/manifest.toml)"))
+    return out
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ("student", "instructor") else "core"
+
+
+def _imports(path: Path, module: str) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            out.append((node.lineno, target))
+            out += [(node.lineno, f"{target}.{alias.name}") for alias in node.names]
+    return out
+
+
+def check_rooms(engine: Path | None = None) -> list[Finding]:
+    """The core imports neither room; the student's room never the instructor's."""
+    engine = engine or paths.ENGINE
+    allowed = {"core": {"core"}, "student": {"core", "student"},
+               "instructor": {"core", "student", "instructor"}}
+    out = []
+    for path in sorted(engine.rglob("*.py")):
+        rel = path.relative_to(engine.parent).with_suffix("")
+        module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        room = _room(module)
+        for line, target in _imports(path, module):
+            if target.startswith("autograder.") and _room(target) not in allowed[room]:
+                out.append(Finding(f"{_rel(path)}:{line}", f"the {room} imports {target}, "
+                                                          f"of the {_room(target)}'s room"))
+    return sorted(set(out), key=str)
+
+
+def check_all(numbers: list[int] | None = None) -> dict[str, list[Finding]]:
+    """Findings by what they are about: each assignment, then 'the tree' and 'the rooms'."""
+    assignments = manifest.load(paths.MANIFEST)
+    out = {a.label: check_assignment(a) for a in assignments
+           if not numbers or a.number in numbers}
+    out["the tree"] = check_strays(assignments)
+    out["the rooms"] = check_rooms()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m autograder dev",
+                                description="the kit's own checks, for those who write it")
+    sub = p.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("check", help="every assignment against its files, without grading")
+    c.add_argument("--assignments", default="", help="numbers, comma-separated (default: all)")
+    args = p.parse_args(argv)
+    try:
+        numbers = [int(x) for x in args.assignments.split(",") if x.strip()] or None
+        report = check_all(numbers)
+    except (ValueError, manifest.ManifestError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems = sum(len(v) for v in report.values())
+    for about, findings in report.items():
+        print(f"{'ok  ' if not findings else 'FAIL'}  {about}")
+        for f in findings:
+            print(f"      {f}")
+    print(f"\ndev check: {problems} problem{'s' * (problems != 1)}" if problems
+          else "\ndev check: every assignment matches its files")
+    return 1 if problems else 0
