@@ -31,6 +31,69 @@ from flows.hostile_cases import (A1, A1_LOW_MEMORY, BROKEN, CASES, add_case, fie
                                  missing_layer, row_for, zip_bomb, zip_slip)
 
 
+def build_inbox(inbox: Path, outside: Path, n: int) -> tuple[dict, list, list]:
+    """At least n submissions: every broken variant, the stub, then rounds of every
+    hostile case, a zip slip, a zip bomb and three references. Returns what each entry
+    must get, the cases used and the cases this machine's jail cannot contain."""
+    expect: dict[str, tuple[str, object]] = {}   # entry -> (kind, what it must get)
+    cases = [(n_, p, t) for n_, (p, t) in CASES.items() if not missing_layer(field(t, "Needs"))]
+    skipped = sorted(set(CASES) - {n_ for n_, _, _ in cases})
+    for b in sorted(BROKEN.glob("*.py")):
+        name = f"broken-{b.stem.replace('_', '-')}"
+        shutil.copyfile(b, inbox / f"{name}.py")
+        expect[name] = ("broken", declared_failures(b))
+    shutil.copyfile(A1.folder / "consumer.py", inbox / "stub.py")
+    expect["stub"] = ("stub", None)
+    for copy in itertools.count(1):
+        if len(expect) >= n:
+            break
+        for name, path, text in cases:
+            entry = f"{name}-{copy}"
+            add_case(inbox, name, path, as_name=entry)
+            expect[entry] = ("hostile", text)
+        zip_slip(inbox, outside, f"zip-slip-{copy}")
+        expect[f"zip-slip-{copy}"] = ("hostile", "Scores: 4\n")
+        zip_bomb(inbox, f"zip-bomb-{copy}")
+        expect[f"zip-bomb-{copy}"] = ("error", "unpacks to more than")
+        for r in range(3):
+            shutil.copyfile(A1.reference_dir / "consumer.py", inbox / f"reference-{copy}-{r}.py")
+            expect[f"reference-{copy}-{r}"] = ("reference", None)
+    return expect, cases, skipped
+
+
+def misgraded(entry: str, kind: str, want, row, result) -> list[str]:
+    """What is wrong with one row, given what its entry must get."""
+    feedback_file = result.out / row.student.id / "feedback.txt"
+    feedback = feedback_file.read_text() if feedback_file.exists() else row.message
+    got = f"{row.score:g}/{row.max_score:g} {row.status}"
+    if kind == "hostile":
+        problems = misjudged(want, row.score, feedback)
+        if row.status != "graded":
+            problems.insert(0, f"status {row.status}")
+        return [f"{entry}: {got}: {problem}" for problem in problems]
+    if kind == "error" and (row.status != "error" or want not in row.message):
+        return [f"{entry}: {got} {row.message}"]
+    if kind == "reference" and row.score != A1.points:
+        return [f"{entry}: {got}, must earn full marks"]
+    if kind == "broken":
+        failed = {t["nodeid"].split("::")[-1] for t in row.tests if t["status"] != "passed"}
+        if failed != want:
+            return [f"{entry}: failed {sorted(failed)}, must fail {sorted(want)}"]
+    if kind == "stub" and not 0 < row.score < A1.points:
+        return [f"{entry}: {got}"]
+    return []
+
+
+def leftovers(outside: Path) -> list[str]:
+    left = [p.pid for p in psutil.process_iter(["cmdline", "name"])
+            if p.info["name"] == "ck-hostile-bomb"
+            or "ck-hostile-daemon" in " ".join(p.info["cmdline"] or [])]
+    wrong = [f"processes left running: {left}"] if left else []
+    if list(outside.iterdir()):
+        wrong.append(f"the zip slip wrote outside: {list(outside.iterdir())}")
+    return wrong
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100)
@@ -40,29 +103,7 @@ def main() -> int:
         inbox, outside = Path(tmp) / "inbox", Path(tmp) / "outside"
         inbox.mkdir()
         outside.mkdir()
-        expect: dict[str, tuple[str, object]] = {}   # entry -> (kind, what it must get)
-        cases = [(n, p, t) for n, (p, t) in CASES.items() if not missing_layer(field(t, "Needs"))]
-        skipped = sorted(set(CASES) - {n for n, _, _ in cases})
-        for b in sorted(BROKEN.glob("*.py")):
-            name = f"broken-{b.stem.replace('_', '-')}"
-            shutil.copyfile(b, inbox / f"{name}.py")
-            expect[name] = ("broken", declared_failures(b))
-        shutil.copyfile(A1.folder / "consumer.py", inbox / "stub.py")
-        expect["stub"] = ("stub", None)
-        for copy in itertools.count(1):
-            if len(expect) >= opts.n:
-                break
-            for name, path, text in cases:
-                entry = f"{name}-{copy}"
-                add_case(inbox, name, path, as_name=entry)
-                expect[entry] = ("hostile", text)
-            zip_slip(inbox, outside, f"zip-slip-{copy}")
-            expect[f"zip-slip-{copy}"] = ("hostile", "Scores: 4\n")
-            zip_bomb(inbox, f"zip-bomb-{copy}")
-            expect[f"zip-bomb-{copy}"] = ("error", "unpacks to more than")
-            for r in range(3):
-                shutil.copyfile(A1.reference_dir / "consumer.py", inbox / f"reference-{copy}-{r}.py")
-                expect[f"reference-{copy}-{r}"] = ("reference", None)
+        expect, cases, skipped = build_inbox(inbox, outside, opts.n)
         print(f"{len(expect)} submissions of assignment {A1.number}: {len(cases)} hostile cases "
               f"x {sum(1 for k in expect.values() if k[0] == 'hostile') // max(len(cases), 1)}, "
               f"zip slips, zip bombs, {len(list(BROKEN.glob('*.py')))} broken variants, "
@@ -77,34 +118,8 @@ def main() -> int:
         wrong = []
         for entry, (kind, want) in sorted(expect.items()):
             row = row_for(rows, entry)
-            if row is None:
-                wrong.append(f"{entry}: no row")
-                continue
-            feedback_file = result.out / row.student.id / "feedback.txt"
-            feedback = feedback_file.read_text() if feedback_file.exists() else row.message
-            got = f"{row.score:g}/{row.max_score:g} {row.status}"
-            if kind == "hostile":
-                problems = misjudged(want, row.score, feedback)
-                if row.status != "graded":
-                    problems.insert(0, f"status {row.status}")
-                wrong += [f"{entry}: {got}: {problem}" for problem in problems]
-            elif kind == "error" and (row.status != "error" or want not in row.message):
-                wrong.append(f"{entry}: {got} {row.message}")
-            elif kind == "reference" and row.score != A1.points:
-                wrong.append(f"{entry}: {got}, must earn full marks")
-            elif kind == "broken":
-                failed = {t["nodeid"].split("::")[-1] for t in row.tests if t["status"] != "passed"}
-                if failed != want:
-                    wrong.append(f"{entry}: failed {sorted(failed)}, must fail {sorted(want)}")
-            elif kind == "stub" and not 0 < row.score < A1.points:
-                wrong.append(f"{entry}: {got}")
-        left = [p.pid for p in psutil.process_iter(["cmdline", "name"])
-                if p.info["name"] == "ck-hostile-bomb"
-                or "ck-hostile-daemon" in " ".join(p.info["cmdline"] or [])]
-        if left:
-            wrong.append(f"processes left running: {left}")
-        if list(outside.iterdir()):
-            wrong.append(f"the zip slip wrote outside: {list(outside.iterdir())}")
+            wrong += [f"{entry}: no row"] if row is None else misgraded(entry, kind, want, row, result)
+        wrong += leftovers(outside)
         print(f"\n{len(result.rows)} rows for {len(expect)} submissions in {wall:.0f} s "
               f"({wall / len(expect):.1f} s each, --jobs {opts.jobs})")
         print(f"mismatches: {len(wrong)}")

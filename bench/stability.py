@@ -96,7 +96,8 @@ def main() -> int:
     time.sleep(1.0)  # let the load's own workers start before the first grading
     print(f"{len(plan)} subjects x {opts.runs} runs, load: {what}, {os.cpu_count()} CPU(s)\n",
           flush=True)
-    verdicts: dict[int, dict[str, list[bool]]] = collections.defaultdict(lambda: collections.defaultdict(list))
+    verdicts: dict[int, dict[str, list[bool]]] = collections.defaultdict(
+        lambda: collections.defaultdict(list))
     scores: dict[int, list[float]] = collections.defaultdict(list)
     disagreed: collections.Counter = collections.Counter()
     started = time.monotonic()

@@ -152,7 +152,7 @@ def _same_as_golden(grade, assignment, path):
         return
     again = mismatch(runner.grade(assignment, path), assignment, path)
     assert again is None, f"{again}\n\n(the first grading differed too:)\n{diff}"
-    warnings.warn(f"golden: one grading of {path} differed, a fresh one did not:\n{diff}")
+    warnings.warn(f"golden: one grading of {path} differed, a fresh one did not:\n{diff}", stacklevel=2)
 
 
 def _says_what_failed(grade):

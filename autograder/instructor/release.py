@@ -187,7 +187,8 @@ def check_release(root: Path, assignments: list[manifest.Assignment]) -> list[st
     return problems
 
 
-_INSTRUCTOR_IMPORT = re.compile(r"^\s*(from\s+(\.+|autograder\.)instructor\b|import\s+autograder\.instructor\b)"
+_INSTRUCTOR_IMPORT = re.compile(r"^\s*(from\s+(\.+|autograder\.)instructor\b"
+                                r"|import\s+autograder\.instructor\b)"
                                 r"|^\s*from\s+\.+\s+import\s+(.*,\s*)?instructor\b", re.M)
 
 

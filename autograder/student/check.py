@@ -87,10 +87,12 @@ def footer(a: Assignment, grade: Grade, before: dict | None, *,
     if before and before.get("best") is not None and before.get("max") == top:
         best = float(before["best"])
         if best > score:
-            lines.append(f"Your best so far: {reports.pts(best)}/{reports.pts(top)} ({progress.ago(before.get('best_at'))}); "
+            when = progress.ago(before.get("best_at"))
+            lines.append(f"Your best so far: {reports.pts(best)}/{reports.pts(top)} ({when}); "
                          f"this version scores less.")
         elif before.get("last") is not None and score > float(before["last"]):
-            lines.append(f"Up from {reports.pts(float(before['last']))}/{reports.pts(top)} at your last check.")
+            lines.append(f"Up from {reports.pts(float(before['last']))}/{reports.pts(top)} "
+                         f"at your last check.")
     hidden = hidden_tests(a)
     if hidden:
         n, pts = sum(g.tests for g in hidden), sum(g.points for g in hidden)

@@ -16,8 +16,8 @@ def status_rows() -> list[dict]:
         rec = progress.get(a.slug)
         best = (f"{reports.pts(float(rec['best']))}/{reports.pts(float(rec['max']))}"
                 if rec.get("best") is not None else "-")
-        last = (f"{reports.pts(float(rec['last']))}/{reports.pts(float(rec['max']))}, {progress.ago(rec.get('last_at'))}"
-                if rec.get("last") is not None else "never")
+        last = (f"{reports.pts(float(rec['last']))}/{reports.pts(float(rec['max']))}, "
+                f"{progress.ago(rec.get('last_at'))}" if rec.get("last") is not None else "never")
         n = hint_count(a)
         rows.append({"#": str(a.number), "assignment": a.title, "best visible": best,
                      "last check": last, "hints read": f"{progress.hints_shown(a.slug)} of {n}",

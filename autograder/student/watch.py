@@ -210,7 +210,7 @@ class Watcher:
                     changed = threading.Event()
                     stop = threading.Event()
 
-                    def look(start=now):
+                    def look(start=now, stop=stop, changed=changed):
                         while not stop.wait(self.poll):
                             if signature(self.file) != start:
                                 changed.set()

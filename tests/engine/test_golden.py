@@ -24,7 +24,7 @@ HANG = """\
       consumer.py:48 in process_all()
           work_queue.join()
       python3.11/threading.py:327 in wait()  (library)
-          waiter.acquire()    <-- waiting here"""
+          waiter.acquire()    <-- waiting here"""  # noqa: E501 (the message as students read it)
 
 
 def _grade(message, notes=()):

@@ -204,7 +204,7 @@ def test_collected_lists_the_graded_tests_with_points_and_visibility(full):
         "test_passes", "test_param[1]", "test_param[2]", "test_hidden_after_published",
         "test_hidden_plain", "test_fails_with_feedback", "test_plain_assert_fails",
         "test_student_raises", "test_hangs", "test_guard_deadline", "test_huge_error",
-        "test_holds_the_gil", "test_after_the_others"}                                     # not test_not_graded
+        "test_holds_the_gil", "test_after_the_others"}                  # not test_not_graded
     assert tests["test_passes"]["points"] == 2.0 and tests["test_passes"]["visibility"] == "visible"
     assert tests["test_passes"]["name"] == "the answer is 42"       # docstring's first line
     assert tests["test_passes"]["nodeid"] == "tests/test_quick.py::test_passes"

@@ -33,7 +33,8 @@ def _staged_files(staged) -> list[str]:
     return sorted(p.name for p in staged.folder.iterdir())
 
 
-def _zip(path: Path, entries: dict[str, bytes | str], symlinks: dict[str, str] = {}) -> Path:
+def _zip(path: Path, entries: dict[str, bytes | str], symlinks: dict[str, str] | None = None) -> Path:
+    symlinks = symlinks or {}
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in entries.items():
             zf.writestr(name, data)

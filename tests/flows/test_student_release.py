@@ -108,6 +108,34 @@ def _read_until(fd, buf: list, pattern, timeout: float) -> str:
                          + ANSI.sub("", "".join(buf).split(CLEAR)[-1])[-3000:])
 
 
+def _drain(master: int, buf: list[str]) -> None:
+    """What the terminal still has to say, until it is quiet for half a second."""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                break
+            data = os.read(master, 65536)
+            if not data:
+                break
+            buf.append(data.decode("utf-8", errors="replace"))
+    except OSError:
+        pass
+
+
+def _running_in(root: Path) -> list:
+    """Processes whose working directory or command line is under `root`."""
+    left = []
+    for p in psutil.process_iter(["cmdline", "cwd"]):
+        try:
+            where = (p.info["cwd"] or "") + " ".join(p.info["cmdline"] or [])
+        except (psutil.Error, TypeError):
+            continue
+        if str(root) in where:
+            left.append((p.pid, p.info["cmdline"]))
+    return left
+
+
 def test_watch_in_a_terminal_sees_a_saved_fix(fresh, checked):
     root, env = fresh
     work = root / "assignments" / A1.slug / "consumer.py"
@@ -134,17 +162,7 @@ def test_watch_in_a_terminal_sees_a_saved_fix(fresh, checked):
         assert "FAIL" not in fixed
         os.write(master, b"\x03")                                # Ctrl-C
         proc.wait(timeout=30)
-        try:
-            while True:
-                ready, _, _ = select.select([master], [], [], 0.5)
-                if not ready:
-                    break
-                data = os.read(master, 65536)
-                if not data:
-                    break
-                buf.append(data.decode("utf-8", errors="replace"))
-        except OSError:
-            pass
+        _drain(master, buf)
         tail = ANSI.sub("", "".join(buf).split(CLEAR)[-1])
         assert proc.returncode == 0, tail
         assert "stopped watching consumer.py after 2 runs" in tail
@@ -156,14 +174,7 @@ def test_watch_in_a_terminal_sees_a_saved_fix(fresh, checked):
         os.close(master)
     # nothing the watch started is left running
     time.sleep(0.5)
-    left = []
-    for p in psutil.process_iter(["cmdline", "cwd"]):
-        try:
-            where = (p.info["cwd"] or "") + " ".join(p.info["cmdline"] or [])
-        except (psutil.Error, TypeError):
-            continue
-        if str(root) in where:
-            left.append((p.pid, p.info["cmdline"]))
+    left = _running_in(root)
     assert not left, left
     status = _make(root, env, "status").stdout
     row = next(line for line in status.splitlines() if A1.title in line)

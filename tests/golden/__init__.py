@@ -83,7 +83,7 @@ def _collapse_stacks(lines: list[str]) -> list[str]:
                 block, indent = [], (frame or header).group(1) if (frame or header) else ""
             if frame:
                 frame_indent = len(frame.group(1))
-                if frame.re is _FRAME and not frame.group(5):             # no "(library)" tag: the student's file
+                if frame.re is _FRAME and not frame.group(5):     # no "(library)" tag: the student's file
                     block.append(f"{Path(frame.group(2)).name}:{frame.group(4)}")
             else:
                 frame_indent = None

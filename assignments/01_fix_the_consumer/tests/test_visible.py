@@ -124,7 +124,8 @@ def test_backpressure(process_all, guard, feedback):
     ahead, returned, handled = producer_lead(process_all, 40, num_workers=2, queue_size=3)
     limit = 3 + 2 + 2
     feedback.measure("items taken from the input while both consumers were blocked", ahead,
-                     expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the producer's hand, +1 slack)")
+                     expected=f"<= {limit} (queue_size 3 + num_workers 2 + one in the "
+                              f"producer's hand, +1 slack)")
     feedback.check(returned, "process_all() did not return after the consumers were released.",
                    where=guard.where())
     feedback.check(handled == 40, f"handle() was called {handled} times for 40 items.",

@@ -39,8 +39,8 @@ def test_errors_recorded_in_batch(download_all, web, guard, feedback):
                             "requests.RequestException inside fetch_url_info")
     feedback.check(isinstance(results, list) and [r.get("url") for r in results] == urls,
                    "download_all() must return one result per URL, in input order.",
-                   measured=repr([r.get("url") if isinstance(r, dict) else r
-                                  for r in results])[:300] if isinstance(results, list) else repr(results)[:200],
+                   measured=(repr([r.get("url") if isinstance(r, dict) else r for r in results])[:300]
+                             if isinstance(results, list) else repr(results)[:200]),
                    expected=repr(urls)[:300],
                    cause="results collected in the order the downloads finished (as_completed), "
                          "or lost: executor.map() returns one result per URL in input order")

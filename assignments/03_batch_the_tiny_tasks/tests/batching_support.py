@@ -360,7 +360,8 @@ def tiny_speedup(parallel_map, feedback, *, n_items, workers, required=3.0):
         feedback.check(isinstance(result, list) and len(result) == n_items and
                        probe <= set(result),
                        "parallel_map() returned wrong results in a timed run.",
-                       measured=f"{type(result).__name__} of {len(result) if isinstance(result, list) else '?'}",
+                       measured=f"{type(result).__name__} of "
+                                f"{len(result) if isinstance(result, list) else '?'}",
                        expected=f"{n_items} results of this run's func (each run gets a new one)",
                        cause="results remembered from an earlier call, or not computed by "
                              "func: every call must compute func(x) for its own items")

@@ -5,7 +5,8 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from batching_support import (LEAK, check_batched, check_results, expected_meanwhile, fail_on, label, slow_at, tiny)
+from batching_support import (LEAK, check_batched, check_results, expected_meanwhile, fail_on, label,
+                              slow_at, tiny)
 
 from autograder.grading.ckworker.workloads import WorkerError
 

@@ -167,6 +167,19 @@ def check_in_processes(feedback, cpu, seq_cpu: float, workers: int):
                    cause=ONE_PROCESS)
 
 
+def _check_timed_results(feedback, mine: list, plans: list, sums: dict) -> None:
+    """Every timed run of crunch computed its own round's values."""
+    for r, result in mine:
+        n = plans[r][0]
+        ok = isinstance(result, dict) and result.get("items") == n and r in sums and \
+            _close(result.get("sum"), sums[r])
+        feedback.check(ok, "crunch() returned a wrong result in a timed run.",
+                       measured=f"crunch({n}, chunk_size={plans[r][1]}): {result!r:.150}",
+                       expected=f"items {n}, sum {sums.get(r)!r}",
+                       cause="a result remembered from an earlier call, or chunks that do not "
+                             "cover range(n_items): every call computes its own values")
+
+
 def crunch_speedup(crunch, student, feedback, *, n_items, chunk_size, workers, attempts=3):
     """crunch against the grader's sequential loop and the grader's pool, interleaved
     (assignment 3's heavy_speedup, with the kernel's view of the workers). Every run of
@@ -213,15 +226,7 @@ def crunch_speedup(crunch, student, feedback, *, n_items, chunk_size, workers, a
         workers=workers,
         structural=lambda cpus: any(structural(c, seq_cpu, together=True) for c in cpus),
         attempts=attempts)
-    for r, result in mine:
-        n = plans[r][0]
-        ok = isinstance(result, dict) and result.get("items") == n and r in sums and \
-            _close(result.get("sum"), sums[r])
-        feedback.check(ok, "crunch() returned a wrong result in a timed run.",
-                       measured=f"crunch({n}, chunk_size={plans[r][1]}): {result!r:.150}",
-                       expected=f"items {n}, sum {sums.get(r)!r}",
-                       cause="a result remembered from an earlier call, or chunks that do not "
-                             "cover range(n_items): every call computes its own values")
+    _check_timed_results(feedback, mine, plans, sums)
     for note in run.notes:
         feedback.note(note)
     times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity

@@ -120,7 +120,7 @@ def test_pipeline_parallelism(run_pipeline, guard, feedback):
     sequential, ideal = n * s * step, (n + s - 1) * step
     limit = 0.6 * sequential
     best = None
-    for attempt in range(2):  # a busy machine can delay one run; a pipeline passes either way
+    for _attempt in range(2):  # a busy machine can delay one run; a pipeline passes either way
         stages = make_stages(s, delay=step)
         guard.call(run_pipeline, list(range(n)), stages, deadline=5)
         took = stages[-1].last_end - guard.started_at
