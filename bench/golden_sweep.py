@@ -29,12 +29,12 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 sys.path.insert(0, str(KIT / "tests"))
-from autograder import manifest, runner  # noqa: E402
+from autograder import manifest, paths, runner  # noqa: E402
 from golden import label_of, mismatch  # noqa: E402
 
 from stability import declared_failures, start_load, stop_load  # noqa: E402  (bench/stability.py)
 
-BROKEN = KIT / "tests" / "broken"
+BROKEN = paths.BROKEN
 
 
 def subjects(numbers: list[int] | None):

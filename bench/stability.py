@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import KIT_ROOT, manifest, runner  # noqa: E402
+from autograder import manifest, paths, runner  # noqa: E402
 
-BROKEN = KIT_ROOT / "tests" / "broken"
+BROKEN = paths.BROKEN
 PATTERNS = ("*sequential*.py", "single_worker.py", "one_worker.py")
 
 

@@ -3,9 +3,10 @@ without grading anything (rustlings' `dev check`). `make test` runs it first.
 
 For every manifest entry:
 
-    stub        each of its `files` under assignments/<slug>/, Python that parses
+    stub        each of its `files` under assignments/<slug>/, Python that parses, with
+                the public functions of the reference, signature for signature
     README.md   the contract, with a title
-    hints.md    hints that parse, each citing the lesson with words the lesson really has
+    hints.md    MIN_HINTS hints or more, each citing the lesson with words it really has
     tests/      test_visible.py and test_hidden.py; every graded test with a docstring,
                 `points` and `visibility` (visible in test_visible.py, not in
                 test_hidden.py), `timing` when it measures time; the points sum to the
@@ -35,9 +36,11 @@ from .. import KIT_ROOT, manifest, paths
 from ..student import hints
 
 MIN_BROKEN = 5
+MIN_HINTS = 3
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 # A test that calls one of these measures time: it must run alone (@pytest.mark.timing).
-TIMERS = {"time_call", "compare", "judge_with_yardstick", "parallel_capacity", "timed_rounds"}
+TIMERS = {"time_call", "compare", "judge_with_yardstick", "parallel_capacity", "timed_rounds",
+          "interleave", "race"}
 TIMED_NAME = re.compile(r"speedup|faster|slower|_near_best|concurrently|parallelism")
 # A suite that times CPU-bound work against the grader's pool (manifest's cpu_speedup).
 CPU_BOUND = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick|parallel_capacity\(")
@@ -187,11 +190,26 @@ def _parses(path: Path, what: str) -> list[Finding]:
     return []
 
 
+def _signatures(path: Path) -> dict[str, str]:
+    tree = ast.parse(path.read_bytes())
+    return {n.name: ast.unparse(n.args) for n in tree.body
+            if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+
+
 def check_stub_and_reference(a: manifest.Assignment) -> list[Finding]:
     out = []
     for name in a.files:
-        out += _parses(a.folder / name, "the stub students edit")
-        out += _parses(a.reference_dir / name, "the reference solution")
+        stub = _parses(a.folder / name, "the stub students edit")
+        ref = _parses(a.reference_dir / name, "the reference solution")
+        out += stub + ref
+        if stub or ref:
+            continue
+        mine, theirs = _signatures(a.folder / name), _signatures(a.reference_dir / name)
+        for fn in sorted(set(mine) | set(theirs)):
+            if mine.get(fn) != theirs.get(fn):
+                out.append(Finding(_rel(a.folder / name), f"{fn}({mine.get(fn, 'missing')}) in the "
+                                   f"stub, ({theirs.get(fn, 'missing')}) in the reference: one "
+                                   f"contract, one signature"))
     return out
 
 
@@ -211,6 +229,8 @@ def check_hints(a: manifest.Assignment) -> list[Finding]:
     except hints.HintsError as exc:
         return [Finding(where, str(exc))]
     out = []
+    if len(found) < MIN_HINTS:
+        out.append(Finding(where, f"{len(found)} hint(s); at least {MIN_HINTS}, one more each time"))
     for h in found:
         if not h.citations:
             out.append(Finding(where, f"hint {h.number} cites no part of the lesson"))

@@ -84,6 +84,16 @@ def _plant_stub_syntax(kit):
     (kit / "assignments" / A1 / "consumer.py").write_text("def process_all(:\n")
 
 
+def _plant_signature_differs(kit):
+    _edit(kit / "reference" / A1 / "consumer.py", "def process_all(", "def process_all(extra, ")
+
+
+def _plant_few_hints(kit):
+    hints = kit / "assignments" / A1 / "hints.md"
+    text = hints.read_text()
+    hints.write_text(text[:text.index("## Hint 3")])
+
+
 def _plant_reference_missing(kit):
     (kit / "reference" / A1 / "consumer.py").unlink()
 
@@ -205,6 +215,8 @@ PLANTED = {
     "stub missing": (_plant_stub_missing, "assignments/01_fix_the_consumer/consumer.py: missing: the stub"),
     "stub not Python": (_plant_stub_syntax, "the stub students edit does not parse"),
     "reference missing": (_plant_reference_missing, "missing: the reference solution"),
+    "stub and reference disagree": (_plant_signature_differs, "one contract, one signature"),
+    "too few hints": (_plant_few_hints, "2 hint(s); at least 3"),
     "README missing": (_plant_readme_missing, "README.md: missing"),
     "README untitled": (_plant_readme_untitled, "README.md: no title"),
     "hints missing": (_plant_hints_missing, "hints.md"),

@@ -21,14 +21,14 @@ import stat
 import zipfile
 from pathlib import Path
 
-from autograder import KIT_ROOT, jail, manifest
+from autograder import jail, manifest
 
 A1 = manifest.get(1)
 # The hostile batch grades with a low memory limit for a whole grading, so that the memory
 # bomb in two processes meets it in a second or two (real pages must be filled to get there).
 A1_LOW_MEMORY = dataclasses.replace(A1, memory_mb=1024)
-HOSTILE = KIT_ROOT / "tests" / "hostile" / A1.folder.name
-BROKEN = KIT_ROOT / "tests" / "broken" / A1.folder.name
+HOSTILE = A1.hostile_dir
+BROKEN = A1.broken_dir
 DO_NOTHING = "def process_all(items, handle, num_workers=3, queue_size=5):\n    return {}\n"
 
 
@@ -133,7 +133,7 @@ def base_source(assignment, text: str) -> bytes | None:
     if base == "stub":
         return (assignment.folder / module).read_bytes()
     if base.startswith("broken/"):
-        return (KIT_ROOT / "tests" / "broken" / assignment.slug / f"{base[7:]}.py").read_bytes()
+        return (assignment.broken_dir / f"{base[7:]}.py").read_bytes()
     raise ValueError(f"unknown Base: {base!r}")
 
 

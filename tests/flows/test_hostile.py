@@ -12,7 +12,7 @@ import shutil
 import psutil
 import pytest
 
-from autograder import KIT_ROOT, jail, manifest
+from autograder import jail, manifest, paths
 from autograder.instructor import batch
 from conftest import declared_failures
 from flows.hostile_cases import (A1, A1_LOW_MEMORY, CASES, build, doc, entry_source,
@@ -126,7 +126,7 @@ def test_the_grading_says_which_sandbox_layers_were_on(hostile_batch):
         assert caps["bwrap"] and caps["setpriv"], caps  # `make setup` installs bubblewrap
 
 
-OTHERS = sorted(p for p in (KIT_ROOT / "tests" / "hostile").glob("*/*.py")
+OTHERS = sorted(p for p in paths.HOSTILE.glob("*/*.py")
                 if p.parent.name != A1.folder.name)
 
 
