@@ -21,10 +21,16 @@ WIND_DOWN = 30.0    # after Ctrl-C: how long the calls get to notice `cancel`
 
 def run_all(calls: Sequence[Callable[[], object]], *, cancel: threading.Event,
             name: str = "ck-run", stop_on_error: bool = True) -> list[cf.Future]:
-    """Every call's finished future, in the order of `calls`."""
+    """Every call's finished future, in the order of `calls`.
+
+    The futures exist before anything is submitted, so a Ctrl-C at any moment (even
+    while the second call is being handed to the pool) finds every one of them: those
+    not started yet never start, those running are waited for."""
+    futures: list[cf.Future] = [cf.Future() for _ in calls]
     pool = cf.ThreadPoolExecutor(max_workers=max(1, len(calls)), thread_name_prefix=name)
-    futures = [pool.submit(call) for call in calls]
     try:
+        for call, future in zip(calls, futures):
+            pool.submit(_settle, call, future)
         pending = set(futures)
         while pending:
             done, pending = cf.wait(pending, timeout=POLL, return_when=cf.FIRST_EXCEPTION)
@@ -32,11 +38,22 @@ def run_all(calls: Sequence[Callable[[], object]], *, cancel: threading.Event,
                 cancel.set()
     except KeyboardInterrupt:
         cancel.set()
+        for future in futures:
+            future.cancel()                # not started: it never will be
         cf.wait(futures, timeout=WIND_DOWN)
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False)
         raise
     pool.shutdown(wait=True)
     return futures
+
+
+def _settle(call: Callable[[], object], future: cf.Future) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(call())
+    except BaseException as exc:        # handed to the caller's thread
+        future.set_exception(exc)
 
 
 def first_error(futures: Sequence[cf.Future]) -> BaseException | None:

@@ -48,7 +48,8 @@ def tree(folder: Path, prefix: str) -> dict[str, Path]:
 
 def atomic_write(path: str | os.PathLike, data: str | bytes, *, mode: int | None = None) -> Path:
     """Write `data` (text as UTF-8) to `path` through a temporary file in the same folder
-    and a rename: a reader, or a crash, never sees half a file."""
+    and a rename: a reader, or a crash, never sees half a file. The file gets `mode`, or
+    what open() would give it (0666 less the umask), not mkstemp's 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -56,14 +57,27 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, mode: int | None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux), else set and put back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # ------------------------------------------------------------------ unzipping
