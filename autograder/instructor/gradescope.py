@@ -44,6 +44,7 @@ temporary root.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -241,6 +242,8 @@ def cpu_bound_timing(assignment: manifest.Assignment) -> bool:
 
 
 def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)   # a valid TOML basic string
     if isinstance(value, float):
@@ -252,10 +255,8 @@ def _toml_value(value) -> str:
 
 def manifest_text(assignment: manifest.Assignment) -> str:
     """A manifest with this assignment only, checked by reading it back."""
-    fields = {"number": assignment.number, "slug": assignment.slug, "title": assignment.title,
-              "files": list(assignment.files), "points": assignment.points,
-              "budget": assignment.budget, "test_timeout": assignment.test_timeout,
-              "lesson": assignment.lesson, "memory_mb": assignment.memory_mb}
+    fields = {f.name: getattr(assignment, f.name) for f in dataclasses.fields(assignment)}
+    fields = {k: v for k, v in fields.items() if v is not False}   # flags only when set
     lines = ["# The Gradescope autograder's manifest: this one assignment "
              "(the kit's assignments/manifest.toml has them all).", "", "[[assignment]]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
