@@ -155,7 +155,9 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     core = {f"autograder/{m}.py" for m in ("__init__", "__main__", "cli", "manifest", "runner",
                                            "sandbox", "plugin/__init__", "plugin/fixtures",
                                            "scoring", "reports", "submission", "channel",
-                                           "instructor/gradescope", "checks/__init__", "checks/timing",
+                                           "instructor/gradescope/__init__",
+                                           "instructor/gradescope/build", "instructor/gradescope/run",
+                                           "checks/__init__", "checks/timing",
                                            "grading/judge", "grading/worker",
                                            "grading/ckworker/zygote")}
     assert core <= names, sorted(core - names)
@@ -177,6 +179,8 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     entries = tomllib.loads(blobs["assignments/manifest.toml"].decode())["assignment"]
     assert [e["slug"] for e in entries] == [a.slug]
     assert manifest._parse(entries[0], "zip") == a
+    # The README says which CPU setting to raise when the assignment times process pools.
+    assert (b'"Autograder Settings"' in blobs["README.md"]) == a.cpu_speedup == (number == 5)
     # Never: the reference, broken variants, other assignments, .git, caches, kit tests.
     assert not [n for n in names if n.split("/")[0] in ("reference", "tests", "bench", ".git")]
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))
@@ -190,17 +194,34 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     assert gradescope.check_zip(zips[number], a) == []
 
 
+@pytest.mark.parametrize("number", [5, 2])
+def test_scripts_are_the_templates_filled_in(zips, number):
+    """setup.sh and run_autograder are templates/ with the assignment's number and the
+    virtualenv's name put in; the templates ship with the engine (its files in the zip)."""
+    with zipfile.ZipFile(zips[number]) as zf:
+        blobs = {n: zf.read(n) for n in zf.namelist()}
+    for script in ("setup.sh", "run_autograder"):
+        template = blobs[f"autograder/instructor/gradescope/templates/{script}"]
+        assert b"@NUMBER@" in template and b"@VENV@" in template
+        filled = template.replace(b"@NUMBER@", str(number).encode()).replace(
+            b"@VENV@", gradescope.VENV.encode())
+        assert blobs[script] == filled == gradescope.build.script(script, manifest.get(number))
+        assert b"@NUMBER@" not in blobs[script] and b"@VENV@" not in blobs[script]
+    assert f"\nASSIGNMENT={number}\n".encode() in blobs["run_autograder"]
+    assert f'VENV="$ROOT/{gradescope.VENV}"'.encode() in blobs["setup.sh"]
+
+
 def test_build_refuses_a_zip_that_would_leak_the_reference(tmp_path, monkeypatch):
     """The build's own check catches a reference solution that slipped into the bundle."""
-    real = gradescope.bundle
+    real = gradescope.build.bundle
 
     def leaky(assignment):
         files = real(assignment)
         files[f"assignments/{assignment.slug}/extra.py"] = assignment.reference_dir / "crunch.py"
         return files
-    monkeypatch.setattr(gradescope, "bundle", leaky)
+    monkeypatch.setattr(gradescope.build, "bundle", leaky)    # where write_zip looks it up
     with pytest.raises(gradescope.BuildError, match="reference/05_crunch_with_processes"):
-        gradescope.build(A5, tmp_path)
+        gradescope.write_zip(A5, tmp_path)
     assert not list(tmp_path.iterdir())
     assert gradescope.main(["99", "--out", str(tmp_path)]) == 2
 
@@ -239,7 +260,8 @@ def test_setup_sh_installs_python_with_apt_when_it_is_missing(zips, tmp_path):
     assert proc.returncode == 1
     lines = calls.read_text().splitlines()
     assert lines[0] == "update"
-    assert lines[1].startswith("install -y") and {"python3", "python3-pip", "python3-venv"} <= set(lines[1].split())
+    assert lines[1].startswith("install -y")
+    assert {"python3", "python3-pip", "python3-venv"} <= set(lines[1].split())
     assert "Python 3.10 or newer" in proc.stderr and "Ubuntu 22.04" in proc.stderr
 
 
@@ -253,7 +275,16 @@ def test_cpu_note_only_for_process_pools_below_two_cpus():
     assert gradescope.cpu_note(A5, two) is None
     assert gradescope.cpu_note(A5, CpuBudget(8, 1, None))       # pinned to one CPU
     assert gradescope.cpu_note(A2, half) is None                # threads waiting on I/O
-    assert [a.number for a in manifest.load() if gradescope.cpu_bound_timing(a)] == [3, 4, 5]
+
+
+def test_cpu_speedup_is_declared_where_the_graded_tests_time_process_pools():
+    """The manifest's cpu_speedup (the README line, the build's message, the CPU note)
+    names exactly the assignments whose graded tests judge CPU-bound speedups."""
+    markers = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick|parallel_capacity\(")
+    timed = [a.number for a in manifest.load()
+             if any(markers.search(p.read_text(encoding="utf-8")) for p in a.tests_dir.rglob("*.py"))]
+    declared = [a.number for a in manifest.load() if a.cpu_speedup]
+    assert declared == timed == [3, 4, 5]
 
 
 @pytest.mark.slow
@@ -264,7 +295,7 @@ def test_reference_crunch_earns_full_marks(zips, python_bin, tmp_path):
     assert all(t["status"] == "passed" for t in data["tests"])
     assert {t["visibility"] for t in data["tests"]} == {"visible", "after_published"}
     # The engine that graded is the zip's, not the kit's.
-    assert f"engine {root / 'source' / 'autograder'}" in data["_stdout"]
+    assert f"engine {root / 'source' / 'autograder'}\n" in data["_stdout"]
     cpus = gradescope.measured_cpus()
     assert ("Autograder Settings" in data["output"]) == (cpus.effective < 2), data["output"]
 
@@ -395,50 +426,67 @@ def _own_path(controller: str | None) -> str | None:
     return None
 
 
+def _make_v2(name: str) -> tuple[str, Path] | None:
+    """A cgroup v2 child with cpu.max = 0.5 CPU, where the cpu controller is delegated."""
+    for mount, fstype, _ in _mounts():
+        if fstype == "cgroup2" and (rel := _own_path(None)) is not None:
+            child = Path(mount) / rel.lstrip("/") / name
+            child.mkdir()
+            if (child / "cpu.max").exists():
+                try:
+                    (child / "cpu.max").write_text("50000 100000")
+                except OSError:
+                    child.rmdir()
+                    raise
+                return ("v2", child)
+            child.rmdir()    # no cpu controller delegated here; not ours to enable
+    return None
+
+
+def _make_v1(name: str) -> tuple[str, Path] | None:
+    """A cgroup v1 cpu child with cpu.cfs_quota_us = 50000 per 100000."""
+    for mount, fstype, opts in _mounts():
+        if fstype == "cgroup" and "cpu" in opts and (rel := _own_path("cpu")) is not None:
+            child = Path(mount) / rel.lstrip("/") / name
+            child.mkdir()
+            try:
+                (child / "cpu.cfs_period_us").write_text("100000")
+                (child / "cpu.cfs_quota_us").write_text("50000")
+            except OSError:
+                child.rmdir()
+                raise
+            return ("v1", child)
+    return None
+
+
+def _remove(child: Path) -> None:
+    """The cgroup gone, its processes (if any are left) moved back to the parent first."""
+    for _ in range(50):
+        try:
+            child.rmdir()
+            return
+        except OSError:
+            for pid in (child / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):
+                    (child.parent / "cgroup.procs").write_text(pid)
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def half_cpu_cgroup():
     """A new cgroup with 0.5 CPU (cgroup v2 cpu.max = "50000 100000", else v1
     cpu.cfs_quota_us = 50000 per 100000), as Gradescope's container has; None when this
     machine does not let us make one. Only the new cgroup is touched."""
-    made = None
     name = f"ck-gradescope-test-{os.getpid()}"
     try:
-        for mount, fstype, opts in _mounts():
-            if fstype == "cgroup2" and (rel := _own_path(None)) is not None:
-                child = Path(mount) / rel.lstrip("/") / name
-                child.mkdir()
-                if (child / "cpu.max").exists():
-                    (child / "cpu.max").write_text("50000 100000")
-                    made = ("v2", child)
-                    break
-                child.rmdir()    # no cpu controller delegated here; not ours to enable
-        if made is None:
-            for mount, fstype, opts in _mounts():
-                if fstype == "cgroup" and "cpu" in opts and (rel := _own_path("cpu")) is not None:
-                    child = Path(mount) / rel.lstrip("/") / name
-                    child.mkdir()
-                    (child / "cpu.cfs_period_us").write_text("100000")
-                    (child / "cpu.cfs_quota_us").write_text("50000")
-                    made = ("v1", child)
-                    break
+        made = _make_v2(name) or _make_v1(name)
     except OSError:
-        if made is None and "child" in locals() and child.exists():
-            child.rmdir()
         made = None
     try:
         yield made
     finally:
         if made is not None:
-            child = made[1]
-            for _ in range(50):
-                try:
-                    child.rmdir()
-                    break
-                except OSError:
-                    for pid in (child / "cgroup.procs").read_text().split():
-                        with contextlib.suppress(OSError):
-                            (child.parent / "cgroup.procs").write_text(pid)
-                    time.sleep(0.1)
+            _remove(made[1])
 
 
 @pytest.mark.slow
@@ -492,4 +540,4 @@ def test_setup_sh_then_run_autograder_with_its_own_venv(zips, python_bin, tmp_pa
     assert "05_crunch_with_processes" in setup.stdout       # its smoke test listed it
     data = run_autograder(root, None, path="/usr/bin:/bin")       # only the venv setup.sh made
     assert data["score"] == max_points(data) == A5.points, data["output"]
-    assert f"engine {root / 'source' / 'autograder'}" in data["_stdout"]
+    assert f"engine {root / 'source' / 'autograder'}\n" in data["_stdout"]

@@ -14,6 +14,7 @@ PATH when it creates a gradebook.
 from __future__ import annotations
 
 import csv
+import importlib
 import importlib.util
 import json
 import os
@@ -26,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from autograder import manifest, runner
-from autograder.instructor import nbgrader_course
+from autograder.instructor import nbgrader as nbcourse
+from autograder.instructor.nbgrader import run as notebook_run
 
 VENV_BIN = Path(sys.executable).parent
 SUBSET = (5,)        # the process-pool one (the trap); the build test covers all seven
@@ -71,7 +73,7 @@ def _nbgrader(course: Path, env: dict, *args: str, timeout: float = 600) -> str:
 
 def _build(out: Path, numbers) -> None:
     spec = ",".join(str(n) for n in numbers)
-    assert nbgrader_course.main(["--out", str(out), "--assignments", spec]) == 0
+    assert nbcourse.main(["--out", str(out), "--assignments", spec]) == 0
 
 
 def _nb(path: Path) -> dict:
@@ -100,9 +102,9 @@ def _grade_cells(nb: dict) -> list[dict]:
 def _reference_only_lines(assignment) -> set[str]:
     """Lines of the reference that the stub does not have: none may survive the release."""
     name = assignment.files[0]
-    stub = {l.strip() for l in (assignment.folder / name).read_text().splitlines()}
-    ref = {l.strip() for l in (assignment.reference_dir / name).read_text().splitlines()}
-    return {l for l in ref - stub if len(l) > 10 and not l.startswith("#")}
+    stub = {line.strip() for line in (assignment.folder / name).read_text().splitlines()}
+    ref = {line.strip() for line in (assignment.reference_dir / name).read_text().splitlines()}
+    return {line for line in ref - stub if len(line) > 10 and not line.startswith("#")}
 
 
 # --------------------------------------------------------------------------- fast
@@ -110,7 +112,7 @@ def _reference_only_lines(assignment) -> set[str]:
 
 def test_cli_refuses_unknown_assignment_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "course"
-    assert nbgrader_course.main(["--out", str(out), "--assignments", "1,99"]) == 2
+    assert nbcourse.main(["--out", str(out), "--assignments", "1,99"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "99" in err and "known:" in err
     assert not out.exists()
@@ -118,15 +120,29 @@ def test_cli_refuses_unknown_assignment_and_writes_nothing(tmp_path, capsys):
 
 def test_silent_keeps_stderr_and_warnings_out_of_the_cell(capfd):
     """What keeps a grading cell at full marks: nothing reaches stderr while grading."""
-    with nbgrader_course._silent() as captured:
+    with notebook_run._silent() as captured:
         print("python-level", file=sys.stderr)
         os.write(2, b"fd-level\n")
-        warnings.warn("a warning")
+        warnings.warn("a warning", stacklevel=2)
         subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child\\n')"])
     out, err = capfd.readouterr()
     assert err == ""
     text = "".join(captured)
     assert "python-level" in text and "fd-level" in text and "child" in text
+
+
+def test_the_notebooks_import_the_grader_by_its_lasting_name():
+    """The first test cell imports NotebookGrader from autograder.instructor.nbgrader_course
+    (notebooks built before the split too): that name is the grader run.py holds, and the
+    command table's module builds the course."""
+    a = manifest.get(5)
+    nb = nbcourse.build_notebook(a, runner.expected_tests(a, "all"))
+    first = _src(_grade_cells(nb)[0])
+    match = re.search(r"^    from ([\w.]+) import NotebookGrader$", first, flags=re.M)
+    assert match and match.group(1) == "autograder.instructor.nbgrader_course", first
+    shim = importlib.import_module(match.group(1))
+    assert shim.NotebookGrader is notebook_run.NotebookGrader is nbcourse.NotebookGrader
+    assert shim.main is nbcourse.main
 
 
 def test_every_assignment_builds_and_releases_as_its_stub(tmp_path):
@@ -139,7 +155,7 @@ def test_every_assignment_builds_and_releases_as_its_stub(tmp_path):
     _require_nbgrader()
     import nbformat
     for a in assignments:
-        name = nbgrader_course.notebook_name(a)
+        name = nbcourse.notebook_name(a)
         source = _nb(course / "source" / name / f"{name}.ipynb")
         nbformat.validate(nbformat.from_dict(source))
         tests = runner.expected_tests(a, "all")
@@ -154,13 +170,13 @@ def test_every_assignment_builds_and_releases_as_its_stub(tmp_path):
     timeout = int(re.search(r"c\.Execute\.timeout = (\d+)", config).group(1))
     assert timeout > max(a.budget for a in assignments)
     for a in assignments:
-        name = nbgrader_course.notebook_name(a)
+        name = nbcourse.notebook_name(a)
         release = _nb(course / "release" / name / f"{name}.ipynb")
         stub = (a.folder / a.files[0]).read_text()
         answer = _src(_answer_cell(release))
-        assert answer == nbgrader_course.released_answer(a.files[0], stub), name
-        code = {l.strip() for c in release["cells"] if c["cell_type"] == "code"
-                for l in _src(c).splitlines()}
+        assert answer == nbcourse.released_answer(a.files[0], stub), name
+        code = {line.strip() for c in release["cells"] if c["cell_type"] == "code"
+                for line in _src(c).splitlines()}
         solution_lines = _reference_only_lines(a)
         assert len(solution_lines) >= 5, f"{name}: too little reference-only code to check"
         leaked = solution_lines & code
@@ -200,7 +216,7 @@ def graded_course(tmp_path_factory):
     _nbgrader(course, env, "generate_assignment", "*", "--force")
     for number in SUBSET:
         a = manifest.get(number)
-        name = nbgrader_course.notebook_name(a)
+        name = nbcourse.notebook_name(a)
         release = _nb(course / "release" / name / f"{name}.ipynb")
         reference = (a.reference_dir / a.files[0]).read_text()
         noisy = reference.replace(
@@ -222,7 +238,7 @@ def graded_course(tmp_path_factory):
             folder.mkdir(parents=True)
             (folder / f"{name}.ipynb").write_text(json.dumps(nb))
     for number in SUBSET:
-        _nbgrader(course, env, "autograde", nbgrader_course.notebook_name(manifest.get(number)),
+        _nbgrader(course, env, "autograde", nbcourse.notebook_name(manifest.get(number)),
                   timeout=900)
     _nbgrader(course, env, "export", "--to", str(course / "grades.csv"))
     with open(course / "grades.csv", newline="") as fh:
@@ -231,7 +247,7 @@ def graded_course(tmp_path_factory):
 
 
 def _autograded(course: Path, student: str, number: int) -> dict:
-    name = nbgrader_course.notebook_name(manifest.get(number))
+    name = nbcourse.notebook_name(manifest.get(number))
     return _nb(course / "autograded" / student / name / f"{name}.ipynb")
 
 
@@ -247,7 +263,7 @@ def _stdout(cell) -> str:
 def test_export_reference_full_stub_not_max_is_manifest(graded_course, number):
     course, rows = graded_course
     a = manifest.get(number)
-    name = nbgrader_course.notebook_name(a)
+    name = nbcourse.notebook_name(a)
     ref, stub = rows[(name, "alice_reference")], rows[(name, "bob_stub")]
     for row in (ref, stub):
         assert float(row["max_score"]) == a.points
@@ -280,7 +296,7 @@ def test_nbgrader_score_is_the_kits_score_cell_by_cell(graded_course, number, st
     course, _ = graded_course
     from nbgrader.api import Gradebook
     a = manifest.get(number)
-    name = nbgrader_course.notebook_name(a)
+    name = nbcourse.notebook_name(a)
     nb = _autograded(course, student, number)
     cells = _grade_cells(nb)
     first = _stdout(cells[0])
@@ -312,7 +328,7 @@ def test_hidden_tests_restored_and_run_at_grading(graded_course):
     course, _ = graded_course
     from nbgrader.api import Gradebook
     stub5 = _autograded(course, "bob_stub", 5)
-    name = nbgrader_course.notebook_name(manifest.get(5))
+    name = nbcourse.notebook_name(manifest.get(5))
     submitted = _nb(course / "submitted" / "bob_stub" / name / f"{name}.ipynb")
     hidden_check = "grader.check('tests/test_hidden.py::test_bad_arguments_other_values')"
     assert hidden_check not in json.dumps(submitted)
