@@ -4,8 +4,12 @@ No grading: runner.grade is replaced by a fake wherever main() runs.
 """
 from __future__ import annotations
 
+import html
+import os
 import re
+import stat
 import threading
+import time
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -71,9 +75,9 @@ def _files(student_code: str | None = None) -> list[compare.FileDiff]:
     return [compare.FileDiff("downloader.py", code, stub, ref, found_as="hw2.py")]
 
 
-def _comparison(reference_loses: bool = False, files=None) -> compare.Comparison:
+def _comparison(reference_loses: bool = False, files=None) -> compare.SideBySide:
     student, reference = _grades(reference_loses)
-    return compare.Comparison(
+    return compare.SideBySide(
         assignment=A2, student_path="submissions/ada/hw2.py",
         reference_path="reference/02_parallelize_the_downloader", student=student,
         reference=reference, started=datetime(2026, 11, 25, 23, 40, 5, tzinfo=timezone.utc),
@@ -87,13 +91,13 @@ def _table_lines(report: str) -> list[str]:
     return block.splitlines()[2:]
 
 
-# ------------------------------------------------------------------ rows
+# ----------------------------------------------------------------- pairs
 
-def test_rows_pair_tests_and_mark_differences():
+def test_pairs_pair_tests_and_mark_differences():
     comp = _comparison()
     differing = {r.function for r in comp.differing}
     assert differing == {"test_peak", "test_speedup", "test_slow_url"}
-    assert [r.function for r in comp.rows] == ["test_peak", "test_order", "test_speedup",
+    assert [r.function for r in comp.pairs] == ["test_peak", "test_order", "test_speedup",
                                                 "test_slow_url", "test_timeout"]
     assert comp.reference_full_marks and comp.reference_warning() == ""
 
@@ -101,14 +105,14 @@ def test_rows_pair_tests_and_mark_differences():
 def test_a_test_only_one_side_has_differs():
     comp = _comparison()
     comp.reference.tests.pop()  # the reference lacks test_timeout
-    row = next(r for r in comp.rows if r.function == "test_timeout")
-    assert row.reference is None and row.differs
+    pair = next(p for p in comp.pairs if p.function == "test_timeout")
+    assert pair.reference is None and pair.differs
 
 
 # ------------------------------------------------------------------ text
 
 def test_text_table_marks_exactly_the_differing_tests():
-    report = compare.text(_comparison())
+    report = compare.render_text(_comparison())
     lines = _table_lines(report)
     assert len(lines) == 5
     marked = {ln for ln in lines if ln.startswith("  >>")}
@@ -123,7 +127,7 @@ def test_text_table_marks_exactly_the_differing_tests():
 
 
 def test_text_header_names_paths_totals_time_and_cpu():
-    report = compare.text(_comparison())
+    report = compare.render_text(_comparison())
     assert re.search(r"student\s+3/10\s+submissions/ada/hw2.py", report)
     assert re.search(r"reference\s+10/10\s+reference/02_parallelize_the_downloader", report)
     flat = " ".join(report.split())
@@ -133,7 +137,7 @@ def test_text_header_names_paths_totals_time_and_cpu():
 
 
 def test_text_shows_both_sides_measured_numbers():
-    report = compare.text(_comparison())
+    report = compare.render_text(_comparison())
     section = report[report.index("Measured numbers"):report.index("What the student was told")]
     peak = next(ln for ln in section.splitlines() if "most requests in flight" in ln)
     assert re.search(r"most requests in flight at once\s+1\s+\|\s+5\s+\|\s+expected 5", peak)
@@ -145,7 +149,7 @@ def test_text_shows_both_sides_measured_numbers():
 
 
 def test_text_gives_the_feedback_of_lost_tests_only():
-    report = compare.text(_comparison())
+    report = compare.render_text(_comparison())
     told = report[report.index("What the student was told"):report.index("downloader.py: the")]
     for marker in ("STUDENT-FEEDBACK-PEAK", "STUDENT-FEEDBACK-SPEEDUP", "STUDENT-FEEDBACK-HUNG",
                    "one URL after another: median 0.812s", "printed by the student"):
@@ -155,7 +159,7 @@ def test_text_gives_the_feedback_of_lost_tests_only():
 
 
 def test_text_diffs_against_stub_and_reference():
-    report = compare.text(_comparison())
+    report = compare.render_text(_comparison())
     assert "downloader.py: the student's file against the stub (graded from hw2.py)" in report
     assert "--- stub/downloader.py" in report and "+++ student/downloader.py" in report
     assert "--- reference/downloader.py" in report
@@ -168,20 +172,20 @@ def test_text_diffs_against_stub_and_reference():
 
 def test_text_colour_only_when_asked():
     comp = _comparison()
-    assert not ANSI.search(compare.text(comp, colour=False))
-    coloured = compare.text(comp, colour=True)
+    assert not ANSI.search(compare.render_text(comp, colour=False))
+    coloured = compare.render_text(comp, colour=True)
     assert ANSI.search(coloured)
-    assert ANSI.sub("", coloured) == compare.text(comp, colour=False)
+    assert ANSI.sub("", coloured) == compare.render_text(comp, colour=False)
 
 
 def test_reference_that_loses_points_is_warned_about_loudly():
     comp = _comparison(reference_loses=True)
     assert not comp.reference_full_marks
-    report = compare.text(comp)
+    report = compare.render_text(comp)
     assert "WARNING: The REFERENCE solution scored 7/10 in this run" in " ".join(report.split())
     assert "faster than the sequential loop" in comp.reference_warning()
     assert "make test" in comp.reference_warning()
-    assert "WARNING: The REFERENCE solution scored 7/10" in compare.html_page(comp)
+    assert "WARNING: The REFERENCE solution scored 7/10" in compare.render_html(comp)
     # the reference failed it too: the test no longer differs, and the TA is told
     assert "test_speedup" not in {r.function for r in comp.differing}
     assert "(the reference failed it too)" in report
@@ -193,11 +197,11 @@ def test_missing_file_is_said_instead_of_a_diff(tmp_path):
     files = compare.read_files(A2, tmp_path)
     assert files[0].student is None and files[0].against("stub") == []
     comp = _comparison(files=files)
-    report = compare.text(comp)
+    report = compare.render_text(comp)
     assert "downloader.py is missing from the submission" in report
     assert "notes.py" in report and "scratch.py" in report   # what it held instead
     assert "--- stub/downloader.py" not in report
-    assert "downloader.py is missing from the submission" in compare.html_page(comp)
+    assert "downloader.py is missing from the submission" in compare.render_html(comp)
 
 
 def test_read_files_finds_the_file_as_grading_does(tmp_path):
@@ -278,7 +282,7 @@ def _check(page: str) -> _Checker:
 
 
 def test_html_is_well_formed_and_holds_table_chart_feedback_diffs():
-    page = compare.html_page(_comparison())
+    page = compare.render_html(_comparison())
     c = _check(page)
     assert c.tags.count("svg") == 1
     # two bars (student, reference) per timed item: 5 test durations + 1 'returned after'
@@ -294,7 +298,7 @@ def test_html_is_well_formed_and_holds_table_chart_feedback_diffs():
 
 
 def test_html_escapes_hostile_student_code_and_output():
-    page = compare.html_page(_comparison())
+    page = compare.render_html(_comparison())
     c = _check(page)
     assert "script" not in c.tags and "img" not in c.tags
     assert not re.search(r"<\s*/?\s*script", page, re.I)
@@ -305,7 +309,7 @@ def test_html_escapes_hostile_student_code_and_output():
 
 
 def test_html_loads_nothing_from_anywhere():
-    page = compare.html_page(_comparison())
+    page = compare.render_html(_comparison())
     c = _check(page)
     assert not {"script", "link", "iframe", "object", "embed", "img", "base"} & set(c.tags)
     for tag, key, value in c.attrs:
@@ -321,10 +325,24 @@ def test_html_escapes_hostile_test_names_and_measurements():
     comp.student.tests[0].info.name = HOSTILE
     comp.student.tests[0].measurements[0]["value"] = HOSTILE
     comp.student.notes.append(HOSTILE)
-    page = compare.html_page(comp)
+    page = compare.render_html(comp)
     c = _check(page)
     assert "script" not in c.tags and "img" not in c.tags
     assert not re.search(r"<\s*/?\s*script", page, re.I)
+
+
+def test_html_escapes_a_hostile_path_wherever_the_page_names_it():
+    """The submission's path goes into the <title>, the header and 'graded from'."""
+    comp = _comparison(files=[compare.FileDiff("downloader.py", HOSTILE, "stub", "ref",
+                                               found_as=HOSTILE)])
+    comp.student_path = HOSTILE
+    comp.student.tests[1].info.nodeid = HOSTILE
+    page = compare.render_html(comp)
+    c = _check(page)
+    assert not {"script", "img"} & set(c.tags) and not re.search(r"<\s*/?\s*script", page, re.I)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "&lt;/script&gt;" in title
+    assert page.count(html.escape(HOSTILE, quote=True)) >= 5   # title, header, row, 2 diffs...
 
 
 # --------------------------------------------------------------- timings
@@ -352,6 +370,52 @@ def test_chart_bar_lengths_follow_the_values():
     svg = compare.chart_svg([("a", 2.0, 1.0), ("b", None, 0.5)], width=410)
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
     assert widths == [300.0, 150.0, 0.0, 75.0]
+
+
+# ------------------------------------------------------------- grade_both
+
+def _fake(student=None, reference=None, log=None):
+    """A grade= for grade_both: returns (or raises) each side's, and records cancel."""
+    s, r = _grades()
+
+    def grade(assignment, path, *, budget=None, cancel=None):
+        if log is not None:
+            log.append((Path(path), budget, cancel))
+        side = reference if Path(path) == assignment.reference_dir else student
+        if isinstance(side, BaseException):
+            raise side
+        return r if Path(path) == assignment.reference_dir else s
+    return grade
+
+
+def test_grade_both_grades_each_side_with_one_cancel(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
+    log = []
+    student, reference, started, wall = compare.grade_both(A2, tmp_path, budget=7.0,
+                                                           grade=_fake(log=log))
+    assert (student.score, reference.score) == (3, 10)
+    assert sorted(str(p) for p, _, _ in log) == sorted([str(tmp_path), str(A2.reference_dir)])
+    assert {b for _, b, _ in log} == {7.0}
+    [cancel] = {id(c): c for _, _, c in log}.values()       # both share one event...
+    assert not cancel.is_set()                              # ...not set when nobody pressed Ctrl-C
+    assert started.tzinfo is timezone.utc and wall >= 0
+
+
+def test_grade_both_raises_the_students_error_first(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
+    grade = _fake(student=SubmissionError("STUDENT-SIDE"), reference=runner.GraderError("REF-SIDE"))
+    with pytest.raises(SubmissionError, match="STUDENT-SIDE"):
+        compare.grade_both(A2, tmp_path, grade=grade)
+
+
+def test_grade_both_a_reference_that_cannot_be_graded_is_the_kits_fault(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
+    boom = RuntimeError("REF-SIDE")
+    with pytest.raises(runner.GraderError) as info:
+        compare.grade_both(A2, tmp_path, grade=_fake(reference=boom))
+    assert str(info.value).startswith("the reference solution of assignment 2 (")
+    assert str(info.value).endswith("so there is nothing to compare against: REF-SIDE")
+    assert info.value.__cause__ is boom
 
 
 # ------------------------------------------------------------------ main
@@ -398,6 +462,20 @@ def test_main_default_html_name(fake_grading, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert compare.main(["2", str(path), "--no-color"]) == 0
     assert (tmp_path / "build" / "compare" / "compare-2-hw2.html").is_file()
+
+
+def test_main_replaces_the_page_whole_with_a_plain_files_mode(fake_grading, tmp_path, capsys):
+    path = _student_file(tmp_path)
+    out_html = tmp_path / "r.html"
+    out_html.write_text("an older report")
+    umask = os.umask(0o027)
+    try:
+        assert compare.main(["2", str(path), "--html", str(out_html)]) == 0
+    finally:
+        os.umask(umask)
+    assert out_html.read_text().startswith("<!DOCTYPE html>")
+    assert stat.S_IMODE(out_html.stat().st_mode) == 0o640     # what open() would give it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw2.py", "r.html"]   # no temporary
 
 
 def test_main_cannot_grade_the_submission_exits_2(monkeypatch, tmp_path, capsys):
@@ -468,18 +546,42 @@ def test_main_unwritable_html_exits_2_after_printing(fake_grading, tmp_path, cap
     assert "the HTML report could not be written" in captured.err
 
 
-def test_ctrl_c_cancels_both_gradings(monkeypatch, tmp_path, capsys):
+def _interrupting_grade(cancelled: list, *, when_waiting: bool):
+    """A runner.grade whose reference side presses Ctrl-C: once main() waits for both
+    gradings (`when_waiting`), or at once, while they are still being started."""
     import _thread
-    cancelled = []
+    student_running = threading.Event()
 
     def grade(assignment, path, *, cancel=None, **kw):
         if Path(path) == assignment.reference_dir:
-            _thread.interrupt_main()          # Ctrl-C while the main thread waits
+            if when_waiting:
+                student_running.wait(5)
+                time.sleep(0.5)               # main() polls every 0.1 s by now
+            _thread.interrupt_main()
+        else:
+            student_running.set()
         cancelled.append(cancel.wait(10))     # the runner would kill its child now
         return _grades()[0]
-    monkeypatch.setattr(runner, "grade", grade)
+    return grade
+
+
+def test_ctrl_c_cancels_both_gradings(monkeypatch, tmp_path, capsys):
+    cancelled = []
+    monkeypatch.setattr(runner, "grade", _interrupting_grade(cancelled, when_waiting=True))
     monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
     out_html = tmp_path / "x.html"
     assert compare.main(["2", str(_student_file(tmp_path)), "--html", str(out_html)]) == 2
-    assert cancelled == [True, True]
+    assert cancelled == [True, True]                  # both saw it before main() returned
     assert "interrupted" in capsys.readouterr().err and not out_html.exists()
+
+
+def test_ctrl_c_as_the_gradings_start_cancels_both_too(monkeypatch, tmp_path, capsys):
+    cancelled = []
+    monkeypatch.setattr(runner, "grade", _interrupting_grade(cancelled, when_waiting=False))
+    monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
+    assert compare.main(["2", str(_student_file(tmp_path)), "--html", str(tmp_path / "x.html")]) == 2
+    deadline = time.monotonic() + 5
+    while len(cancelled) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cancelled == [True, True]                  # not left to run out their budget
+    assert "interrupted" in capsys.readouterr().err

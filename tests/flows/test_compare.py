@@ -53,12 +53,12 @@ class _Page(HTMLParser):
 def test_compare_sequential_downloader_with_the_reference(tmp_path, monkeypatch, capsys):
     assignment = manifest.get(2)
     made = []
-    real = compare.compare
+    real = compare.side_by_side
 
     def spy(*args, **kwargs):
         made.append(real(*args, **kwargs))
         return made[-1]
-    monkeypatch.setattr(compare, "compare", spy)   # main() runs for real; we keep its result
+    monkeypatch.setattr(compare, "side_by_side", spy)   # main() runs for real; we keep its result
 
     out_html = tmp_path / "report.html"
     assert compare.main(["2", str(VARIANT), "--html", str(out_html)]) == 0
@@ -69,17 +69,17 @@ def test_compare_sequential_downloader_with_the_reference(tmp_path, monkeypatch,
     assert comp.reference_full_marks, comp.reference_warning()
     expected = declared_failures(VARIANT)
     assert {r.function for r in comp.differing} == expected
-    lost = sum(r.points for r in comp.rows if r.function in expected)
+    lost = sum(p.points for p in comp.pairs if p.function in expected)
     assert comp.student.score == assignment.points - lost
     # Both gradings overlapped in time: together they took less than one after the other.
     assert comp.wall < comp.student.duration + comp.reference.duration
 
     # The terminal table marks exactly the differing tests.
     table = out[out.index("Tests ("):].split("\n\n")[0].splitlines()[2:]
-    assert len(table) == len(comp.rows)
-    for line, row in zip(table, comp.rows):
-        assert line.startswith("  >>") == row.differs, line
-        assert row.name in line
+    assert len(table) == len(comp.pairs)
+    for line, pair in zip(table, comp.pairs):
+        assert line.startswith("  >>") == pair.differs, line
+        assert pair.name in line
     assert "WARNING" not in out
     assert "--- stub/downloader.py" in out and "--- reference/downloader.py" in out
     assert "+    return [fetch_url_info(url) for url in urls]" in out
@@ -91,10 +91,10 @@ def test_compare_sequential_downloader_with_the_reference(tmp_path, monkeypatch,
     parsed.feed(page)
     parsed.close()
     assert parsed.errors == [] and parsed.stack == []
-    assert parsed.tags.count("svg") == 1 and parsed.tags.count("rect") >= 2 * len(comp.rows)
+    assert parsed.tags.count("svg") == 1 and parsed.tags.count("rect") >= 2 * len(comp.pairs)
     assert not {"script", "link", "iframe", "object", "embed", "img"} & set(parsed.tags)
     for tag, key, value in parsed.attrs:
         assert key not in ("src", "href", "srcset"), (tag, key, value)
         assert not re.search(r"(https?:)?//|url\(", value, re.I), (tag, key, value)
-    for row in comp.differing:
-        assert row.nodeid in page
+    for pair in comp.differing:
+        assert pair.nodeid in page
