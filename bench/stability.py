@@ -14,10 +14,8 @@ Exit status 1 when any verdict changed or disagreed.
 from __future__ import annotations
 
 import argparse
-import ast
 import collections
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -27,15 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import manifest, paths, runner  # noqa: E402
+from autograder.instructor.devcheck import declared_failures  # noqa: E402
 
 BROKEN = paths.BROKEN
 PATTERNS = ("*sequential*.py", "single_worker.py", "one_worker.py")
-
-
-def declared_failures(path: Path) -> set[str]:
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    match = re.search(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
-    return {n.strip() for n in re.split(r"[,\s]+", match.group(1)) if n.strip()} if match else set()
 
 
 def start_load(kind: str) -> tuple[subprocess.Popen | None, str]:
@@ -77,7 +70,7 @@ def subjects(assignment, patterns) -> list[tuple[str, Path, set[str] | None]]:
         for path in sorted((BROKEN / assignment.slug).glob(pattern)):
             if path not in seen:
                 seen.add(path)
-                out.append((path.stem, path, declared_failures(path)))
+                out.append((path.stem, path, declared_failures(path) or set()))
     return out
 
 

@@ -18,7 +18,7 @@ COMMANDS = {
     "batch": ("batch", "grade every submission of an LMS download, write grades and exports"),
     "compare": ("compare", "grade a submission and the reference side by side (for TAs)"),
     "gradescope": ("gradescope", "build the Gradescope autograder zip of an assignment"),
-    "nbgrader": ("nbgrader_course", "build an nbgrader course from the kit"),
+    "nbgrader": ("nbgrader.build", "build an nbgrader course from the kit"),
     "student-release": ("release", "build what students get: stubs, visible tests, hints, engine"),
     "dev": ("devcheck", "the kit's own checks: `dev check` (every assignment against its files)"),
 }

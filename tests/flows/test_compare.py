@@ -4,24 +4,16 @@ One grading of each, run concurrently by compare.main() itself (about 15 s on 2 
 """
 from __future__ import annotations
 
-import ast
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from autograder import KIT_ROOT, manifest
+from autograder import manifest
 from autograder.instructor import compare
+from autograder.instructor.devcheck import declared_failures
 
-VARIANT = KIT_ROOT / "tests" / "broken" / "02_parallelize_the_downloader" / "sequential.py"
-
-
-def declared_failures(path) -> set[str]:
-    """The tests a broken variant must fail: its docstring's 'Fails:' paragraph."""
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-    match = re.search(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", doc, re.M | re.S)
-    assert match, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
-    return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}
+VARIANT = manifest.get(2).broken_dir / "sequential.py"
 
 
 class _Page(HTMLParser):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import KIT_ROOT, manifest
+from autograder import KIT_ROOT, manifest, paths
 from autograder.instructor import gradescope
 
 if sys.version_info >= (3, 11):
@@ -188,7 +188,7 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     others = {x.slug for x in manifest.load()} - {a.slug}
     assert not [n for n in names if any(f"/{slug}/" in f"/{n}" for slug in others)]
     secret = {p.read_bytes(): p for p in (KIT_ROOT / "reference").rglob("*.py")}
-    secret.update({p.read_bytes(): p for p in (KIT_ROOT / "tests" / "broken").rglob("*.py")})
+    secret.update({p.read_bytes(): p for p in paths.BROKEN.rglob("*.py")})
     leaked = {n: str(secret[b]) for n, b in blobs.items() if b in secret}
     assert not leaked
     assert gradescope.check_zip(zips[number], a) == []

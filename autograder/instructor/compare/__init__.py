@@ -81,14 +81,6 @@ def _fail(message: str) -> int:
     return EXIT_CANNOT_COMPARE
 
 
-def _new_file_mode() -> int:
-    """What a plain open() gives a new file (0o666 less the umask); atomic_write's own
-    temporary file would be 0o600, and the report is meant to be shared."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -117,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(render_text(comp, colour=terminal.use_colour() and not args.no_color))
     try:
-        atomic_write(html_path, render_html(comp), mode=_new_file_mode())
+        atomic_write(html_path, render_html(comp))
     except OSError as exc:
         return _fail(f"the comparison is above, but the HTML report could not be written to "
                      f"{html_path}: {exc}. Pass --html with a writable path.")

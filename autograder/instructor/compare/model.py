@@ -222,14 +222,10 @@ def grade_both(assignment: Assignment, path: str | os.PathLike, *, budget: float
     cancel = threading.Event()          # set on Ctrl-C: the runner kills both children
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
-    try:
-        student, reference = concurrently.run_all(
-            [lambda: grade(assignment, path, budget=budget, cancel=cancel),
-             lambda: grade(assignment, assignment.reference_dir, budget=budget, cancel=cancel)],
-            cancel=cancel, name="ck-compare", stop_on_error=False)
-    except KeyboardInterrupt:
-        cancel.set()    # run_all sets it too, except for a Ctrl-C while it starts the threads
-        raise
+    student, reference = concurrently.run_all(     # Ctrl-C: run_all cancels both
+        [lambda: grade(assignment, path, budget=budget, cancel=cancel),
+         lambda: grade(assignment, assignment.reference_dir, budget=budget, cancel=cancel)],
+        cancel=cancel, name="ck-compare", stop_on_error=False)
     wall = time.monotonic() - t0
     if (error := student.exception()) is not None:
         raise error
