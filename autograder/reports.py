@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
+from .files import atomic_write
 from .scoring import Grade, TestResult
 from .terminal import clip, painter, use_colour, width_of, wrap  # noqa: F401 (re-exported)
 
@@ -140,8 +140,4 @@ def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
 
 
 def write_json(data: dict, path: str | os.PathLike) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=2) + "\n")

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import KIT_ROOT, manifest, runner
+from autograder import KIT_ROOT, files, manifest, paths, runner
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student_release")]
 
@@ -86,6 +86,13 @@ def test_fresh_release_checks_the_stub(fresh, checked):
     # nothing of the kit is in reach, and no hidden test is there to be run
     assert not list(root.rglob("test_hidden.py")) and not (root / "reference").exists()
     assert _make(root, env, "grade", "ASSIGNMENT=1").returncode != 0
+    # and no instructor code, under any name: no file with the content of one of
+    # autograder/instructor/ (an independent scan, not release.py's own check)
+    instructor = {p.read_bytes() for p in paths.INSTRUCTOR_ROOM.rglob("*")
+                  if p.is_file() and not files.is_junk(p.relative_to(KIT_ROOT)) and p.stat().st_size}
+    shipped = [p for p in root.rglob("*") if p.is_file() and ".venv" not in p.parts]
+    assert not (root / "autograder" / "instructor").exists()
+    assert not [p for p in shipped if p.read_bytes() in instructor]
 
 
 def _read_until(fd, buf: list, pattern, timeout: float) -> str:
