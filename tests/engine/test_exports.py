@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import html
 import io
+import os
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.instructor import exports
+from autograder.instructor.exports import common, csvtokens
 from autograder.manifest import Assignment
 from autograder.instructor.records import GradeRow, Student
 
@@ -105,6 +107,48 @@ def test_cell_leaves_plain_text_and_numbers_alone():
     assert exports.cell("3.5") == "3.5"
     assert [exports.num(x) for x in (3, 3.5, 3.25, 3.256, 0, 1e-9, 10.0)] == \
         ["3", "3.5", "3.25", "3.26", "0", "0", "10"]
+
+
+# ------------------------------------------------------------------ csvtokens (templates)
+
+@pytest.mark.parametrize("text", [
+    "a,b\r\nc,d\r\n",
+    "a,b\nc,d",                                       # no line ending at the end
+    "a,b\rc,d\r\ne,f\n\n\ng\r",                      # every ending, blank lines
+    '"x\r\ny", "q""uote" ,  pad  ,,\n""\n',           # newlines and quotes inside, spaces
+    "\ufeffStudent;ID;Score\n\"Lovelace, Ada\";101;1,5\n",
+    "",
+])
+def test_csvtokens_give_back_every_byte(text):
+    assert csvtokens.parse(text).text() == text
+
+
+def test_csvtokens_read_values_as_a_csv_reader_does():
+    text = '"x\r\ny", "q""uote" ,pad \n"a,b",c,\n'
+    raw = csvtokens.parse(text)
+    assert raw.values(0) == ["x\r\ny", ' "q""uote" ', "pad "]    # quotes mid-cell stay raw
+    assert raw.values(1) == list(csv.reader(io.StringIO(text)))[1] == ["a,b", "c", ""]
+    assert raw.value(1, 7) == ""                          # past the end: empty
+
+
+def test_csvtokens_set_quotes_only_when_it_must():
+    raw = csvtokens.parse("h1,h2,h3\r\na,b,c\r\n")
+    for col, value in enumerate(["1,5", " lead", 'say "hi"']):
+        raw.set(1, col, value)
+    raw.set(1, 4, "plain")                                # past the end: padded
+    assert raw.text() == 'h1,h2,h3\r\n"1,5"," lead","say ""hi""",,plain\r\n'
+    assert list(csv.reader(io.StringIO(raw.text())))[1] == ["1,5", " lead", 'say "hi"', "", "plain"]
+    semi = csvtokens.parse("a;b\n")
+    semi.set(0, 1, "1,5")
+    assert semi.text() == "a;1,5\n"                      # a comma is no separator here
+
+
+def test_csvtokens_pick_the_separator_canvas_would():
+    assert csvtokens.parse("Student;ID;Score\nAda;1;2,5\n").delim == ";"
+    assert csvtokens.parse('Student,ID,Score\n"Ada; Lovelace",1,2\n').delim == ","
+    assert csvtokens.parse("a;b\nc,d,e\n").delim == ","         # no agreement: ','
+    with pytest.raises(csvtokens.CsvError, match="never closed"):
+        csvtokens.parse('a,"b\nc\n')
 
 
 # ------------------------------------------------------------------ grades.csv
@@ -304,8 +348,19 @@ def test_canvas_template_problems_are_clear_errors(tmp_path):
     template.write_bytes("Student,ID,Section,X\n\"Caf\xe9,1,A,2\n".encode("latin-1"))
     with pytest.raises(exports.ExportError, match="not UTF-8"):
         exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template)
-    with pytest.raises(exports.ExportError, match="cannot read"):
+    with pytest.raises(exports.ExportError, match="cannot read") as info:
         exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=tmp_path / "nope.csv")
+    assert isinstance(info.value.__cause__, FileNotFoundError)
+    template.write_bytes(b"Student,ID,SIS User ID,SIS Login ID,X\nAda,1,,,\n")
+    with pytest.raises(exports.ExportError, match="no Section column"):
+        exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template)
+    template.write_bytes(b'Student,ID,SIS User ID,Section,X\n"Ada,1,,A,2\n')
+    with pytest.raises(exports.ExportError, match="not valid CSV: a quoted cell is never closed"):
+        exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template)
+    template.write_bytes(b"\xef\xbb\xbf")
+    with pytest.raises(exports.ExportError, match="is empty"):
+        exports.write_canvas_csv(rows(), ASSIGNMENT, tmp_path, template=template)
+    assert not (tmp_path / "canvas.csv").exists()       # a refused template writes nothing
 
 
 # ------------------------------------------------------------------ moodle.csv
@@ -540,6 +595,27 @@ def test_write_all_writes_every_file_and_collects_warnings(tmp_path):
     assert sum("broken_104" in w for w in result.warnings) == 1
     assert any(w.startswith("canvas.csv:") for w in result.warnings)
     assert any(w.startswith("moodle.csv:") for w in result.warnings)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=oct)
+def test_write_all_writes_atomically_with_the_mode_open_would_give(tmp_path, umask, monkeypatch):
+    (tmp_path / "grades.csv").write_text("an older batch's sheet")
+    old = os.umask(umask)
+    try:
+        result = exports.write_all(rows(), ASSIGNMENT, tmp_path, canvas_assignment_id="4521")
+        monkeypatch.setattr(common, "Path", _NoProc)          # no /proc (macOS): the umask
+        assert common._new_file_mode() == 0o666 & ~umask       # read, and put back
+        assert os.umask(umask) == umask
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in result} == {oct(0o666 & ~umask)}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result)  # no temp
+    assert (tmp_path / "grades.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,")
+
+
+class _NoProc(type(Path())):
+    def read_text(self, *args, **kwargs):
+        raise FileNotFoundError(str(self))
 
 
 def test_write_all_skips_lms_files_nobody_needs(tmp_path):
