@@ -33,6 +33,21 @@ def test_atomic_write_leaves_no_temporary_and_the_mode_open_would_give(tmp_path)
     assert target.read_bytes() == b"x" and stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+def test_the_umask_is_read_without_proc_too(monkeypatch):
+    """Without /proc (macOS), the umask is set and put back: the same answer."""
+    old = os.umask(0o027)
+    try:
+        with_proc = files._umask()
+
+        def no_proc(*a, **k):
+            raise FileNotFoundError("/proc/self/status")
+        monkeypatch.setattr(files, "open", no_proc, raising=False)
+        assert with_proc == files._umask() == 0o027
+        assert os.umask(0o027) == 0o027            # put back as it was
+    finally:
+        os.umask(old)
+
+
 def test_atomic_write_that_fails_leaves_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "grades.csv"
     target.write_text("old")

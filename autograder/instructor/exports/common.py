@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -137,17 +136,4 @@ def csv_text(records: list[list]) -> str:
 def write(path: Path, text: str, *, bom: bool) -> None:
     """`text` as UTF-8 (after a BOM if `bom`), atomically, with the permissions open()
     would give it: the instructor's colleagues read these files as before."""
-    files.atomic_write(path, (BOM if bom else "") + text, mode=_new_file_mode())
-
-
-def _new_file_mode() -> int:
-    """0o666 less the process's umask, what open() gives a new file."""
-    try:                                    # Linux says it without changing it
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o077)                  # elsewhere: set and put back (briefly strict)
-    os.umask(mask)
-    return 0o666 & ~mask
+    files.atomic_write(path, (BOM if bom else "") + text)   # the mode open() would give
