@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import manifest, paths, runner  # noqa: E402
-from autograder.instructor.devcheck import declared_failures  # noqa: E402
+from autograder.instructor.readtests import declared_failures  # noqa: E402
 
 BROKEN = paths.BROKEN
 PATTERNS = ("*sequential*.py", "single_worker.py", "one_worker.py")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from autograder import KIT_ROOT, manifest, runner
-from autograder.instructor import devcheck
+from autograder.instructor import readtests
 
 ASSIGNMENTS = manifest.load()
 
@@ -47,7 +47,7 @@ def explain(grade) -> str:
 def declared_failures(path: Path) -> set[str]:
     """The test functions a broken variant must fail: its docstring's 'Fails:' line(s)
     (read by the dev check's own reader, so both agree)."""
-    fails = devcheck.declared_failures(path)
+    fails = readtests.declared_failures(path)
     assert fails, f"{path.name}: docstring needs a 'Fails: test_a, test_b' paragraph"
     return fails
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import KIT_ROOT, manifest, paths, runner
-from autograder.instructor import devcheck
+from autograder.instructor import devcheck, readtests
 
 A1 = "01_fix_the_consumer"
 A3 = "03_batch_the_tiny_tasks"
@@ -35,7 +35,7 @@ def test_reading_the_tests_finds_what_pytest_collects(a):
     collects: names and case ids, points, visibility, timing."""
     read = {}
     for name in ("test_visible.py", paths.HIDDEN_TESTS):
-        for t in devcheck.graded_tests(a.tests_dir / name):
+        for t in readtests.graded_tests(a.tests_dir / name):
             for node in (sorted(t.nodenames - {t.name}) or [t.name]):
                 read[node] = (t.points, t.visibility, t.timing)
     collected = {t.nodeid.split("::")[-1]: (t.points, t.visibility, t.timing)

@@ -11,7 +11,7 @@ import pytest
 
 from autograder import manifest
 from autograder.instructor import compare
-from autograder.instructor.devcheck import declared_failures
+from autograder.instructor.readtests import declared_failures
 
 VARIANT = manifest.get(2).broken_dir / "sequential.py"
 
