@@ -85,8 +85,8 @@ from .moodle import MoodleLayout
 from .names import MARKER
 from .plain import PlainLayout
 
-__all__ = ["Discovery", "discover", "LAYOUTS", "MAX_DOWNLOAD_BYTES", "MAX_DOWNLOAD_ENTRIES",
-           "MARKER"]
+__all__ = ["Discovery", "discover", "LAYOUTS", "Layout", "Candidate", "Item",
+           "MAX_DOWNLOAD_BYTES", "MAX_DOWNLOAD_ENTRIES", "MARKER"]
 
 # Offered every item in this order; the first whose match() answers claims it.
 LAYOUTS: tuple[type[Layout], ...] = (MoodleLayout, CanvasLayout, PlainLayout)
