@@ -33,7 +33,7 @@ def _tree(root: Path, files: dict[str, str | bytes | None]) -> Path:
     return root
 
 
-def _zip_bytes(entries: dict[str, str | bytes | None], symlinks: dict[str, str] = {}) -> bytes:
+def _zip_bytes(entries: dict[str, str | bytes | None], symlinks: dict[str, str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, data in entries.items():
@@ -41,14 +41,14 @@ def _zip_bytes(entries: dict[str, str | bytes | None], symlinks: dict[str, str] 
                 zf.writestr(zipfile.ZipInfo(name.rstrip("/") + "/"), b"")
             else:
                 zf.writestr(name, data)
-        for name, target in symlinks.items():
+        for name, target in (symlinks or {}).items():
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
             zf.writestr(info, target)
     return buf.getvalue()
 
 
-def _zip(path: Path, entries: dict, symlinks: dict[str, str] = {}) -> Path:
+def _zip(path: Path, entries: dict, symlinks: dict[str, str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_zip_bytes(entries, symlinks))
     return path
@@ -378,11 +378,42 @@ def test_zip_slip_symlink_and_absolute_entries_are_refused(tmp_path):
     assert [u.path for u in found.unmatched] == ["../evil.py", "/abs.py", "bob/../../evil2.py",
                                                  "bob/consumer.py"]
     assert all(u.reason.startswith("refused") for u in found.unmatched)
+    assert all("outside the download (zip slip)" in u.reason for u in found.unmatched[:3])
     assert _has([found.unmatched[-1].reason], "symbolic link")
     for p in (tmp_path / "evil.py", tmp_path / "in" / "evil.py", tmp_path / "evil2.py",
               tmp_path / "abs.py", Path("/abs.py")):
         assert not p.exists()
     assert not any(p.is_symlink() for p in work.rglob("*"))
+
+
+def test_unreadable_zip_entry_is_unmatched(tmp_path):
+    raw = _zip_bytes({"ada/consumer.py": CODE, "./bob//consumer.py": "BROKEN = 1\n"})
+    at = raw.index(b"BROKEN")
+    path = tmp_path / "dl.zip"
+    path.write_bytes(raw[:at] + b"X" + raw[at + 1:])            # its CRC no longer matches
+    found = lms.discover(path, A1, tmp_path / "work")
+    assert [s.id for s in found.students] == ["ada", "bob"]      # bob's folder, empty
+    assert [u.path for u in found.unmatched] == ["bob/consumer.py"]
+    assert _has([found.unmatched[0].reason], "could not unpack this entry", "CRC",
+                "unzip the download yourself")
+
+
+@pytest.mark.parametrize("limit, value, words", [
+    ("MAX_DOWNLOAD_ENTRIES", 2, "holds 3 entries (more than 2); unzip it yourself"),
+    ("MAX_DOWNLOAD_BYTES", 1 << 20, "unpacks to more than 1 MB. Unzip it yourself"),
+])
+def test_download_over_the_limits(tmp_path, monkeypatch, limit, value, words):
+    monkeypatch.setattr(lms.download, limit, value)
+    big = _zip_bytes({"lovelaceada_1_2_consumer.py": "#" * (2 << 20)})
+    inner = _zip(tmp_path / "class.zip", {"a/consumer.py": CODE, "b/consumer.py": CODE,
+                                          "c/consumer.py": CODE})
+    for download in (_zip(tmp_path / "dl.zip", {"x.py": "", "y.py": "", "lovelaceada_1_2_c.zip": big}),
+                     _tree(tmp_path / "wrap", {"class.zip": inner.read_bytes()})):
+        if limit == "MAX_DOWNLOAD_BYTES" and download.is_dir():
+            continue                                   # three small files: within 1 MB
+        with pytest.raises(SubmissionError) as err:
+            lms.discover(download, A1, tmp_path / "work")
+        assert words in str(err.value) and str(err.value).startswith(str(download)), err.value
 
 
 def test_zip_name_without_utf8_flag(tmp_path):
@@ -431,6 +462,13 @@ def test_workdir_rules(tmp_path):
     assert _files(ada.path) == ["consumer.py"]
 
 
+def test_our_marker_and_os_litter_are_skipped(tmp_path):
+    download = _tree(tmp_path / "dl", {lms.MARKER: "x", "Thumbs.db": "x", "desktop.ini": "x",
+                                       "ada/consumer.py": CODE, "bob.py": CODE})
+    found = lms.discover(download, A1, tmp_path / "work")
+    assert ([s.id for s in found.students], found.unmatched) == (["ada", "bob"], [])
+
+
 def test_empty_download(tmp_path):
     found = lms.discover(_tree(tmp_path / "dl", {".DS_Store": "x"}), A1, tmp_path / "work")
     assert (found.students, found.unmatched, found.layout) == ([], [], "plain")
@@ -458,3 +496,39 @@ def test_every_student_stages_its_consumer(tmp_path):
         for s in found.students:
             staged = stage(A1, s.path, tmp_path / "stage" / kind / s.id)
             assert (staged.folder / "consumer.py").read_text() == CODE, (kind, s.id, staged.notes)
+
+
+# ------------------------------------------------------------------ another layout
+
+class _ClassroomLayout(lms.Layout):
+    """GitHub Classroom's `gh classroom clone student-repos`: a folder <assignment>-<login>."""
+    kind, what = "classroom", "from GitHub Classroom folders"
+
+    def match(self, item):
+        prefix = "hw1-"
+        if item.is_dir and item.name.startswith(prefix) and len(item.name) > len(prefix):
+            return {"login": item.name[len(prefix):]}
+        return None
+
+    def claim(self, item, ids):
+        self._group(ids["login"], lambda: lms.Candidate(
+            self.kind, ids["login"], ids["login"], "classroom", {"login": ids["login"]},
+            path=item.path, first_rel=item.rel))
+        self.files += not item.is_dir
+
+    def materialise(self, c, sid):
+        return lms.layout.student(c, sid, c.path)
+
+
+def test_a_layout_plugs_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(lms, "LAYOUTS", (_ClassroomLayout, *lms.LAYOUTS))
+    download = _tree(tmp_path / "dl", {"hw1-octocat/consumer.py": CODE, "hw1-Ada/consumer.py": CODE,
+                                       "ada/consumer.py": CODE, "notes.txt": "x"})
+    found = lms.discover(download, A1, tmp_path / "work")
+    got = [(s.id, s.source, s.lms, s.path.name) for s in found.students]
+    assert got == [("Ada", "classroom", {"login": "Ada"}, "hw1-Ada"),
+                   ("ada-2", "folder", {}, "ada"),
+                   ("octocat", "classroom", {"login": "octocat"}, "hw1-octocat")]
+    assert [u.path for u in found.unmatched] == ["notes.txt"]
+    assert found.layout == "mixed"
+    assert _has(found.notes, "2 from GitHub Classroom folders", "1 plain")

@@ -114,7 +114,7 @@ def moodle_download(assignment: Assignment, dest: Path, n: int = 30) -> tuple[Pa
     """A Moodle 'Download all submissions' zip (folders per student) of n students."""
     expect: dict[str, Expect] = {}
     files: dict[str, bytes] = {}
-    for i, (how, subfiles, e) in enumerate(_submissions(assignment, n)):
+    for i, (_how, subfiles, e) in enumerate(_submissions(assignment, n)):
         name = f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}"
         participant = str(4100 + 7 * i)
         folder = f"{name}_{participant}_assignsubmission_file_"
