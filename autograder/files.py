@@ -83,7 +83,12 @@ def _umask() -> int:
 # ------------------------------------------------------------------ unzipping
 
 class UnzipError(Exception):
-    """The archive as a whole cannot be unpacked (not a zip, too big, too many entries)."""
+    """The archive as a whole cannot be unpacked: `kind` says why ("unreadable": not a
+    zip, or a broken one; "too-big"; "too-many": more entries than the rules allow)."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +140,7 @@ def safe_unzip(archive: Path, dest: Path, rules: ZipRules = ZipRules(), *,
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnzipError(f"{archive} is not a readable zip file ({exc})") from exc
+        raise UnzipError(f"{archive} is not a readable zip file ({exc})", "unreadable") from exc
     dest.mkdir(parents=True, exist_ok=True)
     root = str(dest.resolve()) + os.sep
     refused: list[Refusal] = []
@@ -143,7 +148,7 @@ def safe_unzip(archive: Path, dest: Path, rules: ZipRules = ZipRules(), *,
         infos = zf.infolist()
         if len(infos) > rules.max_entries:
             raise UnzipError(f"{archive} holds {len(infos)} entries "
-                             f"(more than {rules.max_entries})")
+                             f"(more than {rules.max_entries})", "too-many")
         for info in infos:
             target = _target(info, dest, root, refused)
             if target is None:
@@ -184,7 +189,7 @@ def _write_entry(zf, info, target: Path, left: list[int], rules: ZipRules, archi
             return False
         left[0] -= info.file_size
         if left[0] < 0:
-            raise UnzipError(f"{archive} unpacks to more than {rules.max_bytes >> 20} MB")
+            raise UnzipError(f"{archive} unpacks to more than {rules.max_bytes >> 20} MB", "too-big")
         target.parent.mkdir(parents=True, exist_ok=True)
         with zf.open(info) as src, open(target, "wb") as out:
             shutil.copyfileobj(src, out)

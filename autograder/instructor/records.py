@@ -1,6 +1,6 @@
 """Who handed in what, and what they got: the records a batch passes along.
 
-    Student   one submission found in an LMS download (lms.py finds them)
+    Student   one submission found in an LMS download (lms/ finds them)
     Unmatched something in the download that is not a submission we could attribute
     GradeRow  one graded submission: what grades.csv and every export are made from
 

@@ -89,10 +89,12 @@ def test_safe_unzip_caps_bytes_entries_and_unpacks_nested_zips(tmp_path):
     out = tmp_path / "out"
     assert files.safe_unzip(outer, out, files.ZipRules(nested=1)) == []
     assert (out / "hand-in-unzipped" / "consumer.py").read_text() == "inner"
-    with pytest.raises(files.UnzipError, match="more than"):
+    with pytest.raises(files.UnzipError, match="more than") as big:
         files.safe_unzip(outer, tmp_path / "small", files.ZipRules(max_bytes=10))
-    with pytest.raises(files.UnzipError, match="entries"):
+    with pytest.raises(files.UnzipError, match="entries") as many:
         files.safe_unzip(outer, tmp_path / "few", files.ZipRules(max_entries=0))
     (tmp_path / "not.zip").write_text("no")
-    with pytest.raises(files.UnzipError, match="not a readable zip"):
+    with pytest.raises(files.UnzipError, match="not a readable zip") as unreadable:
         files.safe_unzip(tmp_path / "not.zip", tmp_path / "x")
+    assert (big.value.kind, many.value.kind, unreadable.value.kind) == \
+        ("too-big", "too-many", "unreadable")

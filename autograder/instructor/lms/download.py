@@ -82,9 +82,9 @@ def unpack(archive: Path, dest: Path, shown: str) -> list[Unmatched]:
 
 def _advice(exc: files.UnzipError) -> str:
     """The core's reason, and what the instructor can do about it."""
-    if exc.__cause__ is not None:          # not a zip at all, or unreadable
+    if exc.kind == "unreadable":
         return f"{exc}. Download it again from the LMS, or unzip it yourself and pass the folder."
-    if " entries " in str(exc):
+    if exc.kind == "too-many":
         return f"{exc}; unzip it yourself and pass the folder if it really is a class download."
     return f"{exc}. Unzip it yourself and pass the folder (folders have no size limit)."
 
