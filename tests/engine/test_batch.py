@@ -142,6 +142,29 @@ def test_progress_line_counts_and_estimates():
     assert stream.getvalue().splitlines()[0].endswith("ann: reused")
 
 
+def test_progress_redraws_one_line_on_a_terminal_and_keeps_the_last(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "50")
+    stream = Terminal()
+    bar = batch.Progress(2, stream=stream, clock=lambda: 0.0)
+    row = batch.GradeRow(student=batch.Student("ann", "Ann", Path("."), "folder"), status="graded",
+                         score=3, max_score=5)
+    bar.step(row)
+    shown = stream.getvalue()
+    assert shown.startswith("\r\033[K[############............] 1/2") and "\n" not in shown
+    assert len(shown) == len("\r\033[K") + 49 and shown.endswith("\u2026")   # cut to the width
+    bar.step(row)
+    last = stream.getvalue()[len(shown):]
+    assert last == "\r\033[K[########################] 2/2  elapsed 0:00  left ~--:--  ann: 3/5\n"
+    quiet = io.StringIO()
+    off = batch.Progress(1, stream=quiet, enabled=False)
+    off.step(row)
+    assert quiet.getvalue() == "" and off.done == 1
+
+
 def test_summary_has_counts_statistics_and_distribution():
     def row(sid, score, status="graded"):
         return batch.GradeRow(student=batch.Student(sid, sid, Path("."), "folder"), status=status,
