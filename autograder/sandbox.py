@@ -12,6 +12,10 @@ to us is killed. The grader never waits on the child without a deadline:
     stall    seconds one test may run (from its "start" event) before the whole child is
              killed; covers a test that hangs so hard the in-process timeout cannot fire
     done     after the child says "done", it gets a few seconds to exit, then it is killed
+
+run_child, step by step: _start (the child and its channel), _watch (its events, until
+one of the rules above or its exit ends the run), _kill (the whole tree: proctree.py
+walks and kills it), then the ChildRun that accounts for it all.
 """
 from __future__ import annotations
 

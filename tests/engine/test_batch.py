@@ -115,7 +115,7 @@ def test_an_interrupted_grading_is_not_recorded(tmp_path, monkeypatch):
     real = batch.concurrent.futures.as_completed
 
     def interrupt_after_first(fs):
-        for i, f in enumerate(real(fs)):
+        for f in real(fs):
             yield f
             started.wait(5)
             raise KeyboardInterrupt
