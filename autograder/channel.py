@@ -210,61 +210,103 @@ def audit(events: list[dict], pending: list[str], arrived: list[float] | None = 
     the worker, grading/ckworker/confess.py) ends what is believed too.
     Everything from the first broken rule on is dropped: those tests score 0.
     `arrived[i]`: when events[i] reached the grader (its clock); without it, no clock check."""
-    allowed, seen = set(pending), set()
-    queued = current = None
-    started_at: float | None = None
+    protocol = _Protocol(pending)
     believed: list[dict] = []
-
-    def upcoming() -> str | None:
-        return current or queued or next((n for n in pending if n not in seen), None)
-
     for i, event in enumerate(events):
-        kind, nodeid = event.get("event"), event.get("nodeid")
         at = arrived[i] if arrived is not None and i < len(arrived) else None
-        why = None
-        if kind == "forged":
-            why = f"the results pipe received {event.get('why', 'a forged line')}"
-        elif kind == "collected":
-            pass
-        elif kind in ("worker-queued", "worker-start"):
-            if current is not None or queued is not None or seen:
-                why = f"the worker started in the middle of the tests ({kind!r})"
-        elif kind == "queued":
-            if current is not None or nodeid not in allowed or nodeid in seen:
-                why = f"a test announced out of order ({nodeid!r})"
-            else:
-                queued = nodeid
-        elif kind == "start":
-            if nodeid != queued or current is not None:
-                why = f"a test started out of order ({nodeid!r})"
-            else:
-                current, queued, started_at = nodeid, None, at
-                seen.add(nodeid)
-        elif kind in ("result", "hung"):
-            if nodeid != current:
-                why = f"a result for a test that was not running ({nodeid!r})"
-            elif kind == "result" and event.get("tampered"):
-                why = "your code replaced " + ", ".join(map(str, event["tampered"][:6]))
-            elif kind == "result" and event.get("garbled"):
-                why = ("your code wrote to the grader's channel something that is not the "
-                       f"grader's protocol ({str(event['garbled'])[:200]})")
-            elif kind == "result" and at is not None and started_at is not None:
-                inside = _seconds(event.get("duration"))
-                outside = at - started_at
-                if inside > outside * 1.05 + CLOCK_SLACK:
-                    why = (f"the test process's clock said this test took {inside:.2f} s, but "
-                           f"it took {outside:.2f} s (the grader's clock): its clock was changed")
-            if why is None:
-                current = None
-        elif kind == "done":
-            if current is not None:
-                why = "the test process said it was done in the middle of a test"
-        else:
-            why = f"an event the plugin never sends ({kind!r})"
+        why = protocol.broken(event, at)
         if why is not None:
-            return believed, (nodeid if nodeid in allowed else None) or upcoming(), why
+            nodeid = event.get("nodeid")
+            return believed, (nodeid if nodeid in protocol.allowed else None) or protocol.upcoming(), why
         believed.append(event)
     return believed, None, None
+
+
+class _Protocol:
+    """Where one child is in the protocol: the test announced (queued), the test running
+    (current, since `started_at` on the grader's clock), the tests already run (seen)."""
+
+    def __init__(self, pending: list[str]) -> None:
+        self.pending = pending
+        self.allowed, self.seen = set(pending), set()
+        self.queued: str | None = None
+        self.current: str | None = None
+        self.started_at: float | None = None
+
+    def upcoming(self) -> str | None:
+        """The test the protocol is at: running, announced, or the next one to run."""
+        return self.current or self.queued or next((n for n in self.pending if n not in self.seen), None)
+
+    def broken(self, event: dict, at: float | None) -> str | None:
+        """The rule `event` breaks, or None: then it is believed and the protocol moves on."""
+        kind = event.get("event")
+        rule = _RULES.get(kind) if isinstance(kind, str) else None
+        if rule is None:
+            return f"an event the plugin never sends ({kind!r})"
+        return rule(self, event, at)
+
+    def forged(self, event: dict, at: float | None) -> str | None:
+        return f"the results pipe received {event.get('why', 'a forged line')}"
+
+    def collected(self, event: dict, at: float | None) -> str | None:
+        return None
+
+    def worker(self, event: dict, at: float | None) -> str | None:
+        if self.current is not None or self.queued is not None or self.seen:
+            return f"the worker started in the middle of the tests ({event.get('event')!r})"
+        return None
+
+    def announced(self, event: dict, at: float | None) -> str | None:
+        nodeid = event.get("nodeid")
+        if self.current is not None or nodeid not in self.allowed or nodeid in self.seen:
+            return f"a test announced out of order ({nodeid!r})"
+        self.queued = nodeid
+        return None
+
+    def started(self, event: dict, at: float | None) -> str | None:
+        nodeid = event.get("nodeid")
+        if nodeid != self.queued or self.current is not None:
+            return f"a test started out of order ({nodeid!r})"
+        self.current, self.queued, self.started_at = nodeid, None, at
+        self.seen.add(nodeid)
+        return None
+
+    def finished(self, event: dict, at: float | None) -> str | None:
+        nodeid = event.get("nodeid")
+        if nodeid != self.current:
+            return f"a result for a test that was not running ({nodeid!r})"
+        why = _confessed(event, at, self.started_at) if event.get("event") == "result" else None
+        if why is None:
+            self.current = None
+        return why
+
+    def done(self, event: dict, at: float | None) -> str | None:
+        if self.current is not None:
+            return "the test process said it was done in the middle of a test"
+        return None
+
+
+_RULES = {"forged": _Protocol.forged, "collected": _Protocol.collected,
+          "worker-queued": _Protocol.worker, "worker-start": _Protocol.worker,
+          "queued": _Protocol.announced, "start": _Protocol.started,
+          "result": _Protocol.finished, "hung": _Protocol.finished, "done": _Protocol.done}
+
+
+def _confessed(result: dict, at: float | None, started_at: float | None) -> str | None:
+    """What a result of the running test itself shows wrong: a confession of tampering,
+    a channel garbled by the student's code, a clock that ran fast."""
+    if result.get("tampered"):
+        return "your code replaced " + ", ".join(map(str, result["tampered"][:6]))
+    if result.get("garbled"):
+        return ("your code wrote to the grader's channel something that is not the "
+                f"grader's protocol ({str(result['garbled'])[:200]})")
+    if at is not None and started_at is not None:
+        inside = _seconds(result.get("duration"))
+        outside = at - started_at
+        if inside > outside * 1.05 + CLOCK_SLACK:
+            return (f"the test process's clock said this test took {inside:.2f} s, but "
+                    f"it took {outside:.2f} s (the grader's clock): its clock was changed")
+    return None
 
 
 def _seconds(value: Any) -> float:

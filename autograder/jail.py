@@ -36,7 +36,6 @@ import fcntl
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,8 +44,9 @@ import time
 from pathlib import Path
 from collections.abc import Iterator
 
-from . import KIT_ROOT
+from . import KIT_ROOT, proctree
 from .interpreters import Interpreter
+from .proctree import kill_cgroup, kill_user
 from .sandbox import MAX_FILE_MB  # largest file (RLIMIT_FSIZE): the output cap
 
 UID_BASE = 61000            # graded children run as UID_BASE + slot (no login, no files)
@@ -83,10 +83,9 @@ def _run_ok(cmd: list[str]) -> bool:
 
 
 def _probe(name: str, fn):
-    from .sandbox import _LIVE_LOCK
-    # Probes are children of ours: under the lock the orphan sweeps of runs in other
-    # threads hold, so none takes a probe for a leftover of its own (sandbox.run_child).
-    with _PROBE_LOCK, _LIVE_LOCK:
+    # Probes are children of ours: no orphan sweep of a run in another thread may take
+    # a probe for a leftover of its own (sandbox.run_child).
+    with _PROBE_LOCK, proctree.no_sweep():
         if name not in _PROBES:
             _PROBES[name] = fn()
         return _PROBES[name]
@@ -279,30 +278,6 @@ def _slot() -> Iterator[int]:
         time.sleep(0.2)
 
 
-def kill_user(uid: int) -> list[int]:
-    """SIGKILL every process running as `uid` until none is left; returns their pids."""
-    import psutil
-    killed: list[int] = []
-    for _ in range(50):
-        found = []
-        for p in psutil.process_iter(["uids"]):
-            try:
-                if p.info["uids"] is not None and uid in (p.info["uids"].real, p.info["uids"].effective):
-                    found.append(p)
-            except psutil.Error:
-                pass
-        if not found:
-            break
-        for p in found:
-            try:
-                p.send_signal(signal.SIGKILL)
-                killed.append(p.pid)
-            except psutil.Error:
-                pass
-        psutil.wait_procs(found, timeout=1)
-    return sorted(set(killed))
-
-
 # --------------------------------------------------------------------- jail
 
 @dataclasses.dataclass
@@ -365,7 +340,7 @@ class Jail:
         if self.uid is not None:
             kill_user(self.uid)
         for ctrl, d in self.cgroups.items():
-            _empty_cgroup(d)
+            kill_cgroup(d)
             if ctrl == "memory" and _read_int(d / "memory.failcnt") > 0:
                 notes.append(f"Your code used all the memory a grading may use "
                              f"({self.memory_mb} MB for all its processes together); the "
@@ -412,20 +387,6 @@ def _write(path: Path, text: str) -> bool:
         return False
 
 
-def _empty_cgroup(d: Path) -> None:
-    for _ in range(50):
-        try:
-            pids = [int(x) for x in (d / "cgroup.procs").read_text().split()]
-        except (OSError, ValueError):
-            return
-        if not pids:
-            return
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.05)
-
-
 def _chown_tree(root: Path, uid: int) -> None:
     os.chown(root, uid, uid)
     for dirpath, dirnames, filenames in os.walk(root):
@@ -461,7 +422,7 @@ def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
                 d.mkdir(exist_ok=True)
             except OSError:
                 continue
-            _empty_cgroup(d)
+            kill_cgroup(d)
             ok = (_write(d / "pids.max", str(MAX_TASKS)) if ctrl == "pids" else
                   _write(d / "memory.limit_in_bytes", str(memory_mb << 20)))
             if ok:
@@ -479,7 +440,7 @@ def confine(scratch: Path, *, budget: float, memory_mb: int = MAX_MEMORY_MB,
 
 
 def _remove_cgroup(d: Path) -> None:
-    _empty_cgroup(d)
+    kill_cgroup(d)
     for _ in range(20):
         try:
             d.rmdir()
@@ -499,7 +460,7 @@ def _layers(j: Jail) -> list[Layer]:
     if "NPROC" not in lim:
         limits = (f"{lim['CPU']} CPU s, {MAX_OPEN_FILES} files, {MAX_FILE_MB} MB per file "
                   f"(no process or memory limit: those need a user of its own)")
-    cg = (", ".join(f"{c} ({'%d tasks' % MAX_TASKS if c == 'pids' else '%d MB' % j.memory_mb})"
+    cg = (", ".join(f"{c} ({f'{MAX_TASKS} tasks' if c == 'pids' else f'{j.memory_mb} MB'})"
                     for c in j.cgroups) or "none: no writable cgroup v1 pids/memory here")
     ns = ("bubblewrap: no network, own PID namespace, only the system, Python, the "
           "worker's runtime and the submission visible" if j.bwrap else

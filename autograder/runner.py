@@ -255,69 +255,109 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
     try:
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
                                cell_dir / "submission")
-        notes = list(staged.notes)
         shutil.rmtree(cell_dir / "submission-unzipped", ignore_errors=True)  # the rest of a zip
-        events: list[dict] = []
-        reasons: dict[str, tuple[str, str]] = {}
-        pending = [t.nodeid for t in expected]
-        restarts = 0
-        waited = 0.0  # time tests queued for the machine lock does not count
+        grading = _Grading(assignment, scratch, staged, visibility=visibility, budget=budget,
+                           started=started, cancel=cancel, progress=progress, python=python,
+                           pending=[t.nodeid for t in expected], notes=list(staged.notes))
         with jail.confine(cell_dir, budget=budget, memory_mb=assignment.memory_mb,
                           enabled=confined, python=python) as cell:
             layers = cell.describe()
             os.chmod(scratch, 0o711)           # the worker's user reaches worker/, no more
-            while pending and restarts <= MAX_RESTARTS and not (cancel and cancel.is_set()):
-                left = budget - (time.monotonic() - started - waited)
-                if left < 1.0:
-                    break
-                root = copy_tests(assignment, scratch)
-                tests = [str(root / n) for n in pending]
-                os.chmod(root.parent, 0o700)
-                cmd = pytest_command(assignment, scratch, submission=staged.folder,
-                                     visibility=visibility, root=root,
-                                     extra=judge_options(assignment, scratch, cell, staged,
-                                                         python)
-                                     + ["--ck-scrub"] + tests)
-                run = sandbox.run_child(cmd, cwd=scratch, env=_env(scratch),
-                                        budget=left, stall=assignment.test_timeout + STALL_GRACE,
-                                        lock_fd=_lock_fd(), cancel=cancel, signed=True,
-                                        on_event=progress)
-                caught = cell.after_run()
-                notes += [n for n in caught if n not in notes]
-                waited += run.waited
-                believed, spoiled, why = channel.audit(run.events, pending, run.arrived)
-                events += believed
-                reported = {e.get("nodeid") for e in believed if e["event"] in ("result", "hung")}
-                if why is not None:
-                    _distrust(why, spoiled, pending, reported, reasons, notes)
-                    pending = []
-                    break
-                culprit = run.last_started
-                if culprit and culprit not in reported:
-                    reasons[culprit] = _missing_reason(run, culprit, assignment, budget, caught)
-                    reported.add(culprit)
-                if run.killed and run.ended_by in ("exit", "done-timeout"):
-                    notes.append(f"{len(run.killed)} process(es) your code started were still "
-                                 f"running after the tests ended; the grader killed them.")
-                if run.ended_by == "budget":
-                    notes.append(f"The grading budget of {budget:g} s ran out; the tests that "
-                                 f"did not finish score 0.")
-                    break
-                if not run.events and run.ended_by == "exit":
-                    raise GraderError(f"the test process for assignment {assignment.number} "
-                                      f"exited (code {run.returncode}) before running any "
-                                      f"test:\n{run.output[-3000:]}")
-                if not reported & set(pending):
-                    break
-                pending = [n for n in pending if n not in reported]
-                restarts += 1
-        for nodeid in pending:
-            reasons.setdefault(nodeid, ("not-run", f"This test did not run: the grading budget of "
-                                                   f"{budget:g} s ran out before it started."))
-        results = score(expected, events, reasons)
+            grading.run(cell)
+        grading.never_ran()
+        results = score(expected, grading.events, grading.reasons)
         return Grade(assignment=assignment.number, title=assignment.title, tests=results,
-                     notes=[clean(n) for n in notes], duration=time.monotonic() - started, visibility=visibility,
-                     waited=waited, sandbox=layers)
+                     notes=[clean(n) for n in grading.notes],
+                     duration=time.monotonic() - started, visibility=visibility,
+                     waited=grading.waited, sandbox=layers)
     finally:
         if not keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class _Grading:
+    """One grading under way: what its rounds run with, and what they gathered. A round
+    is one judge child on the tests still pending; when a child dies or hangs, the test
+    it was running scores 0 with the reason and the next round runs the rest."""
+    assignment: Assignment
+    scratch: Path
+    staged: Staged
+    visibility: str
+    budget: float
+    started: float
+    cancel: threading.Event | None
+    progress: Callable[[dict], None] | None
+    python: Interpreter | None
+    pending: list[str]
+    notes: list[str]
+    events: list[dict] = dataclasses.field(default_factory=list)
+    reasons: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    waited: float = 0.0        # time tests queued for the machine lock does not count
+    restarts: int = 0
+
+    def run(self, cell: jail.Jail) -> None:
+        """Rounds while tests are pending, the budget lasts and nobody cancels."""
+        while self.pending and self.restarts <= MAX_RESTARTS and \
+                not (self.cancel and self.cancel.is_set()):
+            left = self.budget - (time.monotonic() - self.started - self.waited)
+            if left < 1.0:
+                break
+            run = self._judge(cell, left)
+            if not self._take(run, cell.after_run()):
+                break
+
+    def _judge(self, cell: jail.Jail, left: float) -> sandbox.ChildRun:
+        """One judge child on the pending tests, a fresh copy of them, `left` s at most."""
+        root = copy_tests(self.assignment, self.scratch)
+        tests = [str(root / n) for n in self.pending]
+        os.chmod(root.parent, 0o700)
+        options = judge_options(self.assignment, self.scratch, cell, self.staged, self.python)
+        cmd = pytest_command(self.assignment, self.scratch, submission=self.staged.folder,
+                             visibility=self.visibility, root=root,
+                             extra=options + ["--ck-scrub"] + tests)
+        return sandbox.run_child(cmd, cwd=self.scratch, env=_env(self.scratch), budget=left,
+                                 stall=self.assignment.test_timeout + STALL_GRACE,
+                                 lock_fd=_lock_fd(), cancel=self.cancel, signed=True,
+                                 on_event=self.progress)
+
+    def _take(self, run: sandbox.ChildRun, caught: list[str]) -> bool:
+        """Believe what the round's child kept to the protocol for (channel.audit), give
+        the test it died in its reason; whether another round should run."""
+        self.notes += [n for n in caught if n not in self.notes]
+        self.waited += run.waited
+        believed, spoiled, why = channel.audit(run.events, self.pending, run.arrived)
+        self.events += believed
+        reported = {e.get("nodeid") for e in believed if e["event"] in ("result", "hung")}
+        if why is not None:
+            _distrust(why, spoiled, self.pending, reported, self.reasons, self.notes)
+            self.pending = []
+            return False
+        culprit = run.last_started
+        if culprit and culprit not in reported:
+            self.reasons[culprit] = _missing_reason(run, culprit, self.assignment, self.budget,
+                                                    caught)
+            reported.add(culprit)
+        if run.killed and run.ended_by in ("exit", "done-timeout"):
+            self.notes.append(f"{len(run.killed)} process(es) your code started were still "
+                              f"running after the tests ended; the grader killed them.")
+        if run.ended_by == "budget":
+            self.notes.append(f"The grading budget of {self.budget:g} s ran out; the tests that "
+                              f"did not finish score 0.")
+            return False
+        if not run.events and run.ended_by == "exit":
+            raise GraderError(f"the test process for assignment {self.assignment.number} "
+                              f"exited (code {run.returncode}) before running any "
+                              f"test:\n{run.output[-3000:]}")
+        if not reported & set(self.pending):
+            return False
+        self.pending = [n for n in self.pending if n not in reported]
+        self.restarts += 1
+        return True
+
+    def never_ran(self) -> None:
+        """The tests still pending when the rounds stopped: the budget ran out first."""
+        for nodeid in self.pending:
+            self.reasons.setdefault(nodeid, (
+                "not-run", f"This test did not run: the grading budget of {self.budget:g} s "
+                           f"ran out before it started."))

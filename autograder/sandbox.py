@@ -12,28 +12,25 @@ to us is killed. The grader never waits on the child without a deadline:
     stall    seconds one test may run (from its "start" event) before the whole child is
              killed; covers a test that hangs so hard the in-process timeout cannot fire
     done     after the child says "done", it gets a few seconds to exit, then it is killed
+
+run_child, step by step: _start (the child and its channel), _watch (its events, until
+one of the rules above or its exit ends the run), _kill (the whole tree: proctree.py
+walks and kills it), then the ChildRun that accounts for it all.
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import os
 import queue
-import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
 
-try:
-    import psutil
-except ImportError:  # pragma: no cover
-    psutil = None
-
-from . import channel
+from . import channel, proctree
+from .proctree import become_subreaper, kill_tree  # noqa: F401 - also this module's API
 
 EXIT_GRACE = 3.0
 MAX_FILE_MB = 64             # largest file a graded child may write (RLIMIT_FSIZE)
@@ -100,26 +97,6 @@ class ChildRun:
         return None
 
 
-_SUBREAPER_SET = False
-
-
-def become_subreaper() -> bool:
-    """Make orphans of our descendants re-parent to this process (Linux only)."""
-    global _SUBREAPER_SET
-    if _SUBREAPER_SET:
-        return True
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_CHILD_SUBREAPER = 36
-        if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
-            _SUBREAPER_SET = True
-    except (OSError, AttributeError):
-        pass
-    return _SUBREAPER_SET
-
-
 class _Output:
     """Drain a pipe, keeping only the first and last OUTPUT_KEEP/2 bytes."""
 
@@ -157,110 +134,191 @@ class _Output:
         return body.decode("utf-8", "replace")
 
 
-def _descendants(pid: int) -> set[tuple[int, float]]:
-    if psutil is None:
-        return set()
-    try:
-        procs = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return set()
-    out = set()
-    for p in procs:
+
+class _Events:
+    """The child's channel, read on a thread of its own into a queue: (event, when it
+    arrived on our clock) each, then None at the end of the pipe."""
+
+    def __init__(self, read_fd: int, verifier: channel.Verifier | None) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._read, args=(read_fd, verifier),
+                                       daemon=True)
+        self.thread.start()
+
+    def _read(self, read_fd: int, verifier: channel.Verifier | None) -> None:
+        # The reader owns read_fd and closes it itself: closing it from outside while
+        # a read is under way could hand its number to the next run's pipe.
         try:
-            out.add((p.pid, p.create_time()))
-        except psutil.Error:
-            pass
-    return out
+            for event in channel.read_events(read_fd, verifier):
+                self.queue.put((event, time.monotonic()))
+        finally:
+            self.queue.put(None)
+            os.close(read_fd)
 
+    def next(self, timeout: float):
+        """(event, arrived), None at the end of the pipe, or False when nothing came."""
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return False
 
-def _our_descendants() -> set[tuple[int, float]]:
-    """(pid, start time) of every live descendant of this process."""
-    if psutil is None:
-        return set()
-    out = set()
-    try:
-        for p in psutil.Process().children(recursive=True):
+    def rest(self) -> list[tuple[dict, float]]:
+        """What is left in the queue once the reader has stopped (written just before
+        the end)."""
+        self.thread.join(timeout=2)
+        out = []
+        while True:
             try:
-                out.add((p.pid, p.create_time()))
-            except psutil.Error:
-                pass
-    except psutil.Error:
-        pass
-    return out
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return out
+            if item:
+                out.append(item)
 
 
-def _orphans_of_ours(exclude: set[int], before: set[tuple[int, float]]) -> set[tuple[int, float]]:
-    """Processes re-parented to this (subreaper) process during a run, with everything
-    under them: direct children of ours that were not there when the run started
-    (`before`) and are not a run still in progress. Only direct children are candidates,
-    so what this program started itself before the run (a load generator, a server) is
-    never touched, nor anything those start later."""
-    if psutil is None or not _SUBREAPER_SET:
-        return set()
-    out = set()
-    try:
-        for p in psutil.Process().children(recursive=False):
-            try:
-                key = (p.pid, p.create_time())
-                if p.pid in exclude or key in before:
-                    continue
-                out.add(key)
-                for q in p.children(recursive=True):
-                    try:
-                        out.add((q.pid, q.create_time()))
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
-                pass
-    except psutil.Error:
-        pass
-    return out
+def _start(cmd: list[str], *, cwd: Path, env: dict[str, str], lock_fd: int | None,
+           signed: bool) -> tuple[subprocess.Popen, _Events]:
+    """The child, in a session of its own, born registered as a run's own
+    (proctree.start), its channel and (`signed`) its key handed over as descriptors."""
+    read_fd, write_fd = os.pipe()
+    extra, fds = [f"--ck-channel-fd={write_fd}"], [write_fd]
+    verifier = key_r = None
+    if signed:
+        key = os.urandom(channel.KEY_BYTES)
+        verifier = channel.Verifier(key)
+        key_r, key_w = os.pipe()
+        os.write(key_w, key)
+        os.close(key_w)
+        del key
+        extra.append(f"--ck-key-fd={key_r}")
+        fds.append(key_r)
+    if lock_fd is not None:
+        extra.append(f"--ck-lock-fd={lock_fd}")
+        fds.append(lock_fd)
+    proc = proctree.start(
+        cmd + extra, cwd=str(cwd), env=env, pass_fds=tuple(fds),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    os.close(write_fd)
+    if key_r is not None:
+        os.close(key_r)
+    return proc, _Events(read_fd, verifier)
 
 
-def kill_tree(pgid: int | None, seen: set[tuple[int, float]]) -> list[int]:
-    """SIGKILL the process group and every (pid, start time) in `seen` still alive;
-    returns the pids that were alive and got killed, leaving out multiprocessing's own
-    resource tracker and fork server (killed too, but they are not the student's) and
-    processes already on their way out (an empty command line: the kernel has released
-    their memory, e.g. a helper hit by the group kill a moment ago)."""
-    from .checks.hygiene import is_multiprocessing_helper
-    procs, not_blamed = [], set()
-    if psutil is not None:
-        for pid, created in seen:
-            try:
-                p = psutil.Process(pid)
-                # Same pid *and* start time: never kill a stranger that reused the pid.
-                if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
-                    procs.append(p)
-                    cmdline = p.cmdline()
-                    if not cmdline or is_multiprocessing_helper(cmdline):
-                        not_blamed.add(p.pid)
-            except psutil.Error:
-                continue
-    if pgid is not None:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    if procs:
-        psutil.wait_procs(procs, timeout=2)
-    # Reap any zombies re-parented to us (they are not our Popen children).
-    for pid, _ in seen:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except OSError:
-            pass
-    return [p.pid for p in procs if p.pid not in not_blamed]
+class _Watch:
+    """What one run has shown so far, and the rules that end it: its events, the
+    processes seen under it, the test running, the time its tests queued for the
+    machine lock (credited to the budget, up to WAIT_CREDIT x budget)."""
+
+    def __init__(self, budget: float, stall: float | None, cancel: threading.Event | None,
+                 started: float) -> None:
+        self.budget, self.stall, self.cancel, self.started = budget, stall, cancel, started
+        self.events: list[dict] = []
+        self.arrived: list[float] = []
+        self.seen: set[proctree.Proc] = set()
+        self.current: str | None = None
+        self.current_since = 0.0
+        self.queued_since: float | None = None
+        self.waited = 0.0
+        self.done_at: float | None = None
+        self.exited_at: float | None = None
+        self.last_scan = 0.0
+
+    def scan(self, pid: int) -> None:
+        """Note every descendant of the child, at most every 0.25 s."""
+        t = time.monotonic()
+        if t - self.last_scan > 0.25:
+            self.seen |= proctree.descendants(pid)
+            self.last_scan = t
+
+    def record(self, event: dict, at: float) -> None:
+        self.events.append(event)
+        self.arrived.append(at)
+
+    def count(self, event: dict) -> None:
+        """The test running, the time queued, "done": as the event says."""
+        kind = event["event"]
+        if kind in ("queued", "worker-queued"):
+            self.queued_since = time.monotonic()
+        elif kind == "worker-start":
+            self._unqueue(time.monotonic())
+        elif kind == "start":
+            self.current, self.current_since = event.get("nodeid"), time.monotonic()
+            self._unqueue(self.current_since)
+        elif kind in ("result", "hung"):
+            self.current = None
+        elif kind == "done":
+            self.done_at = time.monotonic()
+
+    def _unqueue(self, now: float) -> None:
+        if self.queued_since is not None:
+            self.waited = min(self.waited + now - self.queued_since, WAIT_CREDIT * self.budget)
+            self.queued_since = None
+
+    def over(self, proc: subprocess.Popen) -> str | None:
+        """Why the run ends now ("budget", "stall", "cancelled", "done-timeout", or "exit"
+        a second after the child exited: a grandchild may hold the channel open), or
+        None while it goes on."""
+        t = time.monotonic()
+        queued_now = t - self.queued_since if self.queued_since is not None else 0.0
+        if t - self.started - min(self.waited + queued_now, WAIT_CREDIT * self.budget) > self.budget:
+            return "budget"
+        if self.stall is not None and self.current is not None and \
+                t - self.current_since > self.stall:
+            return "stall"
+        if self.cancel is not None and self.cancel.is_set():
+            return "cancelled"
+        if self.done_at is not None and t - self.done_at > EXIT_GRACE:
+            return "done-timeout"
+        if proc.poll() is not None:
+            self.exited_at = self.exited_at or t
+            if t - self.exited_at > 1.0:
+                return "exit"
+        return None
 
 
-# Live Popen children of all runs in this process: orphan sweeps must spare them.
-_LIVE: set[int] = set()
-_LIVE_LOCK = threading.Lock()
+def _watch(proc: subprocess.Popen, events: _Events, watch: _Watch,
+           on_event: Callable[[dict], None] | None) -> str:
+    """Take the child's events as they come until the run ends; returns how it ended."""
+    eof = False
+    while True:
+        watch.scan(proc.pid)
+        item = events.next(timeout=0.05)
+        if item is None:
+            eof = True
+        elif item:
+            event, at = item
+            watch.record(event, at)
+            if on_event is not None:
+                with contextlib.suppress(Exception):
+                    on_event(event)
+            watch.count(event)
+        if eof and proc.poll() is not None:
+            return "exit"
+        ended_by = watch.over(proc)
+        if ended_by is not None:
+            return ended_by
+
+
+def _wait(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
+        proc.wait(timeout=5)
+
+
+def _kill(proc: subprocess.Popen, watch: _Watch, before: set[proctree.Proc]) -> list[int]:
+    """The whole tree goes, whatever ended the run: the child, its group, everything seen
+    under it, and daemons that escaped the group (re-parented to us as subreaper);
+    returns the pids killed that are the student's."""
+    watch.seen |= proctree.descendants(proc.pid)
+    proctree.forget(proc.pid)
+    if proc.poll() is None:
+        # Kill and reap our child through Popen, so its returncode says how it ended
+        # (reaped by psutil below, Popen would see ECHILD and report 0).
+        proc.kill()
+        _wait(proc)
+    killed = proctree.sweep(proc.pid, watch.seen, before)   # its pgid is its pid
+    _wait(proc)
+    return killed + proctree.sweep(None, set(), before)      # orphans since
 
 
 def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
@@ -278,154 +336,19 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict[str, str], budget: float,
     and what it raises is ignored).
     The child runs as given: jail.py wraps a command in the sandbox's layers.
     """
-    become_subreaper()
-    read_fd, write_fd = os.pipe()
-    start = time.monotonic()
-    already_there = _our_descendants() if _SUBREAPER_SET else set()
-    extra, fds = [f"--ck-channel-fd={write_fd}"], [write_fd]
-    verifier = None
-    if signed:
-        key = os.urandom(channel.KEY_BYTES)
-        verifier = channel.Verifier(key)
-        key_r, key_w = os.pipe()
-        os.write(key_w, key)
-        os.close(key_w)
-        del key
-        extra.append(f"--ck-key-fd={key_r}")
-        fds.append(key_r)
-    if lock_fd is not None:
-        extra.append(f"--ck-lock-fd={lock_fd}")
-        fds.append(lock_fd)
-    # Born and registered as live in one step: another run's orphan sweep (same lock)
-    # must never take this child for an orphan of its own, kill it and reap it.
-    with _LIVE_LOCK:
-        proc = subprocess.Popen(
-            cmd + extra, cwd=str(cwd), env=env, pass_fds=tuple(fds),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        _LIVE.add(proc.pid)
-    os.close(write_fd)
-    if signed:
-        os.close(key_r)
-    pgid = proc.pid
+    proctree.become_subreaper()
+    started = time.monotonic()
+    before = proctree.snapshot()
+    proc, events = _start(cmd, cwd=cwd, env=env, lock_fd=lock_fd, signed=signed)
     output = _Output(proc.stdout)
-    events_q: queue.Queue = queue.Queue()
-
-    def read():
-        # The reader owns read_fd and closes it itself: closing it from outside while
-        # a read is under way could hand its number to the next run's pipe.
-        try:
-            for event in channel.read_events(read_fd, verifier):
-                events_q.put((event, time.monotonic()))
-        finally:
-            events_q.put(None)
-            os.close(read_fd)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-
-    events: list[dict] = []
-    arrived: list[float] = []
-    seen: set[tuple[int, float]] = set()
-    current, current_since = None, 0.0
-    queued_since = None
-    waited = 0.0
-    done_at = None
-    ended_by = "exit"
-    eof = False
-    last_scan = 0.0
-    exited_at = None
-    while True:
-        t = time.monotonic()
-        if t - last_scan > 0.25:
-            seen |= _descendants(proc.pid)
-            last_scan = t
-        try:
-            event = events_q.get(timeout=0.05)
-        except queue.Empty:
-            event = False
-        if event is None:
-            eof = True
-        elif event:
-            event, at = event
-            events.append(event)
-            arrived.append(at)
-            if on_event is not None:
-                with contextlib.suppress(Exception):
-                    on_event(event)
-            kind = event["event"]
-            if kind in ("queued", "worker-queued"):
-                queued_since = time.monotonic()
-            elif kind == "worker-start":
-                if queued_since is not None:
-                    waited = min(waited + time.monotonic() - queued_since, WAIT_CREDIT * budget)
-                    queued_since = None
-            elif kind == "start":
-                current, current_since = event.get("nodeid"), time.monotonic()
-                if queued_since is not None:
-                    waited = min(waited + current_since - queued_since, WAIT_CREDIT * budget)
-                    queued_since = None
-            elif kind in ("result", "hung"):
-                current = None
-            elif kind == "done":
-                done_at = time.monotonic()
-        if eof and proc.poll() is not None:
-            break
-        t = time.monotonic()
-        queued_now = t - queued_since if queued_since is not None else 0.0
-        if t - start - min(waited + queued_now, WAIT_CREDIT * budget) > budget:
-            ended_by = "budget"
-            break
-        if stall is not None and current is not None and t - current_since > stall:
-            ended_by = "stall"
-            break
-        if cancel is not None and cancel.is_set():
-            ended_by = "cancelled"
-            break
-        if done_at is not None and t - done_at > EXIT_GRACE:
-            ended_by = "done-timeout"
-            break
-        if proc.poll() is not None:
-            # Exited, but a leftover grandchild may still hold the channel open.
-            exited_at = exited_at or t
-            if t - exited_at > 1.0:
-                break
-    stalled_on = current if ended_by in ("budget", "stall") else None
-    seen |= _descendants(proc.pid)
-    with _LIVE_LOCK:
-        _LIVE.discard(proc.pid)
-    if proc.poll() is None:
-        # Kill and reap our child through Popen, so its returncode says how it ended
-        # (reaped by psutil below, Popen would see ECHILD and report 0).
-        proc.kill()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-            pass
-    # The whole tree goes, whatever ended the run: the group, everything we saw, and
-    # daemons that escaped the group (re-parented to us as subreaper).
-    # Orphans are decided and killed under the lock runs are born under (see above).
-    with _LIVE_LOCK:
-        killed = kill_tree(pgid, seen | _orphans_of_ours(set(_LIVE), already_there))
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-        pass
-    with _LIVE_LOCK:
-        orphans = _orphans_of_ours(set(_LIVE), already_there)
-        if orphans:
-            killed += kill_tree(None, orphans)
-    reader.join(timeout=2)
-    while True:  # events written just before the end
-        try:
-            event = events_q.get_nowait()
-        except queue.Empty:
-            break
-        if event:
-            events.append(event[0])
-            arrived.append(event[1])
+    watch = _Watch(budget, stall, cancel, started)
+    ended_by = _watch(proc, events, watch, on_event)
+    stalled_on = watch.current if ended_by in ("budget", "stall") else None
+    killed = _kill(proc, watch, before)
+    for event, at in events.rest():
+        watch.record(event, at)
     output.thread.join(timeout=2)
-    return ChildRun(events=events, returncode=proc.returncode, ended_by=ended_by,
+    return ChildRun(events=watch.events, returncode=proc.returncode, ended_by=ended_by,
                     stalled_on=stalled_on, output=output.text(), output_bytes=output.total,
-                    duration=time.monotonic() - start, killed=sorted(set(killed)),
-                    waited=waited, arrived=arrived)
+                    duration=time.monotonic() - started, killed=sorted(set(killed)),
+                    waited=watch.waited, arrived=watch.arrived)

@@ -164,11 +164,11 @@ class Comparison:
     def text(self) -> str:
         def fmt(xs):
             return ", ".join(seconds(x) for x in xs)
-        return (f"{self.baseline_name}: median {seconds(statistics.median(self.baseline))} [{fmt(self.baseline)}]\n"
-                f"{self.candidate_name}: median {seconds(statistics.median(self.candidate))} [{fmt(self.candidate)}]\n"
+        base, cand = statistics.median(self.baseline), statistics.median(self.candidate)
+        return (f"{self.baseline_name}: median {seconds(base)} [{fmt(self.baseline)}]\n"
+                f"{self.candidate_name}: median {seconds(cand)} [{fmt(self.candidate)}]\n"
                 f"speedup {self.speedup:.2f}x (best pair {self.best_speedup:.2f}x)\n"
-                + bars({self.baseline_name: statistics.median(self.baseline),
-                        self.candidate_name: statistics.median(self.candidate)}))
+                + bars({self.baseline_name: base, self.candidate_name: cand}))
 
 
 def time_call(fn: Callable[[], object]) -> float:
@@ -342,6 +342,11 @@ class YardstickVerdict:
     notes: list[str]                  # what the attempts said, for feedback.note
 
 
+def _kept(run: Callable[[], object], into: list) -> Callable[[], None]:
+    """`run`, keeping what it returns in `into` (a fresh list each attempt)."""
+    return lambda: into.append(run())
+
+
 def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[[], object],
                          yardstick: Callable[[], object], names: tuple[str, str, str],
                          workers: int, structural: Callable[[list], bool],
@@ -362,7 +367,7 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
     for attempt in range(1, attempts + 1):
         evidence: list = []
         times = interleave({base_name: baseline,
-                            cand_name: lambda: evidence.append(candidate()),
+                            cand_name: _kept(candidate, evidence),
                             good_name: yardstick})
         cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
         good = Comparison(base_name, good_name, times[base_name], times[good_name])

@@ -2,9 +2,12 @@
 
     threads(pid)         thread ids of a process (/proc/PID/task)
     descendants(pid)     every process under it, walked through /proc/PID/task/*/children
+    tree(pid)            it and its descendants
+    ancestors(pid)       its parent, the parent's parent, ... (/proc/PID/stat)
     cpu(pid)             CPU seconds it used itself, and what its reaped children used
     io(pid)              its I/O counters: write and read system calls, bytes
     stop(pids), cont(pids)   SIGSTOP / SIGCONT (a frozen worker competes with nothing)
+    kill(pids), wait_gone(pids)  SIGKILL, and the wait until the kernel says they are gone
 
 Everything reads /proc directly (no psutil in the hot path: a freeze happens around
 every call). A process that is gone reads as empty, never as an error.
@@ -14,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
+from collections.abc import Iterator
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _HAS_CHILDREN = None
@@ -110,6 +115,18 @@ def descendants(pid: int) -> set[int]:
     return out
 
 
+def tree(pid: int) -> set[int]:
+    return {pid} | descendants(pid)
+
+
+def ancestors(pid: int) -> Iterator[int]:
+    """Its parent, then the parent's parent, ..., while the kernel knows one."""
+    parent = ppid(pid)
+    while parent:
+        yield parent
+        parent = ppid(parent)
+
+
 def cpu(pid: int) -> tuple[float, float]:
     """(seconds of CPU the process used, all its threads; seconds its reaped children
     used), from /proc/PID/stat: utime + stime, cutime + cstime."""
@@ -156,7 +173,6 @@ def signal_all(pids, sig: int) -> None:
 def stop(pids, settle: float = 0.05) -> None:
     """SIGSTOP, then wait (up to `settle` s) until the kernel has stopped each of them:
     a baseline timed right after must not share the CPU with a process still running."""
-    import time
     pids = list(pids)
     signal_all(pids, signal.SIGSTOP)
     deadline = time.monotonic() + settle
@@ -174,6 +190,17 @@ def cont(pids) -> None:
 
 def kill(pids) -> None:
     signal_all(pids, signal.SIGKILL)
+
+
+def wait_gone(pids, timeout: float = 1.0, pause: float = 0.002) -> bool:
+    """Poll until none of `pids` is alive (gone, or a zombie) or `timeout` s of pauses
+    have passed; whether they are all gone."""
+    pids = list(pids)
+    for _ in range(round(timeout / pause)):
+        if not any(alive(p) for p in pids):
+            return True
+        time.sleep(pause)
+    return False
 
 
 def name_of_thread(pid: int, tid: int) -> str:

@@ -129,7 +129,7 @@ class Session:
     def tree(self) -> set[int]:
         if self.pid is None:
             return set()
-        return {self.pid} | procfs.descendants(self.pid)
+        return procfs.tree(self.pid)
 
     @contextlib.contextmanager
     def running(self):
@@ -243,10 +243,7 @@ class Session:
         for conn in [self.conn, *self.extras]:
             if conn is not None:
                 conn.close()
-        for _ in range(500):
-            if not any(procfs.alive(p) for p in doomed):
-                break
-            time.sleep(0.002)
+        procfs.wait_gone(doomed, timeout=1.0)
         with self.worker._lock:
             self.worker.sessions.pop(self.token, None)
         text = read_output(self.output)

@@ -19,7 +19,7 @@ class WorkerDied(Exception):
 
     def __init__(self, code: int | None) -> None:
         self.code = code
-        how = ("signal %d" % -code if code is not None and code < 0 else
+        how = (f"signal {-code}" if code is not None and code < 0 else
                f"exit code {code}" if code is not None else "it is gone")
         super().__init__(
             f"The test process ended in the middle of this test ({how}): your code called "

@@ -28,6 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
+from .. import proctree
 from . import crossing, procfs
 from .ckworker import wire
 from .ckworker.zygote import BOOT
@@ -106,12 +107,9 @@ class Worker:
         env = dict(self.spec.env if self.spec.env is not None else os.environ)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         cmd = self.spec.prefix + [self.spec.python, "-I", "-c", BOOT, str(runtime), str(config)]
-        from .. import sandbox
-        with sandbox._LIVE_LOCK:      # born under the lock other runs' orphan sweeps hold
-            self.proc = subprocess.Popen(cmd, cwd=str(home), env=env, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-            sandbox._LIVE.add(self.proc.pid)
+        # Born registered as a run's own: no orphan sweep of another run takes it.
+        self.proc = proctree.start(cmd, cwd=str(home), env=env, stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         deadline = time.monotonic() + START_SLACK
         while not self._zygote_ready.wait(0.05):
@@ -166,16 +164,17 @@ class Worker:
         start: the zygote's ancestors up to the process the judge started)."""
         if self.proc is None:
             return set()
-        return (procfs.descendants(self.proc.pid) | {self.proc.pid}) - self.wrappers
+        return procfs.tree(self.proc.pid) - self.wrappers
 
     def _note_wrappers(self, zygote: int | None) -> None:
         """The jail's processes between the judge and the zygote (bubblewrap's two)."""
-        wrappers, pid = set(), procfs.ppid(zygote) if zygote else None
-        while pid and self.proc is not None and pid != os.getpid():
+        wrappers: set[int] = set()
+        for pid in procfs.ancestors(zygote) if zygote and self.proc is not None else ():
+            if pid == os.getpid():
+                break
             wrappers.add(pid)
             if pid == self.proc.pid:
                 break
-            pid = procfs.ppid(pid)
         self.wrappers = wrappers
 
     def _freeze_all(self) -> None:
@@ -331,9 +330,7 @@ class Worker:
             procfs.kill(pids)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
-            from .. import sandbox
-            with sandbox._LIVE_LOCK:
-                sandbox._LIVE.discard(self.proc.pid)
+            proctree.forget(self.proc.pid)
         if self.zygote is not None:
             self.zygote.close()
         if self._listener is not None:

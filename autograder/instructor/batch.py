@@ -33,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from .. import __version__, interpreters, manifest, reports, runner
+from .. import __version__, interpreters, manifest, reports, runner, terminal
 from . import exports, lms
 from ..checks.timing import cpu_budget
 from .records import GradeRow, Student, Unmatched
@@ -151,13 +151,12 @@ def _write_text(path: Path, text: str) -> None:
 # -------------------------------------------------------------------- progress
 
 class Progress:
-    """One line that redraws itself on a terminal (a line per submission otherwise)."""
+    """The batch's progress line (terminal.StatusLine): redrawn in place on a terminal, a
+    line per submission in a log; the last one stays."""
 
     def __init__(self, total: int, stream=None, enabled: bool = True, clock=time.monotonic) -> None:
         self.total, self.done, self.reused = total, 0, 0
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.status = terminal.StatusLine(stream or sys.stderr, log=True) if enabled else None
         self.clock_now = clock
         self.started = clock()
         self.lock = threading.Lock()
@@ -190,19 +189,16 @@ class Progress:
         with self.lock:
             self.done += 1
             self.reused += reused
-            if not self.enabled:
+            if self.status is None:
                 return
             what = "reused" if reused else f"{row.score:g}/{row.max_score:g}"
             if row.status == "error":
                 what = "ERROR"
-            last = f"{row.student.id}: {what}"
-            if self.tty:
-                self.stream.write("\r\033[K" + self.line(last))
-                if self.done == self.total:
-                    self.stream.write("\n")
+            text = self.line(f"{row.student.id}: {what}")
+            if self.done == self.total:
+                self.status.above(text)
             else:
-                self.stream.write(self.line(last) + "\n")
-            self.stream.flush()
+                self.status.show(text)
 
 
 # --------------------------------------------------------------------- summary
@@ -275,6 +271,9 @@ def _student_dir(out: Path, student: Student) -> Path:
 def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | None = None,
         fresh: bool = False, budget: float | None = None, progress: bool = True,
         export_options: dict | None = None, stream=None, python=None) -> BatchResult:
+    """Grade every submission of the download `path` into `out`: find them, reuse what an
+    earlier run graded, grade the rest `jobs` at a time, then the exports and the
+    summary (not after Ctrl-C: half a batch exports nothing)."""
     out.mkdir(parents=True, exist_ok=True)
     work = out / WORK
     if work.exists():
@@ -282,80 +281,10 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     work.mkdir()
     found = lms.discover(path, assignment, work)
     students = found.students
-    jobs = jobs or default_jobs()
     bar = Progress(len(students), stream=stream, enabled=progress)
-    rows: dict[str, GradeRow] = {}
-    todo: list[tuple[Student, str]] = []
-    for s in students:
-        fp = fingerprint(assignment, s, python)
-        saved = _student_dir(out, s) / "row.json"
-        if not fresh and saved.exists():
-            try:
-                data = json.loads(saved.read_text(encoding="utf-8"))
-                if data.get("fingerprint") == fp:
-                    rows[s.id] = _row_from_json(data)
-                    rows[s.id].student = s
-                    bar.step(rows[s.id], reused=True)
-                    continue
-            except (OSError, ValueError, KeyError, TypeError):
-                pass  # unreadable: grade again
-        todo.append((s, fp))
-    stop = threading.Event()
-
-    def grade_one(student: Student, fp: str) -> GradeRow:
-        t0 = time.monotonic()
-        try:
-            grade = runner.grade(assignment, student.path, budget=budget, cancel=stop,
-                                 python=python)
-        except SubmissionError as exc:
-            return error_row(student, assignment, f"could not read the submission: {exc}",
-                             time.monotonic() - t0)
-        except Exception as exc:  # the grader's fault, not the student's: say so, go on
-            return error_row(student, assignment,
-                             f"the grader failed on this submission ({type(exc).__name__}: "
-                             f"{str(exc)[:500]}); grade it alone with `python -m autograder "
-                             f"grade {assignment.number} {student.path}`",
-                             time.monotonic() - t0)
-        if stop.is_set():
-            raise KeyboardInterrupt  # its children were killed under it: not a real result
-        row = row_from_grade(student, grade)
-        where = _student_dir(out, student)
-        where.mkdir(parents=True, exist_ok=True)
-        reports.write_json(reports.gradescope(grade), where / "results.json")
-        _write_text(where / "feedback.txt",
-                    reports.text(grade, source=str(student.path.relative_to(work))
-                                 if student.path.is_relative_to(work) else str(student.path)) + "\n")
-        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
-        return row
-
-    def save_error(row: GradeRow, fp: str) -> None:
-        where = _student_dir(out, row.student)
-        where.mkdir(parents=True, exist_ok=True)
-        _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
-        reports.write_json(error_results(row), where / "results.json")
-        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
-
-    interrupted = False
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ck-batch")
-    futures = {pool.submit(grade_one, s, fp): (s, fp) for s, fp in todo}
-    try:
-        for fut in concurrent.futures.as_completed(futures):
-            student, fp = futures[fut]
-            try:
-                row = fut.result()
-            except KeyboardInterrupt:
-                continue
-            if row.status == "error":
-                save_error(row, fp)
-            rows[student.id] = row
-            bar.step(row)
-    except KeyboardInterrupt:
-        interrupted = True
-        stop.set()  # running gradings kill their children and return at once
-        for f in futures:
-            f.cancel()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    rows, todo = _reuse(students, assignment, out, bar, fresh=fresh, python=python)
+    batch = _Batch(assignment, out, work, budget=budget, python=python)
+    interrupted = batch.grade_all(todo, jobs or default_jobs(), rows, bar)
     ordered = [rows[s.id] for s in students if s.id in rows]
     files: list[Path] = []
     warnings: list[str] = list(found.notes)
@@ -363,19 +292,128 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         result = exports.write_all(ordered, assignment, out, **(export_options or {}))
         files, warnings = list(result.paths), warnings + list(result.warnings)
         if found.unmatched:
-            import csv
-            with open(out / "unmatched.csv", "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f)
-                w.writerow(["path", "reason"])
-                for u in found.unmatched:
-                    w.writerow([u.path, u.reason])
-            files.append(out / "unmatched.csv")
+            files.append(_write_unmatched(out / "unmatched.csv", found.unmatched))
         text = summary(ordered, found.unmatched, assignment, time.monotonic() - bar.started,
                        reused=bar.reused)
         _write_text(out / "summary.txt", text + "\n")
         files.append(out / "summary.txt")
     return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
                        files=files, warnings=warnings, interrupted=interrupted)
+
+
+def _reuse(students: list[Student], assignment: manifest.Assignment, out: Path, bar: Progress,
+           *, fresh: bool, python) -> tuple[dict[str, GradeRow], list[tuple[Student, str]]]:
+    """The rows an earlier run saved for unchanged submissions (none when `fresh`), and
+    the (student, fingerprint) of those left to grade."""
+    rows: dict[str, GradeRow] = {}
+    todo: list[tuple[Student, str]] = []
+    for s in students:
+        fp = fingerprint(assignment, s, python)
+        row = None if fresh else _saved_row(_student_dir(out, s) / "row.json", fp)
+        if row is None:
+            todo.append((s, fp))
+            continue
+        row.student = s
+        rows[s.id] = row
+        bar.step(row, reused=True)
+    return rows, todo
+
+
+def _saved_row(saved: Path, fp: str) -> GradeRow | None:
+    """The row saved in `saved` if it was graded with the fingerprint `fp`."""
+    if not saved.exists():
+        return None
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        if data.get("fingerprint") == fp:
+            return _row_from_json(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # unreadable: grade again
+    return None
+
+
+@dataclasses.dataclass
+class _Batch:
+    """The gradings of one batch: each submission graded, its files written the moment
+    it ends; Ctrl-C sets `stop`, and the gradings under way kill their children."""
+    assignment: manifest.Assignment
+    out: Path
+    work: Path
+    budget: float | None
+    python: object
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    def grade_all(self, todo: list[tuple[Student, str]], jobs: int, rows: dict[str, GradeRow],
+            bar: Progress) -> bool:
+        """Grade `todo`, `jobs` at a time, into `rows`; whether Ctrl-C interrupted it."""
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs,
+                                                     thread_name_prefix="ck-batch")
+        futures = {pool.submit(self.grade_one, s, fp): (s, fp) for s, fp in todo}
+        try:
+            for fut in concurrent.futures.as_completed(futures):
+                student, fp = futures[fut]
+                try:
+                    row = fut.result()
+                except KeyboardInterrupt:
+                    continue
+                if row.status == "error":
+                    self.save_error(row, fp)
+                rows[student.id] = row
+                bar.step(row)
+        except KeyboardInterrupt:
+            self.stop.set()  # running gradings kill their children and return at once
+            for f in futures:
+                f.cancel()
+            return True
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def grade_one(self, student: Student, fp: str) -> GradeRow:
+        """One submission graded and its files written; an error row when the grader
+        could not grade it."""
+        t0 = time.monotonic()
+        try:
+            grade = runner.grade(self.assignment, student.path, budget=self.budget,
+                                 cancel=self.stop, python=self.python)
+        except SubmissionError as exc:
+            return error_row(student, self.assignment, f"could not read the submission: {exc}",
+                             time.monotonic() - t0)
+        except Exception as exc:  # the grader's fault, not the student's: say so, go on
+            return error_row(student, self.assignment,
+                             f"the grader failed on this submission ({type(exc).__name__}: "
+                             f"{str(exc)[:500]}); grade it alone with `python -m autograder "
+                             f"grade {self.assignment.number} {student.path}`",
+                             time.monotonic() - t0)
+        if self.stop.is_set():
+            raise KeyboardInterrupt  # its children were killed under it: not a real result
+        row = row_from_grade(student, grade)
+        where = _student_dir(self.out, student)
+        where.mkdir(parents=True, exist_ok=True)
+        reports.write_json(reports.gradescope(grade), where / "results.json")
+        source = (str(student.path.relative_to(self.work))
+                  if student.path.is_relative_to(self.work) else str(student.path))
+        _write_text(where / "feedback.txt", reports.text(grade, source=source) + "\n")
+        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+        return row
+
+    def save_error(self, row: GradeRow, fp: str) -> None:
+        where = _student_dir(self.out, row.student)
+        where.mkdir(parents=True, exist_ok=True)
+        _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
+        reports.write_json(error_results(row), where / "results.json")
+        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+
+
+def _write_unmatched(path: Path, unmatched: list[Unmatched]) -> Path:
+    """unmatched.csv: what the download held that is no student's submission, and why."""
+    import csv
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "reason"])
+        for u in unmatched:
+            w.writerow([u.path, u.reason])
+    return path
 
 
 # ------------------------------------------------------------------------- CLI
@@ -410,39 +448,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _CannotGrade(Exception):
+    """What the command line asks for cannot be graded: said on stderr, exit status 2."""
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
-        assignment = manifest.get(args.assignment)
-    except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
+        assignment, path, out, options, python = _checked(args)
+    except _CannotGrade as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
-    path = Path(args.path)
-    if not path.exists():
-        print(f"error: no such file or folder: {path}", file=sys.stderr)
-        return EXIT_CANNOT_GRADE
-    options = {}
-    for key in ("canvas_template", "canvas_assignment_id", "moodle_template"):
-        value = getattr(args, key)
-        if value:
-            options[key] = Path(value) if key.endswith("template") else value
-    for key in ("canvas_template", "moodle_template"):
-        if key in options and not options[key].is_file():
-            print(f"error: no such file: {options[key]}", file=sys.stderr)
-            return EXIT_CANNOT_GRADE
-    out = Path(args.out)
-    if path.is_dir() and out.resolve().is_relative_to(path.resolve()):
-        print(f"error: --out {out} is inside the download {path}: its results would be taken "
-              f"for a student's submission next time. Choose a folder outside it.",
-              file=sys.stderr)
-        return EXIT_CANNOT_GRADE
-    python = None
-    if args.python:
-        try:
-            python = interpreters.probe(args.python, needs=interpreters.needs(assignment))
-        except interpreters.InterpreterError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_CANNOT_GRADE
     jobs = args.jobs or default_jobs()
     print(f"Grading {path} for assignment {assignment.number} ({assignment.title}), "
           f"{jobs} at a time; timed tests one at a time"
@@ -464,3 +480,41 @@ def main(argv: list[str]) -> int:
         print(f"note: {w}")
     print("files: " + ", ".join(str(f) for f in result.files))
     return 0
+
+
+def _checked(args):
+    """(assignment, download, out, export options, python) from the command line, or
+    _CannotGrade with the reason."""
+    try:
+        assignment = manifest.get(args.assignment)
+    except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
+        raise _CannotGrade(exc) from None
+    path = Path(args.path)
+    if not path.exists():
+        raise _CannotGrade(f"no such file or folder: {path}")
+    options = _export_options(args)
+    out = Path(args.out)
+    if path.is_dir() and out.resolve().is_relative_to(path.resolve()):
+        raise _CannotGrade(f"--out {out} is inside the download {path}: its results would be "
+                           f"taken for a student's submission next time. Choose a folder "
+                           f"outside it.")
+    python = None
+    if args.python:
+        try:
+            python = interpreters.probe(args.python, needs=interpreters.needs(assignment))
+        except interpreters.InterpreterError as exc:
+            raise _CannotGrade(exc) from None
+    return assignment, path, out, options, python
+
+
+def _export_options(args) -> dict:
+    """The LMS options given (exports.write_all's), the templates checked to exist."""
+    options = {}
+    for key in ("canvas_template", "canvas_assignment_id", "moodle_template"):
+        value = getattr(args, key)
+        if value:
+            options[key] = Path(value) if key.endswith("template") else value
+    for key in ("canvas_template", "moodle_template"):
+        if key in options and not options[key].is_file():
+            raise _CannotGrade(f"no such file: {options[key]}")
+    return options

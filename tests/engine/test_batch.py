@@ -115,7 +115,7 @@ def test_an_interrupted_grading_is_not_recorded(tmp_path, monkeypatch):
     real = batch.concurrent.futures.as_completed
 
     def interrupt_after_first(fs):
-        for i, f in enumerate(real(fs)):
+        for f in real(fs):
             yield f
             started.wait(5)
             raise KeyboardInterrupt
@@ -140,6 +140,29 @@ def test_progress_line_counts_and_estimates():
     last = stream.getvalue().splitlines()[-1]
     assert last == "[############............] 2/4  elapsed 0:10  left ~0:20  ann: 3/5"
     assert stream.getvalue().splitlines()[0].endswith("ann: reused")
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_keeps_the_last(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "50")
+    stream = Terminal()
+    bar = batch.Progress(2, stream=stream, clock=lambda: 0.0)
+    row = batch.GradeRow(student=batch.Student("ann", "Ann", Path("."), "folder"), status="graded",
+                         score=3, max_score=5)
+    bar.step(row)
+    shown = stream.getvalue()
+    assert shown.startswith("\r\033[K[############............] 1/2") and "\n" not in shown
+    assert len(shown) == len("\r\033[K") + 49 and shown.endswith("\u2026")   # cut to the width
+    bar.step(row)
+    last = stream.getvalue()[len(shown):]
+    assert last == "\r\033[K[########################] 2/2  elapsed 0:00  left ~--:--  ann: 3/5\n"
+    quiet = io.StringIO()
+    off = batch.Progress(1, stream=quiet, enabled=False)
+    off.step(row)
+    assert quiet.getvalue() == "" and off.done == 1
 
 
 def test_summary_has_counts_statistics_and_distribution():

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder import sandbox
+from autograder import proctree, sandbox
 
 PRELUDE = textwrap.dedent('''
     import json, os, subprocess, sys, threading, time
@@ -212,6 +212,43 @@ def test_processes_started_before_the_run_are_not_taken_for_its_orphans(tmp_path
     finally:
         bystander.kill()
         bystander.wait()
+
+
+# ----------------------------------------------------------------- proctree
+
+def test_descendants_are_named_by_pid_and_start_time(reaper):
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import subprocess, sys, time
+        kid = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        print(kid.pid, flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    reaper.append(child.pid)
+    try:
+        grandchild = int(child.stdout.readline())
+        reaper.append(grandchild)
+        found = proctree.descendants(child.pid)
+        assert found == {(grandchild, psutil.Process(grandchild).create_time())}
+        assert (child.pid, psutil.Process(child.pid).create_time()) in proctree.descendants()
+    finally:
+        proctree.kill_tree(None, proctree.descendants(child.pid))
+        child.kill()
+        child.wait()
+
+
+def test_kill_tree_spares_a_pid_whose_start_time_is_not_the_one_seen(reaper):
+    """A pid the kernel gave to a stranger since is not the process that was seen."""
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    reaper.append(stranger.pid)
+    try:
+        created = psutil.Process(stranger.pid).create_time()
+        assert proctree.kill_tree(None, {(stranger.pid, created - 5.0)}) == []
+        assert stranger.poll() is None, "a process with another start time was killed"
+        assert proctree.kill_tree(None, {(stranger.pid, created)}) == [stranger.pid]
+        assert _gone(stranger.pid)
+    finally:
+        stranger.kill()
+        stranger.wait()
 
 
 # ------------------------------------------------------------------- output

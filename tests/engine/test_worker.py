@@ -322,6 +322,28 @@ def test_what_the_import_replaced_is_confessed(worker_of):
     session.close()
 
 
+def test_code_planted_into_a_library_the_snapshot_never_saw_is_confessed(worker_of):
+    """confess.planted: a function, a lambda method and a property of the student's file
+    set into modules no snapshot took (imported by the student); honest ones are not."""
+    worker, report = worker_of('''
+        import calendar, fractions
+        def isleap(year):
+            return True
+        calendar.isleap = isleap
+        fractions.Fraction.limit_denominator = lambda self, most=10: self
+        fractions.Fraction.ck_half = property(lambda self: self / 2)
+        def f():
+            return calendar.isleap(1900)
+    ''')
+    assert report.ok
+    session = worker.session()
+    tampered = set(session.ask("confess")["tampered"])
+    assert {"calendar.isleap", "fractions.Fraction.limit_denominator",
+            "fractions.Fraction.ck_half"} <= tampered
+    assert not any(t.startswith(("calendar.month", "fractions.Fraction.__")) for t in tampered)
+    session.close()
+
+
 def test_an_import_that_never_ends_is_stopped_with_where_it_was(worker_of):
     t = time.monotonic()
     worker, report = worker_of('''

@@ -95,19 +95,16 @@ def planted(root: str, own: set[str], limit: int = 20) -> list[str]:
         return []
     roots = tuple({root, os.path.realpath(root).rstrip(os.sep) + os.sep})
     out: list[str] = []
+    for name, attrs in _libraries(own, roots):
+        for attr, value in attrs:
+            out.extend(_planted_at(name, attr, value, roots))
+            if len(out) >= limit:
+                return out
+    return out
 
-    def theirs(value) -> bool:
-        kind = type(value)
-        if kind is FunctionType:
-            code = value.__code__
-        elif kind in (staticmethod, classmethod, MethodType):
-            code = getattr(value.__func__, "__code__", None)
-        elif kind is property:
-            code = getattr(value.fget, "__code__", None)
-        else:
-            return False
-        return isinstance(code, CodeType) and code.co_filename.startswith(roots)
 
+def _libraries(own: set[str], roots: tuple[str, ...]):
+    """(name, its attributes) of every loaded module that is not the student's."""
     for name, module in list(sys.modules.items()):
         if name in own or name == "__main__" or type(module) is not ModuleType:
             continue
@@ -118,13 +115,29 @@ def planted(root: str, own: set[str], limit: int = 20) -> list[str]:
             attrs = list(module.__dict__.items())
         except (AttributeError, TypeError):
             continue
-        for attr, value in attrs:
-            if theirs(value):
-                out.append(f"{name}.{attr}")
-            elif isinstance(value, type) and value.__dict__.get("__module__") == name:
-                for meth, fn in list(value.__dict__.items()):
-                    if theirs(fn):
-                        out.append(f"{name}.{attr}.{meth}")
-            if len(out) >= limit:
-                return out
-    return out
+        yield name, attrs
+
+
+def _planted_at(name: str, attr: str, value, roots: tuple[str, ...]) -> list[str]:
+    """`name.attr` if it is the student's code, or its methods that are (a class of
+    that module)."""
+    if _theirs(value, roots):
+        return [f"{name}.{attr}"]
+    if isinstance(value, type) and value.__dict__.get("__module__") == name:
+        return [f"{name}.{attr}.{meth}" for meth, fn in list(value.__dict__.items())
+                if _theirs(fn, roots)]
+    return []
+
+
+def _theirs(value, roots: tuple[str, ...]) -> bool:
+    """A function (or method, or property) whose code is in a file under `roots`."""
+    kind = type(value)
+    if kind is FunctionType:
+        code = value.__code__
+    elif kind in (staticmethod, classmethod, MethodType):
+        code = getattr(value.__func__, "__code__", None)
+    elif kind is property:
+        code = getattr(value.fget, "__code__", None)
+    else:
+        return False
+    return isinstance(code, CodeType) and code.co_filename.startswith(roots)

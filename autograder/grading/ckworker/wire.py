@@ -137,47 +137,51 @@ class Decoder:
         if t is not dict or len(data) != 1:
             raise WireError("a value that is not in the wire format")
         (tag, body), = data.items()
-        if tag == "$t":
-            return tuple(self.decode(v, depth + 1) for v in _list(body))
-        if tag == "$d":
-            out = {}
-            for pair in _list(body):
-                if type(pair) is not list or len(pair) != 2:
-                    raise WireError("a dict entry that is not a [key, value] pair")
-                out[self._key(pair[0], depth)] = self.decode(pair[1], depth + 1)
-            return out
-        if tag == "$s":
-            return {self._key(v, depth) for v in _list(body)}
-        if tag == "$fs":
-            return frozenset(self._key(v, depth) for v in _list(body))
-        if tag == "$b":
-            try:
-                return base64.b64decode(_str(body), validate=True)
-            except ValueError:
-                raise WireError("bytes that are not base64") from None
-        if tag == "$i":
-            try:
-                return int(_str(body), 16)
-            except ValueError:
-                raise WireError("a long int that is not hex") from None
-        if tag == "$f":
-            if body not in ("nan", "inf", "-inf"):
-                raise WireError("a special float that is not nan or inf")
-            return float(body)
-        if tag == "$r":
-            parts = _list(body)
-            if len(parts) != 3 or not all(type(p) is int for p in parts) or parts[2] == 0:
-                raise WireError("a range that is not three ints")
-            return range(*parts)
-        if tag == "$e":
-            return self.exception(_dict(body), depth)
-        if tag == "$ref":
-            return self.ref(_dict(body))
-        if tag == "$w":
-            return self.workload(_dict(body))
-        if tag == "$alien":
-            return self.alien(_dict(body))
-        raise WireError(f"an unknown tag {tag!r}")
+        build = _TAGS.get(tag)
+        if build is None:
+            raise WireError(f"an unknown tag {tag!r}")
+        return build(self, body, depth)
+
+    # tagged values ------------------------------------------------------
+    def _as_tuple(self, body, depth):
+        return tuple(self.decode(v, depth + 1) for v in _list(body))
+
+    def _as_dict(self, body, depth):
+        out = {}
+        for pair in _list(body):
+            if type(pair) is not list or len(pair) != 2:
+                raise WireError("a dict entry that is not a [key, value] pair")
+            out[self._key(pair[0], depth)] = self.decode(pair[1], depth + 1)
+        return out
+
+    def _as_set(self, body, depth):
+        return {self._key(v, depth) for v in _list(body)}
+
+    def _as_frozenset(self, body, depth):
+        return frozenset(self._key(v, depth) for v in _list(body))
+
+    def _as_bytes(self, body, depth):
+        try:
+            return base64.b64decode(_str(body), validate=True)
+        except ValueError:
+            raise WireError("bytes that are not base64") from None
+
+    def _as_long_int(self, body, depth):
+        try:
+            return int(_str(body), 16)
+        except ValueError:
+            raise WireError("a long int that is not hex") from None
+
+    def _as_float(self, body, depth):
+        if body not in ("nan", "inf", "-inf"):
+            raise WireError("a special float that is not nan or inf")
+        return float(body)
+
+    def _as_range(self, body, depth):
+        parts = _list(body)
+        if len(parts) != 3 or not all(type(p) is int for p in parts) or parts[2] == 0:
+            raise WireError("a range that is not three ints")
+        return range(*parts)
 
     def _key(self, data, depth):
         key = self.decode(data, depth + 1)
@@ -199,6 +203,17 @@ class Decoder:
 
     def alien(self, body: dict):
         raise WireError("a refused value where none is allowed")
+
+
+_TAGS = {
+    "$t": Decoder._as_tuple, "$d": Decoder._as_dict, "$s": Decoder._as_set, "$fs": Decoder._as_frozenset,
+    "$b": Decoder._as_bytes, "$i": Decoder._as_long_int, "$f": Decoder._as_float, "$r": Decoder._as_range,
+    # what each side allows for these: the hooks
+    "$e": lambda self, body, depth: self.exception(_dict(body), depth),
+    "$ref": lambda self, body, depth: self.ref(_dict(body)),
+    "$w": lambda self, body, depth: self.workload(_dict(body)),
+    "$alien": lambda self, body, depth: self.alien(_dict(body)),
+}
 
 
 def _list(body) -> list:
