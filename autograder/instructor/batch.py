@@ -8,7 +8,7 @@ The pipeline, once per batch:
                       while the untimed tests of several gradings share the cores
     DIR/<student>/    results.json (Gradescope format), feedback.txt, row.json, written
                       the moment that grading ends
-    exports           grades.csv and the LMS files beside it (exports.py)
+    exports           grades.csv and the LMS files beside it (exports/)
     summary           graded, errors, mean, the distribution of scores
 
 Every submission gets a row, whatever it did: a submission the grader cannot even stage
@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
-import hashlib
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -33,119 +31,18 @@ import threading
 import time
 from pathlib import Path
 
-from .. import __version__, interpreters, manifest, reports, runner, terminal
+from .. import interpreters, manifest, reports, runner, terminal
 from . import exports, lms
+from .rows import error_results, error_row, fingerprint, from_grade, from_json, to_json
 from ..checks.timing import cpu_budget
 from .records import GradeRow, Student, Unmatched
+from ..files import atomic_write
 from ..submission import SubmissionError
 
 EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download
 RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
             "unmatched.csv"}
-
-
-# ----------------------------------------------------------------- fingerprints
-
-def _hash_tree(path: Path, h) -> None:
-    if path.is_file():
-        h.update(path.name.encode())
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return
-    for p in sorted(path.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            h.update(str(p.relative_to(path)).encode())
-            with open(p, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-
-
-def fingerprint(assignment: manifest.Assignment, student: Student, python=None) -> str:
-    """Same submission, same kit, same tests, same Python -> same fingerprint: no need to
-    regrade."""
-    h = hashlib.sha256()
-    h.update(repr((__version__, assignment, runner._tests_fingerprint(assignment))).encode())
-    if python is not None and not python.own:
-        h.update(repr((python.path, python.version, str(python.root))).encode())
-    try:
-        _hash_tree(student.path, h)
-    except OSError as exc:
-        h.update(repr(exc).encode())
-    return h.hexdigest()[:32]
-
-
-# ------------------------------------------------------------------------ rows
-
-def _summary_line(grade) -> str:
-    lost = [t for t in grade.tests if not t.passed]
-    if not lost:
-        return f"all {len(grade.tests)} tests passed"
-    parts = [f"{t.info.name} ({t.status}, -{t.max_score:g})" for t in lost]
-    text = f"{len(grade.tests) - len(lost)} of {len(grade.tests)} tests passed; lost: " + "; ".join(parts)
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def row_from_grade(student: Student, grade) -> GradeRow:
-    return GradeRow(student=student, status="graded", score=grade.score, max_score=grade.max_score,
-               message=_summary_line(grade), duration=round(grade.duration, 2),
-               tests=[{"name": t.info.name, "nodeid": t.info.nodeid, "score": t.score,
-                       "max_score": t.max_score, "status": t.status,
-                       "visibility": t.info.visibility, "duration": round(t.duration, 3),
-                       "output": "\n".join(reports.test_body(t))}
-                      for t in grade.tests])
-
-
-def error_row(student: Student, assignment: manifest.Assignment, message: str,
-              duration: float = 0.0) -> GradeRow:
-    """The grader could not grade it: 0 points, with the reason, and the batch goes on."""
-    tests = [{"name": t.name, "nodeid": t.nodeid, "score": 0.0, "max_score": t.points,
-              "status": "not-run", "visibility": t.visibility, "duration": 0.0,
-              "output": message}
-             for t in _expected(assignment)]
-    return GradeRow(student=student, status="error", score=0.0, max_score=assignment.points,
-               message=message, duration=round(duration, 2), tests=tests)
-
-
-def error_results(row: GradeRow) -> dict:
-    """results.json (Gradescope's format) for a submission the grader could not grade."""
-    return {"score": 0.0, "max_score": row.max_score, "execution_time": row.duration,
-            "output": row.message,
-            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": [{"name": t["name"], "number": str(i), "score": 0.0,
-                       "max_score": t["max_score"], "status": "failed", "output": t["output"],
-                       "output_format": "text", "visibility": t["visibility"],
-                       "extra_data": {"nodeid": t["nodeid"]}}
-                      for i, t in enumerate(row.tests, 1)]}
-
-
-def _expected(assignment):
-    try:
-        return runner.expected_tests(assignment)
-    except runner.GraderError:
-        return []
-
-
-def _row_to_json(row: GradeRow, fp: str) -> dict:
-    data = dataclasses.asdict(row)
-    data["student"]["path"] = str(row.student.path)
-    data["fingerprint"] = fp
-    return data
-
-
-def _row_from_json(data: dict) -> GradeRow:
-    s = dict(data["student"])
-    s["path"] = Path(s["path"])
-    return GradeRow(student=Student(**s), status=data["status"], score=float(data["score"]),
-               max_score=float(data["max_score"]), message=data.get("message", ""),
-               duration=float(data.get("duration", 0.0)), tests=list(data.get("tests", [])))
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # -------------------------------------------------------------------- progress
@@ -295,7 +192,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
             files.append(_write_unmatched(out / "unmatched.csv", found.unmatched))
         text = summary(ordered, found.unmatched, assignment, time.monotonic() - bar.started,
                        reused=bar.reused)
-        _write_text(out / "summary.txt", text + "\n")
+        atomic_write(out / "summary.txt", text + "\n")
         files.append(out / "summary.txt")
     return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
                        files=files, warnings=warnings, interrupted=interrupted)
@@ -326,7 +223,7 @@ def _saved_row(saved: Path, fp: str) -> GradeRow | None:
     try:
         data = json.loads(saved.read_text(encoding="utf-8"))
         if data.get("fingerprint") == fp:
-            return _row_from_json(data)
+            return from_json(data)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # unreadable: grade again
     return None
@@ -387,22 +284,22 @@ class _Batch:
                              time.monotonic() - t0)
         if self.stop.is_set():
             raise KeyboardInterrupt  # its children were killed under it: not a real result
-        row = row_from_grade(student, grade)
+        row = from_grade(student, grade)
         where = _student_dir(self.out, student)
         where.mkdir(parents=True, exist_ok=True)
         reports.write_json(reports.gradescope(grade), where / "results.json")
         source = (str(student.path.relative_to(self.work))
                   if student.path.is_relative_to(self.work) else str(student.path))
-        _write_text(where / "feedback.txt", reports.text(grade, source=source) + "\n")
-        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+        atomic_write(where / "feedback.txt", reports.text(grade, source=source) + "\n")
+        atomic_write(where / "row.json", json.dumps(to_json(row, fp), indent=1) + "\n")
         return row
 
     def save_error(self, row: GradeRow, fp: str) -> None:
         where = _student_dir(self.out, row.student)
         where.mkdir(parents=True, exist_ok=True)
-        _write_text(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
+        atomic_write(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
         reports.write_json(error_results(row), where / "results.json")
-        _write_text(where / "row.json", json.dumps(_row_to_json(row, fp), indent=1) + "\n")
+        atomic_write(where / "row.json", json.dumps(to_json(row, fp), indent=1) + "\n")
 
 
 def _write_unmatched(path: Path, unmatched: list[Unmatched]) -> Path:

@@ -63,7 +63,7 @@ def rows() -> list[GradeRow]:
              message="-2 points: @everyone +1", duration=3.0),
         _row("broken_104", "Bob Broken", "canvas", {"user_id": "104", "submission_id": "9004"},
              status="error", message="could not unzip: bad CRC", duration=0.2,
-             tests=_tests("not-run", "not-run", "not-run", "not-run",   # as batch.error_row
+             tests=_tests("not-run", "not-run", "not-run", "not-run",   # as rows.error_row
                           ("could not unzip: bad CRC",) * 4)),
         _row("anon_x9", "anon_x9", "canvas", {"user_id": "", "submission_id": "9005",
                                               "late": "", "anonymous_id": "x9"},
