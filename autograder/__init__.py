@@ -7,6 +7,7 @@ are rooms of their own (README.md, "How grading works"; CONTRIBUTING.md, "The ho
     submission, files find and stage what a student handed in (one safe-unzip, one junk rule)
     runner            grade(): stage -> collect -> judge + jailed worker -> audit -> score
     jail, sandbox     the worker's cell; the judge's child under a hard budget
+    capabilities      what this machine lets a jail do, probed once per process
     proctree          the grader's own process trees: descendants, orphans, killing
     plugin            the judge's pytest plugin: markers, fixtures, timeouts, results
     grading           the judge/worker boundary: the worker in the jail imports the student's

@@ -205,3 +205,34 @@ def test_hidden_tests_are_off_the_disk_before_student_code_runs(tmp_path):
     seen = json.loads(message.split("SEEN ", 1)[1].split("\n")[0])
     assert "test_visible.py" in seen and "test_hidden.py" not in seen, seen
     assert any(r.info.visibility != "visible" and "SEEN" in r.message for r in grade.tests)
+
+
+def test_a_probe_that_times_out_is_tried_again(monkeypatch):
+    """A busy machine can start bubblewrap slowly: a probe's timeout says nothing of the
+    machine, so the layer is not taken for missing (for the whole process) at once."""
+    import subprocess
+
+    from autograder import capabilities
+    calls = []
+
+    def slow_then_fine(cmd, **kw):
+        calls.append(cmd)
+        if len(calls) < 3:
+            raise subprocess.TimeoutExpired(cmd, kw.get("timeout"))
+        return subprocess.CompletedProcess(cmd, 0)
+    monkeypatch.setattr(capabilities.subprocess, "run", slow_then_fine)
+    assert capabilities._run_ok(["bwrap"]) is True and len(calls) == 3
+
+    def always_slow(cmd, **kw):
+        calls.append(cmd)
+        raise subprocess.TimeoutExpired(cmd, kw.get("timeout"))
+    calls.clear()
+    monkeypatch.setattr(capabilities.subprocess, "run", always_slow)
+    assert capabilities._run_ok(["bwrap"]) is False and len(calls) == capabilities.PROBE_ATTEMPTS
+
+    def missing(cmd, **kw):
+        calls.append(cmd)
+        raise FileNotFoundError(cmd[0])
+    calls.clear()
+    monkeypatch.setattr(capabilities.subprocess, "run", missing)
+    assert capabilities._run_ok(["bwrap"]) is False and len(calls) == 1
