@@ -30,12 +30,14 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .grading import procfs
+
 try:
     import psutil
 except ImportError:  # pragma: no cover
     psutil = None
 
-Proc = tuple[int, float]          # (pid, start time): one process, never its pid's reuse
+Proc = tuple[int, float]          # (pid, start): one process, never its pid's reuse
 
 _SUBREAPER_SET = False
 
@@ -61,12 +63,30 @@ def become_subreaper() -> bool:
     return _SUBREAPER_SET
 
 
+def started(p) -> float:
+    """When process `p` started: on Linux its clock ticks since boot (/proc/PID/stat,
+    field 22), which never change in its life. psutil's create_time() adds the boot time
+    the kernel reports, which moves when the clock is adjusted (a second, now and then,
+    on a VM): a process seen before and after such a step would look like two."""
+    fields = procfs.stat(p.pid)
+    if len(fields) > 19:
+        return float(fields[19])
+    if sys.platform.startswith("linux"):
+        raise psutil.NoSuchProcess(p.pid)
+    return round(p.create_time(), 2)
+
+
+def key(p) -> Proc:
+    """(pid, start) of a psutil.Process: what names it in every set of this module."""
+    return p.pid, started(p)
+
+
 def _named(procs: Iterable) -> set[Proc]:
-    """(pid, start time) of each of `procs` that is still there to ask."""
+    """(pid, start) of each of `procs` that is still there to ask."""
     out = set()
     for p in procs:
         with contextlib.suppress(psutil.Error):
-            out.add((p.pid, p.create_time()))
+            out.add(key(p))
     return out
 
 
@@ -103,10 +123,10 @@ def orphans(before: set[Proc], exclude: Iterable[int] = ()) -> set[Proc]:
     out = set()
     for p in children:
         try:
-            key = (p.pid, p.create_time())
-            if p.pid in exclude or key in before:
+            name = key(p)
+            if p.pid in exclude or name in before:
                 continue
-            out.add(key)
+            out.add(name)
             out |= _named(p.children(recursive=True))
         except psutil.Error:
             pass
@@ -133,7 +153,7 @@ def _still_alive(seen: set[Proc]) -> tuple[list, set[int]]:
     for pid, created in seen:
         try:
             p = psutil.Process(pid)
-            if abs(p.create_time() - created) < 0.01 and p.status() != psutil.STATUS_ZOMBIE:
+            if started(p) == created and p.status() != psutil.STATUS_ZOMBIE:
                 procs.append(p)
                 if _not_the_students(p):
                     not_blamed.add(p.pid)
