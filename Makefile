@@ -21,7 +21,7 @@
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make student-release [OUT=dir]              what students get: a folder and a zip
 #   make test                                   the kit's own test suite (CI runs this)
-#   make test-fast                              dev check and the engine's unit tests (~1 min)
+#   make test-fast                              dev check and the engine's unit tests (~80 s)
 #   make dev-check                              every assignment against its files (seconds)
 #   make lint                                   ruff: style and complexity limits (pyproject)
 #   make bench                                  how fast grading is (not a test)
@@ -133,7 +133,7 @@ test: setup setup-nbgrader dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/test_kit.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-# dev check and the engine's unit tests (about a minute): the loop while changing autograder/.
+# dev check and the engine's unit tests (about 80 s): the loop while changing autograder/.
 test-fast: setup dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 
