@@ -70,7 +70,7 @@ def own_terminal(stream=sys.stdin):
 
 
 def _size(stream) -> tuple[int, int]:
-    cols, lines = os.get_terminal_size(stream.fileno()) if stream.isatty() else (100, 40)
+    cols, lines = os.get_terminal_size(stream.fileno()) if terminal.is_terminal(stream) else (100, 40)
     return max(cols, 40), max(lines, 12)
 
 
@@ -133,7 +133,7 @@ class Watcher:
         self.out = out
         self.poll = poll
         self.budget = budget
-        self.tty = hasattr(out, "isatty") and out.isatty()
+        self.tty = terminal.is_terminal(out)
         self.colour = terminal.use_colour(out)
         self.runs = 0
         self.last: tuple | None = None     # (grade, saved, before) of the last finished run
