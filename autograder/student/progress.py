@@ -7,7 +7,7 @@
         "last": 9, "last_at": "...", "last_sha": "...", "checks": 7, "hints": 2,
         "durations": {"<nodeid>": 1.02, ...}}}}
 
-Written by `make check`, `make watch` and `make grade` when they grade the student's own
+Written by `make check` and `make watch` (the student's room) when they grade the student's own
 working copy (never a path given on the command line), read by `make status`. Updates are
 atomic and serialised by a file lock, so `make watch` and `make check` may run at once. A
 damaged file is set aside (progress.json.damaged) and progress starts afresh: nothing a
