@@ -64,11 +64,12 @@ class Ticker:
         self.line.clear()
 
 
-def run(args, visibility: str, *, durations: dict | None = None,
-        before: Callable[[manifest.Assignment], None] | None = None,
+def run(args, visibility: str, *,
+        durations: Callable[[manifest.Assignment], dict] | None = None,
         after: Callable[[manifest.Assignment, Path | None, Grade], list[str]] | None = None) -> int:
-    """Grade `args.path` for `args.assignment` and print the report. `after(a, path,
-    grade)` returns the lines that end it (the student's footer)."""
+    """Grade `args.path` for `args.assignment` and print the report. `durations(a)` are
+    the last check's test durations (to balance its parts); `after(a, path, grade)`
+    returns the lines that end the report (the student's footer)."""
     try:
         assignment = manifest.get(args.assignment)
     except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
@@ -83,7 +84,7 @@ def run(args, visibility: str, *, durations: dict | None = None,
         except interpreters.InterpreterError as exc:
             return fail(str(exc))
     grade = _grade(args, assignment, path, visibility, python,
-                   durations(assignment) if callable(durations) else durations)
+                   durations(assignment) if durations else None)
     if isinstance(grade, int):
         return grade
     footer = after(assignment, path, grade) if after else []

@@ -66,21 +66,21 @@ def grade_interruptibly(a: Assignment, path, *, visibility: str,
     instead of leaving them running. Returns None when cancelled. `durations` (the last
     check's, per nodeid) balance the parts."""
     cancel = cancel or threading.Event()
-    groups: list[list[str] | None] = [None]
-    expected = None
-    if shards_for(visibility) > 1:
+    groups: list[list[str] | None] = [None]          # None: every test, one grading
+    expected = []
+    shards = shards_for(visibility)
+    if shards > 1:
         expected = runner.expected_tests(a, visibility)
-        groups = split(expected, shards_for(visibility), durations or {}) or [None]
-        if len(groups) == 1:
-            groups = [None]
+        groups = split(expected, shards, durations or {})
+        groups = groups if len(groups) > 1 else [None]
     one = functools.partial(runner.grade, a, path, visibility=visibility, budget=budget,
                             cancel=cancel, progress=progress_cb, python=python)
-    futures = run_all([functools.partial(one, only=g) if g is not None else one
-                       for g in groups], cancel=cancel, name="ck-grading")
+    futures = run_all([functools.partial(one, only=g) for g in groups],
+                      cancel=cancel, name="ck-grading")
     error = first_error(futures)
     if error is not None:
         raise error
     if cancel.is_set():
         return None
     grades = [f.result() for f in futures]
-    return grades[0] if expected is None else merge(grades, expected)
+    return grades[0] if len(grades) == 1 else merge(grades, expected)

@@ -29,10 +29,9 @@ import argparse
 import ast
 import dataclasses
 import re
-import sys
 from pathlib import Path
 
-from .. import manifest, paths
+from .. import console, manifest, paths
 from ..student import hints
 from .readtests import GradedTest, _rel, declared_failures, graded_tests
 
@@ -287,8 +286,7 @@ def main(argv: list[str]) -> int:
         numbers = [int(x) for x in args.assignments.split(",") if x.strip()] or None
         report = check_all(numbers)
     except (ValueError, manifest.ManifestError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return console.fail(str(exc))
     problems = sum(len(v) for v in report.values())
     for about, findings in report.items():
         print(f"{'ok  ' if not findings else 'FAIL'}  {about}")

@@ -29,11 +29,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
-from .. import KIT_ROOT, __version__, manifest, paths
+from .. import KIT_ROOT, __version__, console, manifest, paths
 from ..files import is_junk, tree
 from ..student import check as student
 
@@ -267,8 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         numbers = [int(x) for x in args.assignments.split(",") if x.strip()] or None
         root, target = build(args.out, numbers=numbers, git=args.git)
     except (ReleaseError, ValueError, OSError, manifest.ManifestError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return console.fail(str(exc))
     count = sum(1 for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
     print(f"student release: {root} ({count} files{', a git repository' if args.git else ''})")
     print(f"                 {target} ({target.stat().st_size // 1024} KB)")

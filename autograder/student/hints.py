@@ -17,10 +17,9 @@ import argparse
 import dataclasses
 import os
 import re
-import sys
 from pathlib import Path
 
-from .. import manifest
+from .. import console, manifest
 from ..manifest import Assignment
 from ..paths import LESSON
 from . import progress
@@ -220,6 +219,5 @@ def main(argv: list[str]) -> int:
     try:
         print(show(manifest.get(args.assignment), args.number))
     except (manifest.ManifestError, manifest.UnknownAssignment, HintsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return console.fail(str(exc))
     return 0

@@ -11,10 +11,9 @@ import datetime as _dt
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from .. import KIT_ROOT, files, manifest, paths
+from .. import KIT_ROOT, console, files, manifest, paths
 from ..manifest import Assignment
 from . import check
 
@@ -85,6 +84,5 @@ def main(argv: list[str]) -> int:
     try:
         print(reset(manifest.get(args.assignment)))
     except (manifest.ManifestError, manifest.UnknownAssignment, ResetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return console.fail(str(exc))
     return 0

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from .. import manifest, reports, runner, shards, terminal
+from .. import console, manifest, reports, runner, shards, terminal
 from . import check, progress
 from ..scoring import Grade
 from ..submission import SubmissionError
@@ -243,8 +243,7 @@ def main(argv: list[str]) -> int:
     try:
         a = manifest.get(args.assignment)
     except (manifest.ManifestError, manifest.UnknownAssignment) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return console.fail(str(exc))
     path = Path(args.path) if args.path else None
     if path is not None and not path.exists():
         print(f"error: no such file or folder: {path}", file=sys.stderr)
