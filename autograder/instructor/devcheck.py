@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import console, manifest, paths
 from ..student import hints
-from .readtests import GradedTest, _rel, declared_failures, graded_tests
+from .readtests import GradedTest, kit_relative, declared_failures, graded_tests
 
 MIN_BROKEN = 5
 MIN_HINTS = 3
@@ -57,11 +57,11 @@ class Finding:
 
 def _parses(path: Path, what: str) -> list[Finding]:
     if not path.is_file():
-        return [Finding(_rel(path), f"missing: {what}")]
+        return [Finding(kit_relative(path), f"missing: {what}")]
     try:
         ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError) as exc:
-        return [Finding(_rel(path), f"{what} does not parse: {exc}")]
+        return [Finding(kit_relative(path), f"{what} does not parse: {exc}")]
     return []
 
 
@@ -82,7 +82,7 @@ def check_stub_and_reference(a: manifest.Assignment) -> list[Finding]:
         mine, theirs = _signatures(a.folder / name), _signatures(a.reference_dir / name)
         for fn in sorted(set(mine) | set(theirs)):
             if mine.get(fn) != theirs.get(fn):
-                out.append(Finding(_rel(a.folder / name), f"{fn}({mine.get(fn, 'missing')}) in the "
+                out.append(Finding(kit_relative(a.folder / name), f"{fn}({mine.get(fn, 'missing')}) in the "
                                    f"stub, ({theirs.get(fn, 'missing')}) in the reference: one "
                                    f"contract, one signature"))
     return out
@@ -91,14 +91,14 @@ def check_stub_and_reference(a: manifest.Assignment) -> list[Finding]:
 def check_readme(a: manifest.Assignment) -> list[Finding]:
     readme = a.folder / "README.md"
     if not readme.is_file():
-        return [Finding(_rel(readme), "missing: the assignment's contract")]
+        return [Finding(kit_relative(readme), "missing: the assignment's contract")]
     if not re.search(r"^# \S", readme.read_text(encoding="utf-8"), re.M):
-        return [Finding(_rel(readme), "no title (a line '# ...')")]
+        return [Finding(kit_relative(readme), "no title (a line '# ...')")]
     return []
 
 
 def check_hints(a: manifest.Assignment) -> list[Finding]:
-    where = _rel(a.folder / "hints.md")
+    where = kit_relative(a.folder / "hints.md")
     try:
         found = hints.load(a.folder)
     except hints.HintsError as exc:
@@ -144,22 +144,22 @@ def check_tests(a: manifest.Assignment) -> tuple[list[Finding], set[str]]:
     for name in ("test_visible.py", paths.HIDDEN_TESTS):
         path = a.tests_dir / name
         if not path.is_file():
-            out.append(Finding(_rel(path), "missing"))
+            out.append(Finding(kit_relative(path), "missing"))
             continue
         try:
             found = graded_tests(path)
         except SyntaxError as exc:
-            out.append(Finding(_rel(path), f"does not parse: {exc}"))
+            out.append(Finding(kit_relative(path), f"does not parse: {exc}"))
             continue
         tests += found
         out += [f for t in found for f in _check_marks(t, name == "test_visible.py")]
     total = sum((t.points or 0) * (t.cases or 1) for t in tests)
     if tests and abs(total - a.points) > 1e-9:
-        out.append(Finding(_rel(a.tests_dir), f"the tests' points sum to {total:g}, the "
+        out.append(Finding(kit_relative(a.tests_dir), f"the tests' points sum to {total:g}, the "
                                               f"manifest says {a.points:g}"))
     sources = "".join(p.read_text(encoding="utf-8") for p in sorted(a.tests_dir.glob("*.py")))
     if bool(CPU_BOUND.search(sources)) != a.cpu_speedup:
-        out.append(Finding(_rel(paths.MANIFEST), f"assignment {a.number}: cpu_speedup is "
+        out.append(Finding(kit_relative(paths.MANIFEST), f"assignment {a.number}: cpu_speedup is "
                            f"{str(a.cpu_speedup).lower()}, but its tests "
                            f"{'do' if not a.cpu_speedup else 'do not'} time CPU-bound work"))
     return out, {n for t in tests for n in t.nodenames}
@@ -169,7 +169,7 @@ def check_broken(a: manifest.Assignment, names: set[str]) -> list[Finding]:
     variants = sorted(a.broken_dir.glob("*.py"))
     out = []
     if len(variants) < MIN_BROKEN:
-        out.append(Finding(_rel(a.broken_dir), f"{len(variants)} broken variant(s); at least "
+        out.append(Finding(kit_relative(a.broken_dir), f"{len(variants)} broken variant(s); at least "
                                                f"{MIN_BROKEN} show what the tests catch"))
     for v in variants:
         try:
@@ -177,11 +177,11 @@ def check_broken(a: manifest.Assignment, names: set[str]) -> list[Finding]:
         except SyntaxError:
             fails = None      # a variant may be broken Python on purpose; its docstring too
         if not fails:
-            out.append(Finding(_rel(v), "no 'Fails: test_a, test_b' paragraph in its docstring"))
+            out.append(Finding(kit_relative(v), "no 'Fails: test_a, test_b' paragraph in its docstring"))
             continue
         unknown = sorted(fails - names)
         if unknown:
-            out.append(Finding(_rel(v), f"Fails: names no test of the assignment: "
+            out.append(Finding(kit_relative(v), f"Fails: names no test of the assignment: "
                                         f"{', '.join(unknown)}"))
     return out
 
@@ -189,9 +189,9 @@ def check_broken(a: manifest.Assignment, names: set[str]) -> list[Finding]:
 def check_golden(a: manifest.Assignment) -> list[Finding]:
     want = {v.stem for v in a.broken_dir.glob("*.py")} | {"_stub"}
     have = {g.stem for g in a.golden_dir.glob("*.txt")}
-    out = [Finding(_rel(a.golden_dir / f"{n}.txt"), "missing: regenerate with CK_UPDATE_GOLDEN=1 "
+    out = [Finding(kit_relative(a.golden_dir / f"{n}.txt"), "missing: regenerate with CK_UPDATE_GOLDEN=1 "
                                                      "(CONTRIBUTING.md)") for n in sorted(want - have)]
-    out += [Finding(_rel(a.golden_dir / f"{n}.txt"), "no broken variant of that name")
+    out += [Finding(kit_relative(a.golden_dir / f"{n}.txt"), "no broken variant of that name")
             for n in sorted(have - want)]
     return out
 
@@ -201,9 +201,9 @@ def check_hostile(a: manifest.Assignment) -> list[Finding]:
     for case in sorted(a.hostile_dir.glob("*.py")):
         m = SCORES.search(case.read_bytes().decode("utf-8", errors="replace"))
         if not m:
-            out.append(Finding(_rel(case), "says no 'Scores: N' (the points it must get)"))
+            out.append(Finding(kit_relative(case), "says no 'Scores: N' (the points it must get)"))
         elif float(m.group(1)) > a.points:
-            out.append(Finding(_rel(case), f"Scores: {m.group(1)} is more than the "
+            out.append(Finding(kit_relative(case), f"Scores: {m.group(1)} is more than the "
                                            f"{a.points:g} points of the assignment"))
     return out
 
@@ -223,7 +223,7 @@ def check_strays(assignments: list[manifest.Assignment]) -> list[Finding]:
     for root in (paths.ASSIGNMENTS, paths.REFERENCE, paths.BROKEN, paths.GOLDEN, paths.HOSTILE):
         for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
             if folder.name not in slugs and not folder.name.startswith((".", "__")):
-                out.append(Finding(_rel(folder), "no manifest entry has this slug "
+                out.append(Finding(kit_relative(folder), "no manifest entry has this slug "
                                                  "(assignments/manifest.toml)"))
     return out
 
@@ -260,7 +260,7 @@ def check_rooms(engine: Path | None = None) -> list[Finding]:
         room = _room(module)
         for line, target in _imports(path, module):
             if target.startswith("autograder.") and _room(target) not in allowed[room]:
-                out.append(Finding(f"{_rel(path)}:{line}", f"the {room} imports {target}, "
+                out.append(Finding(f"{kit_relative(path)}:{line}", f"the {room} imports {target}, "
                                                           f"of the {_room(target)}'s room"))
     return sorted(set(out), key=str)
 

@@ -43,7 +43,7 @@ class GradedTest:
         return {self.name} | {f"{self.name}[{i}]" for i in self.ids}
 
 
-def _rel(path: Path) -> str:
+def kit_relative(path: Path) -> str:
     try:
         return path.relative_to(KIT_ROOT).as_posix()
     except ValueError:
@@ -138,7 +138,7 @@ def graded_tests(path: Path) -> list[GradedTest]:
         points = _literal(marks["points"]) if "points" in marks else None
         visibility = _literal(marks["visibility"]) if "visibility" in marks else default_visibility
         cases = _cases(marks["parametrize"]) if "parametrize" in marks else 1
-        out.append(GradedTest(_rel(path), fn.name, fn.lineno,
+        out.append(GradedTest(kit_relative(path), fn.name, fn.lineno,
                               points if isinstance(points, (int, float)) else None,
                               visibility, "timing" in marks, cases,
                               ast.get_docstring(fn) or "", _timers(fn), ids))
