@@ -12,7 +12,7 @@ Events, in order:
     {"event": "queued", "nodeid", "timing"}  waiting for the machine lock (machine_lock.py)
     {"event": "start", "nodeid", "waited"}   the test has the machine (or its seat) and runs
     {"event": "result", "nodeid", "outcome", "message", "measurements", "notes",
-     "duration", "output"}
+     "flags", "duration", "output"}
     {"event": "hung", "nodeid", "message"}   the child's watchdog gave up on a test
     {"event": "done"}
 

@@ -87,6 +87,11 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
             out.extend(paint_line(part, paint) for part in wrap("             " + line, width))
     out.append("")
     out.append(paint(f"Total: {pts(grade.score)}/{pts(grade.max_score)}", "bold") + _breakdown(grade))
+    if grade.flags and grade.visibility != "visible":
+        out.append("")
+        out.append(paint("Flagged for the instructor (verdicts too close to call, passed on the "
+                         "benefit of the doubt):", "cause"))
+        out.extend(part for flag in grade.flags for part in wrap("  " + flag, width))
     if grade.sandbox and grade.visibility != "visible":
         out.append("")
         out.append(paint("Sandbox the tests ran in (see README, \"Untrusted submissions\"):", "dim"))
@@ -125,7 +130,8 @@ def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
             "output_format": "text",
             "visibility": r.info.visibility,
             "tags": [r.status],
-            "extra_data": {"nodeid": r.info.nodeid, "duration": round(r.duration, 3)},
+            "extra_data": {"nodeid": r.info.nodeid, "duration": round(r.duration, 3),
+                           **({"flags": r.flags} if r.flags else {})},
         })
     return {
         "score": grade.score,

@@ -43,6 +43,7 @@ class TestResult:
     notes: list[str] = dataclasses.field(default_factory=list)
     duration: float = 0.0
     output: str = ""
+    flags: list[str] = dataclasses.field(default_factory=list)   # borderline passes
 
     @property
     def passed(self) -> bool:
@@ -75,6 +76,11 @@ class Grade:
     @property
     def max_score(self) -> float:
         return sum(t.max_score for t in self.tests)
+
+    @property
+    def flags(self) -> list[str]:
+        """'test name: borderline: ...' for every verdict a test flagged for the instructor."""
+        return [f"{t.info.name}: {flag}" for t in self.tests for flag in t.flags]
 
     @property
     def complete(self) -> bool:
@@ -132,11 +138,12 @@ def score(expected: Iterable[TestInfo], events: Iterable[dict],
         elif event["event"] == "hung":
             out.append(TestResult(info, "hung", clean(event.get("message", ""))))
         else:
-            notes = event.get("notes")
+            notes, flags = event.get("notes"), event.get("flags")
             out.append(TestResult(
                 info, _result_status(event), clean(event.get("message", "")),
                 measurements=_measurements(event.get("measurements")),
                 notes=[clean(n) for n in notes] if isinstance(notes, list) else [],
                 duration=_number(event.get("duration")),
-                output=clean(event.get("output", ""))))
+                output=clean(event.get("output", "")),
+                flags=[clean(f) for f in flags if isinstance(f, str)] if isinstance(flags, list) else []))
     return out

@@ -80,6 +80,7 @@ class Feedback:
     def __init__(self, lesson: str = "") -> None:
         self.measurements: list[Measurement] = []
         self.notes: list[str] = []
+        self.flags: list[str] = []   # for the instructor's report: a borderline pass
         self.lesson = lesson   # the lesson section the assignment practises ("IV. ...")
 
     def measure(self, label: str, value: Any, expected: Any = None) -> Any:
@@ -90,6 +91,14 @@ class Feedback:
     def note(self, text: str) -> None:
         """A remark shown with the result, e.g. why a timing verdict was inconclusive."""
         self.notes.append(text)
+
+    def flag(self, text: str | None) -> None:
+        """A verdict the instructor should look at (a timing pass on the benefit of the
+        doubt): shown to the student as a note, listed in the instructor's reports. None
+        (a verdict's `.flag` when there is nothing to say) is ignored."""
+        if text:
+            self.flags.append(text)
+            self.notes.append(text)
 
     def fail(self, what: str, *, measured: Any = None, expected: Any = None,
              cause: str | None = None, where: str | None = None) -> None:

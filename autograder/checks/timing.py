@@ -5,24 +5,29 @@ Rules this module enforces (see README, "Timing verdicts"):
 * Clocks are captured when this module is imported, before any student code runs, so a
   submission that replaces `time.perf_counter` does not change what we measure.
 * A speedup is never a fixed wall-clock threshold: the student's run is measured against
-  a baseline in the same process, interleaved (B C, C B, B C ...) and repeated, and the
-  verdict uses the median ratio.
+  a baseline in the same process, interleaved (B C, C B, B C ...) and repeated; each
+  round gives one ratio and the verdict is on the rounds' typical (geometric mean) ratio.
 * The speedup required is derived from the parallelism actually available: CPU affinity
-  and the cgroup CPU quota (Gradescope gives 0.5 vCPU by default) for CPU-bound work,
-  and, when a CPU-bound verdict is at stake, a quick probe of how much parallel work the
-  machine can do right now. When the machine cannot show parallelism, the verdict is
-  "inconclusive" and the caller decides on structural evidence (peak in-flight calls,
-  distinct PIDs) instead: a student is never failed for the machine.
+  and the cgroup CPU quota (cpus.py; Gradescope gives 0.5 vCPU by default) and, for
+  CPU-bound work, what the grader's own known-good pool reaches in the same rounds
+  (`judge_with_yardstick`): a busy neighbour lowers the bar for both alike. When the
+  machine cannot show parallelism, the verdict is "inconclusive" and the caller decides on
+  structural evidence (peak in-flight calls, the kernel's CPU time per process): a student
+  is never failed for the machine.
+* Rounds go on until the answer is clear (`decide_rounds`, confidence.py): two for a plain
+  answer, more for a close one; still undecided, it passes as *borderline* and
+  `SpeedupVerdict.flag` tells the instructor.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import statistics
 import time
-from pathlib import Path
 from collections.abc import Callable
+
+from .confidence import BORDERLINE, FAILED, Sequential, geometric_mean
+from .cpus import CpuBudget, cpu_budget
 
 # Trusted clocks: references taken at import time.
 _perf_counter = time.perf_counter
@@ -37,108 +42,6 @@ def now() -> float:
 def sleep(seconds: float) -> None:
     """A sleep the student's code cannot replace (used by test doubles that simulate I/O)."""
     _sleep(seconds)
-
-
-# --------------------------------------------------------------------------- CPUs
-
-@dataclasses.dataclass(frozen=True)
-class CpuBudget:
-    """How much CPU this process may really use."""
-
-    logical: int              # os.cpu_count()
-    affinity: int             # CPUs this process may be scheduled on
-    quota: float | None       # cgroup CPU quota in CPUs (None = unlimited)
-
-    @property
-    def effective(self) -> float:
-        limits = [float(self.affinity)]
-        if self.quota is not None:
-            limits.append(self.quota)
-        return max(min(limits), 0.01)
-
-    def describe(self) -> str:
-        text = f"{self.affinity} CPU(s) available to this process"
-        if self.quota is not None:
-            text += f", cgroup quota {self.quota:g} CPU(s)"
-        return text + f" -> {self.effective:g} effective"
-
-
-def _tightest_up(here: Path, top: Path, read) -> float | None:
-    """The smallest quota `read(folder)` finds from `here` up to `top` (the tightest limit
-    on the path from a cgroup to its hierarchy's root is the one that applies)."""
-    best = None
-    while True:
-        try:
-            cpus = read(here)
-        except (OSError, ValueError):
-            cpus = None
-        if cpus is not None:
-            best = cpus if best is None else min(best, cpus)
-        if here == top or top not in here.parents:
-            return best
-        here = here.parent
-
-
-def _v2_cpus(folder: Path) -> float | None:
-    quota, period = (folder / "cpu.max").read_text().split()[:2]
-    return None if quota == "max" else int(quota) / int(period)
-
-
-def _v1_cpus(folder: Path) -> float | None:
-    quota = int((folder / "cpu.cfs_quota_us").read_text())
-    period = int((folder / "cpu.cfs_period_us").read_text())
-    return quota / period if quota > 0 and period > 0 else None
-
-
-def _cgroup_lines(proc_cgroup: Path) -> list[list[str]]:
-    try:
-        return [ln.split(":", 2) for ln in proc_cgroup.read_text().splitlines()]
-    except OSError:
-        return []
-
-
-def _cgroup_v2_quota(proc_cgroup: Path, root: Path) -> float | None:
-    rel = next((p[2] for p in _cgroup_lines(proc_cgroup) if len(p) == 3 and p[0] == "0"), None)
-    return None if rel is None else _tightest_up(root / rel.lstrip("/"), root, _v2_cpus)
-
-
-def _cgroup_v1_quota(root: Path, proc_cgroup: Path | None = None) -> float | None:
-    """v1: the quota on our own cgroup path (a nested cgroup, e.g. a grader started in a
-    limited cgroup on the host), else at the mount's root (what a container sees: its own
-    cgroup is mounted as the root)."""
-    for parts in _cgroup_lines(proc_cgroup) if proc_cgroup is not None else []:
-        if len(parts) != 3 or "cpu" not in parts[1].split(","):
-            continue
-        for mount in (root / "cpu,cpuacct", root / "cpu"):
-            if mount.is_dir():
-                own = _tightest_up(mount / parts[2].lstrip("/"), mount, _v1_cpus)
-                if own is not None:
-                    return own
-    for d in ("cpu,cpuacct", "cpu"):
-        try:
-            cpus = _v1_cpus(root / d)
-        except (OSError, ValueError):
-            continue
-        if cpus is not None:
-            return cpus
-    return None
-
-
-def cpu_budget(*, proc_cgroup: Path = Path("/proc/self/cgroup"),
-               cgroup_root: Path = Path("/sys/fs/cgroup")) -> CpuBudget:
-    logical = os.cpu_count() or 1
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # macOS, Windows
-        affinity = logical
-    override = os.environ.get("CK_CPU_QUOTA")  # for tests of the kit and odd hosts
-    if override:
-        quota: float | None = float(override)
-    else:
-        quota = _cgroup_v2_quota(proc_cgroup, cgroup_root)
-        if quota is None:
-            quota = _cgroup_v1_quota(cgroup_root, proc_cgroup)
-    return CpuBudget(logical=logical, affinity=affinity, quota=quota)
 
 
 # --------------------------------------------------------------- measuring runs
@@ -270,6 +173,17 @@ class SpeedupVerdict:
     required: float
     parallelism: float
     explanation: str
+    borderline: bool = False    # still undecided when the rounds ran out: passed, flagged
+    rounds: int = 0             # interleaved rounds timed (0: the caller's Comparison)
+
+    @property
+    def flag(self) -> str | None:
+        """What the instructor's report says of a borderline pass, else None."""
+        if not self.borderline:
+            return None
+        return (f"borderline: measured {self.measured:.2f}x, needed {self.required:.2f}x "
+                f"({self.rounds} rounds could not tell them apart; passed on the benefit "
+                f"of the doubt)")
 
     @property
     def inconclusive(self) -> bool:
@@ -310,26 +224,98 @@ def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
     expectation = (f"at least {required:.2f}x with {workers} worker(s)"
                    + (f" on {cpus.describe()}" if cpu_bound else ""))
     if cpu_bound and parallelism < MIN_PARALLELISM:
-        why = (f"this machine can run only {parallelism:.2f} CPU-bound worker(s) at once right now "
-               f"({cpus.describe()}"
-               + (f", measured parallel capacity {capacity:.2f}" if capacity is not None else "")
-               + "), so no process pool can show a speedup here; the verdict rests on the "
-               "structural evidence (distinct worker processes, overlapping work).")
+        why = _cannot_show(parallelism, cpus, "" if capacity is None
+                           else f"measured parallel capacity {capacity:.2f}")
         return SpeedupVerdict(None, measured, required, parallelism, why)
     passed = measured >= required
     explanation = f"measured {measured:.2f}x, expected {expectation}"
     return SpeedupVerdict(passed, measured, required, parallelism, explanation)
 
 
+def _cannot_show(parallelism: float, cpus: CpuBudget, detail: str = "") -> str:
+    return (f"this machine can run only {parallelism:.2f} CPU-bound worker(s) at once right now "
+            f"({cpus.describe()}" + (f", {detail}" if detail else "")
+            + "), so no process pool can show a speedup here; the verdict rests on the "
+            "structural evidence (distinct worker processes, overlapping work).")
+
+
+# ------------------------------------------------- rounds until the answer is clear
+
+MAX_ROUNDS = 9
+
+
+def decide_rounds(runs: dict[str, Callable[[], object]],
+                  margin: Callable[[dict[str, float]], float], *, max_rounds: int = MAX_ROUNDS,
+                  min_rounds: int = 2, budget: float | None = None,
+                  stop: Callable[[], bool] | None = None,
+                  ) -> tuple[dict[str, list[float]], Sequential]:
+    """Interleaved rounds (as `interleave`: the order reversed every other round) until
+    the margins `margin(this round's times)` are clear of 1 (confidence.py), `stop()` says
+    so, `max_rounds` are done, or another round would pass `budget` seconds."""
+    names = list(runs)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    rounds = Sequential(min_rounds=min_rounds, max_rounds=max_rounds)
+    start = now()
+    while not rounds.spent:
+        i = len(rounds.margins)
+        for name in (names if i % 2 == 0 else names[::-1]):
+            times[name].append(time_call(runs[name]))
+        if rounds.add(margin({n: t[-1] for n, t in times.items()})) is not None:
+            break
+        if stop is not None and stop():
+            break
+        if budget is not None and (now() - start) * (i + 2) / (i + 1) > budget:
+            break
+    return times, rounds
+
+
+def _ratios(times: dict[str, list[float]], top: str, bottom: str) -> list[float]:
+    return [t / max(b, 1e-9) for t, b in zip(times[top], times[bottom])]
+
+
+def _decided(rounds: Sequential, measured: float, required: float, parallelism: float,
+             expectation: str) -> SpeedupVerdict:
+    n = len(rounds.margins)
+    outcome = rounds.outcome
+    explanation = (f"measured {measured:.2f}x over {n} interleaved round(s), expected "
+                   f"{expectation}")
+    if outcome == BORDERLINE:
+        explanation += (f"; too close to tell apart ({rounds.text()}): counted as passed, "
+                        f"and flagged for the instructor")
+    return SpeedupVerdict(outcome != FAILED, measured, required, parallelism, explanation,
+                          borderline=outcome == BORDERLINE, rounds=n)
+
+
+def measure_speedup(candidate: Callable[[], object], baseline: Callable[[], object], *,
+                    workers: int, cpu_bound: bool = False, candidate_name: str = "your code",
+                    baseline_name: str = "baseline", max_rounds: int = MAX_ROUNDS,
+                    budget: float | None = None, cpus: CpuBudget | None = None,
+                    efficiency: float = 0.5) -> tuple[Comparison, SpeedupVerdict]:
+    """`compare` and `judge_speedup` in one, with as many rounds as the answer needs:
+    two when it is plain, up to `max_rounds` when it is close (then borderline)."""
+    cpus = cpus or cpu_budget()
+    parallelism = min(float(workers), cpus.effective) if cpu_bound else float(workers)
+    required = required_speedup(parallelism, efficiency)
+    unable = cpu_bound and parallelism < MIN_PARALLELISM
+    times, rounds = decide_rounds(
+        {baseline_name: baseline, candidate_name: candidate},
+        lambda t: t[baseline_name] / max(t[candidate_name], 1e-9) / required,
+        max_rounds=2 if unable else max_rounds, budget=budget)
+    cmp = Comparison(baseline_name, candidate_name, times[baseline_name], times[candidate_name])
+    measured = geometric_mean(_ratios(times, baseline_name, candidate_name))
+    if unable:
+        return cmp, SpeedupVerdict(None, measured, required, parallelism,
+                                   _cannot_show(parallelism, cpus), rounds=len(rounds.margins))
+    expectation = (f"at least {required:.2f}x with {workers} worker(s)"
+                   + (f" on {cpus.describe()}" if cpu_bound else ""))
+    return cmp, _decided(rounds, measured, required, parallelism, expectation)
+
+
 # ---------------------------------------------- judged against a known-good run
-
-# In a paired round, a candidate within this factor of the known-good run "kept up".
-MATCHED = 1.15
-
 
 @dataclasses.dataclass
 class YardstickVerdict:
-    """The outcome of `judge_with_yardstick` (the last attempt's numbers)."""
+    """The outcome of `judge_with_yardstick`."""
 
     times: dict[str, list[float]]     # every run's seconds, in the names given
     comparison: Comparison            # baseline vs candidate
@@ -337,57 +323,62 @@ class YardstickVerdict:
     verdict: SpeedupVerdict
     capacity: float                   # the parallelism the verdict was judged with
     structural: bool                  # the caller's evidence that the work ran in parallel
-    evidence: list                    # what the candidate returned, last attempt
-    matched: bool                     # candidate kept up with the yardstick in some round
-    notes: list[str]                  # what the attempts said, for feedback.note
+    evidence: list                    # what the candidate returned, every round
+    notes: list[str]                  # how the rounds went, for feedback.note
 
-
-def _kept(run: Callable[[], object], into: list) -> Callable[[], None]:
-    """`run`, keeping what it returns in `into` (a fresh list each attempt)."""
-    return lambda: into.append(run())
+    @property
+    def matched(self) -> bool:
+        """Kept for callers written before the rounds decided with confidence: a miss is
+        no longer forgiven for one lucky round."""
+        return False
 
 
 def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[[], object],
                          yardstick: Callable[[], object], names: tuple[str, str, str],
                          workers: int, structural: Callable[[list], bool],
-                         attempts: int = 3) -> YardstickVerdict:
+                         attempts: int = 3, cpus: CpuBudget | None = None) -> YardstickVerdict:
     """A CPU-bound speedup judged against the grader's own known-good parallel run.
 
-    The three runs are timed in the same interleaved rounds. The capacity given to
-    `judge_speedup` is what the known-good run reaches against the baseline here and now
-    (and, when that is not enough to decide, the lower of it and `parallel_capacity()`),
-    so a busy neighbour lowers the bar for both alike. `candidate()` returns its evidence
-    (the kernel's TreeCpu, a call tracker); `structural(evidence)` says whether it shows parallel
-    work. A conclusive miss with structural evidence is measured again, up to `attempts`
-    times, and stops counting as soon as the candidate kept up with the known-good run
-    in some round (the medians were the machine's noise).
+    The three runs are timed in the same interleaved rounds, and each round is judged
+    against what the known-good run reached in it (the parallelism this machine gives
+    right now, capped by the CPUs and `workers`), so a busy neighbour lowers the bar for
+    both alike; no probe taken at another moment overrules it. Rounds go on until the
+    candidate is clearly above or below the bar (`decide_rounds`; at most 3 x `attempts`),
+    or the known-good run is clearly unable to show parallelism: then the verdict is
+    inconclusive and the caller decides on `structural(evidence)`, the kernel's evidence
+    the candidate returned (a TreeCpu per round).
     """
     base_name, cand_name, good_name = names
-    notes: list[str] = []
-    for attempt in range(1, attempts + 1):
-        evidence: list = []
-        times = interleave({base_name: baseline,
-                            cand_name: _kept(candidate, evidence),
-                            good_name: yardstick})
-        cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
-        good = Comparison(base_name, good_name, times[base_name], times[good_name])
-        is_structural = structural(evidence)
-        capacity = good.speedup
-        verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        if verdict.passed is False and is_structural:
-            # Is the machine busier than the known-good run suggested?
-            capacity = min(capacity, parallel_capacity(workers))
-            verdict = judge_speedup(cmp, workers=workers, cpu_bound=True, capacity=capacity)
-        paired = min(t / max(g, 1e-9) for t, g in zip(times[cand_name], times[good_name]))
-        matched = paired <= MATCHED
-        if verdict.passed is not False or not is_structural:
-            break                              # decided: a retry cannot change the verdict
-        if matched:
-            notes.append(f"attempt {attempt}: {verdict.explanation}; but in one round your "
-                         f"run took only {paired:.2f}x the grader's pool's time, so the "
-                         f"median was the machine's noise, not your code")
-            break
-        if attempt < attempts:
-            notes.append(f"attempt {attempt}: {verdict.explanation}; measuring again")
-    return YardstickVerdict(times, cmp, good, verdict, capacity, is_structural, evidence,
-                            matched, notes)
+    cpus = cpus or cpu_budget()
+    machine = Sequential()          # the known-good run's speedup against MIN_PARALLELISM
+    evidence: list = []
+
+    def margin(t: dict[str, float]) -> float:
+        good = t[base_name] / max(t[good_name], 1e-9)
+        machine.add(good / MIN_PARALLELISM)
+        bar = required_speedup(min(float(workers), cpus.effective, good))
+        return t[base_name] / max(t[cand_name], 1e-9) / bar
+
+    unable = cpus.effective < MIN_PARALLELISM
+    times, rounds = decide_rounds(
+        {base_name: baseline, cand_name: lambda: evidence.append(candidate()),
+         good_name: yardstick}, margin,
+        max_rounds=2 if unable else 3 * attempts, stop=lambda: machine.state == FAILED)
+    cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
+    good = Comparison(base_name, good_name, times[base_name], times[good_name])
+    capacity = geometric_mean(_ratios(times, base_name, good_name))
+    parallelism = min(float(workers), cpus.effective, capacity)
+    required = required_speedup(parallelism)
+    measured = geometric_mean(_ratios(times, base_name, cand_name))
+    if unable or machine.state == FAILED or parallelism < MIN_PARALLELISM:
+        verdict = SpeedupVerdict(None, measured, required, parallelism,
+                                 _cannot_show(parallelism, cpus, f"the grader's own pool reached "
+                                              f"{capacity:.2f}x in the same rounds"),
+                                 rounds=len(rounds.margins))
+    else:
+        verdict = _decided(rounds, measured, required, parallelism,
+                           f"at least {required:.2f}x, what {workers} workers give here "
+                           f"(the grader's pool reached {capacity:.2f}x in the same rounds)")
+    notes = [f"timed in {len(rounds.margins)} interleaved round(s): {rounds.text()}"]
+    return YardstickVerdict(times, cmp, good, verdict, capacity, structural(evidence),
+                            evidence, notes)

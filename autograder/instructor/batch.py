@@ -25,7 +25,6 @@ import concurrent.futures
 import dataclasses
 import json
 import shutil
-import statistics
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from .. import interpreters, manifest, reports, runner, terminal
 from . import exports, lms
+from .summary import clock, summary
 from .rows import error_results, error_row, fingerprint, from_grade, from_json, to_json
 from ..checks.timing import cpu_budget
 from .records import GradeRow, Student, Unmatched
@@ -66,13 +66,7 @@ class Progress:
         rate = (self.clock_now() - self.started) / fresh   # throughput, all jobs together
         return rate * left
 
-    @staticmethod
-    def clock(seconds: float | None) -> str:
-        if seconds is None:
-            return "--:--"
-        seconds = int(round(seconds))
-        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
-            else f"{seconds // 60}:{seconds % 60:02d}"
+    clock = staticmethod(clock)
 
     def line(self, last: str = "") -> str:
         width = 24
@@ -96,50 +90,6 @@ class Progress:
                 self.status.above(text)
             else:
                 self.status.show(text)
-
-
-# --------------------------------------------------------------------- summary
-
-def distribution(rows: list[GradeRow], bins: int = 10) -> list[tuple[str, int]]:
-    counts = [0] * bins
-    for r in rows:
-        i = min(int(r.percent // (100 / bins)), bins - 1)
-        counts[i] += 1
-    step = 100 // bins
-    return [(f"{i * step:>3}-{(i + 1) * step if i < bins - 1 else 100:>3}%", c)
-            for i, c in enumerate(counts)]
-
-
-def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapsed: float,
-            reused: int = 0) -> str:
-    graded = [r for r in rows if r.status == "graded"]
-    errors = [r for r in rows if r.status == "error"]
-    out = [f"Assignment {assignment.number}: {assignment.title}: {len(rows)} submission(s) "
-           f"in {Progress.clock(elapsed)}"
-           + (f" ({reused} reused from an earlier run)" if reused else "")]
-    out.append(f"  graded {len(graded)}, could not grade {len(errors)}, "
-               f"not attributed to a student {len(unmatched)}")
-    if rows:
-        scores = [r.score for r in rows]
-        out.append(f"  score: mean {statistics.fmean(scores):.1f}, median "
-                   f"{statistics.median(scores):g}, min {min(scores):g}, max {max(scores):g} "
-                   f"of {assignment.points:g}; full marks {sum(r.score >= r.max_score for r in rows)}")
-        out.append("  distribution:")
-        peak = max(c for _, c in distribution(rows)) or 1
-        for label, count in distribution(rows):
-            out.append(f"    {label} {'#' * round(30 * count / peak):<30} {count}")
-    trouble: dict[str, int] = {}
-    for r in rows:
-        for t in r.tests:
-            if t["status"] in ("hung", "crashed"):
-                trouble[t["status"]] = trouble.get(t["status"], 0) + 1
-    if trouble:
-        out.append("  tests that " + ", ".join(f"{k}: {v}" for k, v in sorted(trouble.items())))
-    for r in errors:
-        out.append(f"  ERROR {r.student.id}: {r.message}")
-    for u in unmatched:
-        out.append(f"  NOT GRADED {u.path}: {u.reason}")
-    return "\n".join(out)
 
 
 # ------------------------------------------------------------------- the batch

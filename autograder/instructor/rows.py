@@ -53,10 +53,14 @@ def fingerprint(assignment: manifest.Assignment, student: Student, python=None) 
 
 def _summary_line(grade) -> str:
     lost = [t for t in grade.tests if not t.passed]
+    flagged = [f"{t.info.name} ({t.flags[0]})" for t in grade.tests if t.flags]
     if not lost:
-        return f"all {len(grade.tests)} tests passed"
-    parts = [f"{t.info.name} ({t.status}, -{t.max_score:g})" for t in lost]
-    text = f"{len(grade.tests) - len(lost)} of {len(grade.tests)} tests passed; lost: " + "; ".join(parts)
+        text = f"all {len(grade.tests)} tests passed"
+    else:
+        parts = [f"{t.info.name} ({t.status}, -{t.max_score:g})" for t in lost]
+        text = f"{len(grade.tests) - len(lost)} of {len(grade.tests)} tests passed; lost: " + "; ".join(parts)
+    if flagged:
+        text += "; flagged: " + "; ".join(flagged)
     return text if len(text) <= 300 else text[:297] + "..."
 
 
@@ -66,7 +70,8 @@ def from_grade(student: Student, grade) -> GradeRow:
                tests=[{"name": t.info.name, "nodeid": t.info.nodeid, "score": t.score,
                        "max_score": t.max_score, "status": t.status,
                        "visibility": t.info.visibility, "duration": round(t.duration, 3),
-                       "output": "\n".join(reports.test_body(t))}
+                       "output": "\n".join(reports.test_body(t)),
+                       **({"flags": list(t.flags)} if t.flags else {})}
                       for t in grade.tests])
 
 

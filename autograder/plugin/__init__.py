@@ -280,6 +280,7 @@ def _result_event(item: pytest.Item, reports: list[pytest.TestReport]) -> dict:
         "nodeid": item.nodeid, "outcome": outcome, "message": message,
         "measurements": [m.as_dict() for m in fb.measurements] if fb else [],
         "notes": list(fb.notes) if fb else [],
+        "flags": list(fb.flags) if fb else [],
         "duration": sum(r.duration for r in reports),
         "output": output[-2000:],
     }

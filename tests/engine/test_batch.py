@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.instructor import batch
+from autograder.instructor import batch, summary
 from autograder import manifest, runner
 from autograder.scoring import Grade, TestInfo, TestResult
 from autograder.submission import SubmissionError
@@ -170,11 +170,14 @@ def test_summary_has_counts_statistics_and_distribution():
         return batch.GradeRow(student=batch.Student(sid, sid, Path("."), "folder"), status=status,
                          score=score, max_score=10, message="nope" if status == "error" else "")
     rows = [row("a", 10), row("b", 10), row("c", 5), row("d", 0, "error")]
-    text = batch.summary(rows, [batch.Unmatched("x.txt", "not a .py")], A1, 75.0)
+    rows[1].tests = [{"name": "test_speedup", "status": "passed",
+                      "flags": ["borderline: measured 1.46x, needed 1.50x"]}]
+    text = summary.summary(rows, [batch.Unmatched("x.txt", "not a .py")], A1, 75.0)
     assert "4 submission(s) in 1:15" in text
     assert "graded 3, could not grade 1, not attributed to a student 1" in text
     assert "mean 6.2, median 7.5, min 0, max 10" in text and "full marks 2" in text
-    bins = dict(batch.distribution(rows))
+    assert "BORDERLINE b: test_speedup: borderline: measured 1.46x, needed 1.50x" in text
+    bins = dict(summary.distribution(rows))
     assert bins["  0- 10%"] == 1 and bins[" 50- 60%"] == 1 and bins[" 90-100%"] == 2
     assert "ERROR d: nope" in text and "NOT GRADED x.txt: not a .py" in text
 

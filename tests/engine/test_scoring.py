@@ -148,3 +148,21 @@ def test_measurement_dicts_without_a_label_are_dropped():
 def test_a_malformed_result_event_does_not_crash_scoring(field):
     r = _one(_info("a"), _result("a", "passed", **field))
     assert r.status == "passed" and r.score == 2.0
+
+
+def test_a_borderline_flag_reaches_the_instructor_not_the_students_summary():
+    """A timing pass on the benefit of the doubt: the test's flags become the grade's, the
+    instructor's report and results.json list them, the student's (visible) view does not
+    add the instructor's section; a flag that is not text is dropped."""
+    flag = "borderline: measured 1.46x, needed 1.50x"
+    r = _one(_info("speed"), _result("speed", "passed", flags=[flag, 7], notes=[flag]))
+    assert r.flags == [flag]
+    grade = Grade(assignment=2, title="t", tests=[r], notes=[])
+    assert grade.flags == [f"speed: {flag}"]
+    assert "Flagged for the instructor" in reports.text(grade)
+    assert "Flagged for the instructor" not in reports.text(
+        Grade(assignment=2, title="t", tests=[r], notes=[], visibility="visible"))
+    assert reports.gradescope(grade)["tests"][0]["extra_data"]["flags"] == [flag]
+    plain = _one(_info("other"), _result("other", "passed"))
+    assert plain.flags == [] and "flags" not in reports.gradescope(
+        Grade(assignment=2, title="t", tests=[plain], notes=[]))["tests"][0]["extra_data"]
