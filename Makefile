@@ -131,7 +131,7 @@ student-release: setup
 # loadgroup keeps tests that share an expensive fixture (a batch) on one worker.
 test: setup setup-nbgrader dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/test_kit.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/test_kit.py tests/test_designs.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # dev check and the engine's unit tests (about 80 s): the loop while changing autograder/.
 test-fast: setup dev-check

@@ -75,6 +75,11 @@ class Assignment:
         return paths.HOSTILE / self.slug
 
     @property
+    def designs_dir(self) -> Path:
+        """Designs other than the reference's, each with the score it must get."""
+        return paths.DESIGNS / self.slug
+
+    @property
     def label(self) -> str:
         return f"{self.number}. {self.title}"
 

@@ -7,6 +7,8 @@
         tests/broken/<slug>/             deliberately broken variants, each with `Fails:`
         tests/golden/<slug>/             what each variant's feedback must read
         tests/hostile/<slug>/            cheats, each with the score it must get
+        tests/designs/<slug>/            other designs (correct, subtle, borderline),
+                                         each with the score it must get
         lesson/lesson-07-concurrency.txt the lesson the hints quote
         .concurrency-kit/                the student's state (progress.json); in a student
                                          release also release.json and the pristine stubs
@@ -14,7 +16,7 @@
 
 An assignment's own folders are properties of its manifest entry
 (`Assignment.folder`, `.tests_dir`, `.reference_dir`, `.broken_dir`, `.golden_dir`,
-`.hostile_dir`), all built from the constants here.
+`.hostile_dir`, `.designs_dir`), all built from the constants here.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ KIT_TESTS = KIT_ROOT / "tests"
 BROKEN = KIT_TESTS / "broken"
 GOLDEN = KIT_TESTS / "golden"
 HOSTILE = KIT_TESTS / "hostile"
+DESIGNS = KIT_TESTS / "designs"
 LESSON = KIT_ROOT / "lesson" / "lesson-07-concurrency.txt"
 ENGINE = KIT_ROOT / "autograder"
 INSTRUCTOR_ROOM = ENGINE / "instructor"

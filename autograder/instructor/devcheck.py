@@ -15,9 +15,10 @@ For every manifest entry:
     broken/     at least MIN_BROKEN variants, each with `Fails:` naming tests that exist
     golden/     a file per broken variant and `_stub.txt`, none left from a variant gone
     hostile/    every case says what it must score (`Scores: N`, within the points)
+    designs/    the same, and `Borderline:` (if any) names tests that exist
 
 Then the tree: every folder under assignments/, reference/ and tests/{broken,golden,
-hostile}/ belongs to a manifest entry; and the rooms: the grading core imports neither
+hostile,designs}/ belongs to a manifest entry; and the rooms: the grading core imports neither
 room, the student's room never the instructor's (the release leaves that one out).
 
 Tests are read, not collected (readtests.py): their marks are decorators, their cases
@@ -33,7 +34,8 @@ from pathlib import Path
 
 from .. import console, manifest, paths
 from ..student import hints
-from .readtests import GradedTest, kit_relative, declared_failures, graded_tests
+from .readtests import (GradedTest, declared_borderline, declared_failures, declared_score,
+                        graded_tests, kit_relative)
 
 MIN_BROKEN = 5
 MIN_HINTS = 3
@@ -41,7 +43,6 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 TIMED_NAME = re.compile(r"speedup|faster|slower|_near_best|concurrently|parallelism")
 # A suite that times CPU-bound work against the grader's pool (manifest's cpu_speedup).
 CPU_BOUND = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick|parallel_capacity\(")
-SCORES = re.compile(r"^\s*Scores:\s*([0-9.]+)", re.M)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,22 +197,30 @@ def check_golden(a: manifest.Assignment) -> list[Finding]:
     return out
 
 
-def check_hostile(a: manifest.Assignment) -> list[Finding]:
+def check_scored(folder: Path, a: manifest.Assignment, names: set[str] | None = None
+                 ) -> list[Finding]:
+    """hostile/ and designs/: every case says the points it must get, within the total;
+    a design's `Borderline:` names tests that exist (`names`)."""
     out = []
-    for case in sorted(a.hostile_dir.glob("*.py")):
-        m = SCORES.search(case.read_bytes().decode("utf-8", errors="replace"))
-        if not m:
+    for case in sorted(folder.glob("*.py")):
+        score = declared_score(case)
+        if score is None:
             out.append(Finding(kit_relative(case), "says no 'Scores: N' (the points it must get)"))
-        elif float(m.group(1)) > a.points:
-            out.append(Finding(kit_relative(case), f"Scores: {m.group(1)} is more than the "
+        elif score > a.points:
+            out.append(Finding(kit_relative(case), f"Scores: {score:g} is more than the "
                                            f"{a.points:g} points of the assignment"))
+        unknown = sorted(declared_borderline(case) - names) if names is not None else []
+        if unknown:
+            out.append(Finding(kit_relative(case), f"Borderline: names no test of the "
+                                                   f"assignment: {', '.join(unknown)}"))
     return out
 
 
 def check_assignment(a: manifest.Assignment) -> list[Finding]:
     found, names = check_tests(a)
     return (check_stub_and_reference(a) + check_readme(a) + check_hints(a) + found
-            + check_broken(a, names) + check_golden(a) + check_hostile(a))
+            + check_broken(a, names) + check_golden(a) + check_scored(a.hostile_dir, a)
+            + check_scored(a.designs_dir, a, names))
 
 
 # ------------------------------------------------------------------ the kit as a whole
@@ -220,7 +229,8 @@ def check_strays(assignments: list[manifest.Assignment]) -> list[Finding]:
     """Folders no manifest entry owns."""
     slugs = {a.slug for a in assignments}
     out = []
-    for root in (paths.ASSIGNMENTS, paths.REFERENCE, paths.BROKEN, paths.GOLDEN, paths.HOSTILE):
+    for root in (paths.ASSIGNMENTS, paths.REFERENCE, paths.BROKEN, paths.GOLDEN, paths.HOSTILE,
+                 paths.DESIGNS):
         for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
             if folder.name not in slugs and not folder.name.startswith((".", "__")):
                 out.append(Finding(kit_relative(folder), "no manifest entry has this slug "

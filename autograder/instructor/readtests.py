@@ -60,6 +60,24 @@ def declared_failures(path: Path) -> set[str] | None:
     return {name.strip() for name in re.split(r"[,\s]+", match.group(1)) if name.strip()}
 
 
+SCORES = re.compile(r"^\s*Scores:\s*([0-9.]+)", re.M)
+BORDERLINE = re.compile(r"^\s*Borderline:\s*(.+?)(?:\n\s*\n|\Z)", re.M | re.S)
+
+
+def declared_score(path: Path) -> float | None:
+    """The points a hostile case or a design must get: its `Scores: N` line."""
+    m = SCORES.search(path.read_bytes().decode("utf-8", errors="replace"))
+    return float(m.group(1)) if m else None
+
+
+def declared_borderline(path: Path) -> set[str]:
+    """The tests whose verdict may go either way for a design (`Borderline:`); its
+    `Scores:` counts them as passed."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    match = BORDERLINE.search(doc)
+    return {n.strip() for n in re.split(r"[,\s]+", match.group(1)) if n.strip()} if match else set()
+
+
 # ------------------------------------------------------------------ reading tests
 
 def _mark(node: ast.expr) -> tuple[str, list[ast.expr]] | None:

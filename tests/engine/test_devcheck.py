@@ -50,14 +50,16 @@ def kit(tmp_path, monkeypatch):
     """A copy of the kit's assignment folders, which dev check then reads."""
     root = tmp_path / "kit"
     for rel in ("assignments", "reference", "tests/broken", "tests/golden", "tests/hostile",
-                "lesson"):
-        shutil.copytree(KIT_ROOT / rel, root / rel,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                "tests/designs", "lesson"):
+        if (KIT_ROOT / rel).is_dir():
+            shutil.copytree(KIT_ROOT / rel, root / rel,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(paths.ENGINE, root / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name, rel in (("ASSIGNMENTS", "assignments"), ("REFERENCE", "reference"),
                       ("BROKEN", "tests/broken"), ("GOLDEN", "tests/golden"),
-                      ("HOSTILE", "tests/hostile"), ("ENGINE", "autograder"),
+                      ("HOSTILE", "tests/hostile"), ("DESIGNS", "tests/designs"),
+                      ("ENGINE", "autograder"),
                       ("MANIFEST", "assignments/manifest.toml"),
                       ("LESSON", "lesson/lesson-07-concurrency.txt")):
         monkeypatch.setattr(paths, name, root / rel)
@@ -196,6 +198,20 @@ def _plant_hostile_too_high(kit):
     case.write_text(re.sub(r"Scores: *[0-9.]+", "Scores: 99", case.read_text()))
 
 
+def _design(kit, doc: str) -> None:
+    folder = kit / "tests" / "designs" / A1
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "planted.py").write_text(f'"""{doc}"""\n')
+
+
+def _plant_design_no_score(kit):
+    _design(kit, "A design that says nothing of its score.\n")
+
+
+def _plant_design_borderline_unknown(kit):
+    _design(kit, "Close to a threshold.\nScores: 30\nBorderline: test_no_such_timing\n")
+
+
 def _plant_stray_folder(kit):
     (kit / "reference" / "08_not_in_the_manifest").mkdir()
 
@@ -237,6 +253,10 @@ PLANTED = {
     "golden file stray": (_plant_golden_stray, "gone_variant.txt: no broken variant"),
     "hostile case without score": (_plant_hostile_no_score, "says no 'Scores: N'"),
     "hostile score above the points": (_plant_hostile_too_high, "Scores: 99 is more than"),
+    "design without score": (_plant_design_no_score, "planted.py: says no 'Scores: N'"),
+    "design borderline names no test": (_plant_design_borderline_unknown,
+                                        "Borderline: names no test of the assignment: "
+                                        "test_no_such_timing"),
     "folder without manifest entry": (_plant_stray_folder, "08_not_in_the_manifest: no manifest entry"),
     "core imports the instructor room": (_plant_core_imports_instructor,
                                          "the core imports autograder.instructor"),
