@@ -14,30 +14,12 @@ from __future__ import annotations
 import pytest
 from conftest import ASSIGNMENTS, explain
 
-from autograder.instructor.readtests import declared_borderline, declared_score
+from autograder.instructor.readtests import scored_as_declared
 
 
 def _designs():
     return [pytest.param(a, p, id=f"{a.slug}/{p.stem}")
             for a in ASSIGNMENTS for p in sorted(a.designs_dir.glob("*.py"))]
-
-
-def scored_as_declared(grade, path) -> str | None:
-    """None when `grade` is what the design's docstring declares, else why not."""
-    want = declared_score(path)
-    if want is None:
-        return f"{path.name} declares no 'Scores: N'"
-    loose = declared_borderline(path)
-    names = {r.info.nodeid.split("::")[-1].split("[")[0] for r in grade.tests}
-    if loose - names:
-        return f"Borderline: names unknown tests {sorted(loose - names)}"
-    steady = [r for r in grade.tests if r.info.nodeid.split("::")[-1].split("[")[0] not in loose]
-    loose_points = sum(r.max_score for r in grade.tests if r not in steady)
-    got = sum(r.score for r in steady)
-    if abs(got - (want - loose_points)) > 1e-9:
-        return (f"{path.name}: {got:g} points outside its borderline tests, declared "
-                f"{want - loose_points:g} (Scores: {want:g} less {loose_points:g} borderline)")
-    return None
 
 
 @pytest.mark.slow

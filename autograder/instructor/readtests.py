@@ -78,6 +78,31 @@ def declared_borderline(path: Path) -> set[str]:
     return {n.strip() for n in re.split(r"[,\s]+", match.group(1)) if n.strip()} if match else set()
 
 
+def function_of(nodeid: str) -> str:
+    """'tests/test_x.py::test_y[5]' -> 'test_y'"""
+    return nodeid.split("::")[-1].split("[")[0]
+
+
+def scored_as_declared(grade, path: Path) -> str | None:
+    """None when `grade` (a scoring.Grade) is what the design's docstring declares: every
+    test outside `Borderline:` scores as `Scores:` says (counting those as passed); else
+    why not."""
+    want = declared_score(path)
+    if want is None:
+        return f"{path.name} declares no 'Scores: N'"
+    loose = declared_borderline(path)
+    names = {function_of(r.info.nodeid) for r in grade.tests}
+    if loose - names:
+        return f"Borderline: names unknown tests {sorted(loose - names)}"
+    steady = [r for r in grade.tests if function_of(r.info.nodeid) not in loose]
+    loose_points = sum(r.max_score for r in grade.tests if r not in steady)
+    got = sum(r.score for r in steady)
+    if abs(got - (want - loose_points)) > 1e-9:
+        return (f"{path.name}: {got:g} points outside its borderline tests, declared "
+                f"{want - loose_points:g} (Scores: {want:g} less {loose_points:g} borderline)")
+    return None
+
+
 # ------------------------------------------------------------------ reading tests
 
 def _mark(node: ast.expr) -> tuple[str, list[ast.expr]] | None:
