@@ -31,7 +31,8 @@ change them; bench/golden_sweep.py proves it):
   -> one line "<stack: consumer.py:consumer, consumer.py:process_all>": the sorted
   student frames it names, without line numbers, library frames or the order of threads;
 * a timing note that depends on the machine (inconclusive verdicts, retried attempts,
-  the CPUs available) -> dropped, as are duplicate lines "thread ... died with ..."
+  the CPUs available, how many rounds a verdict took, a borderline flag) -> dropped,
+  as are duplicate lines "thread ... died with ..."
   after the first of a kind (how many threads die before the test gives up varies).
 """
 from __future__ import annotations
@@ -58,6 +59,8 @@ _VOLATILE_NOTES = (
     re.compile(r"^attempt \d+:"),
     re.compile(r"this machine can run only"),
     re.compile(r"^This machine has .* CPU"),
+    re.compile(r"^borderline: measured"),          # a pass on the benefit of the doubt
+    re.compile(r"^timed in \d+ interleaved round"),  # how many rounds the answer took
 )
 
 
