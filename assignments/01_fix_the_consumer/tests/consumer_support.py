@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import threading
 
-
 from autograder.checks import CallTracker, Items, exactly_once, timing
-from autograder.checks.hygiene import settled
+from autograder.checks.hygiene import settled, wait_for
+from autograder.grading import procfs
+
+# How long the threads of the student's process must stay unchanged (none started, none
+# ended) before a held item is let go, and the most any hold lasts.
+QUIET = 0.3
+HOLD_LIMIT = 2.0
 
 
 class Boom(Exception):
@@ -32,22 +37,140 @@ def unreached(handle, n):
     return f"{missed} of {n} items never reached a consumer" if missed > 0 else ""
 
 
-def sleeping(delay, result=lambda x: x * 10):
-    """A handle that waits `delay` s (waiting work: it releases the GIL) then returns."""
+def threads_of(process_all):
+    """() -> the kernel's ids of the threads of the process that runs process_all (read
+    here, from /proc): what a consumer that gave up, or a producer that finished, changes."""
+    pid = process_all.session.pid
+    return lambda: frozenset(procfs.threads(pid))
+
+
+class LastCallHeld(CallTracker):
+    """A CallTracker whose last call (the `n`-th) is held until the rest of process_all has
+    visibly finished: every other call ended, then the threads of the student's process
+    unchanged for QUIET s (the producer and the other consumers are done). A design that
+    collects its results before the consumers are done (a drain with `while not
+    q.empty()` after joining only the producer, a return without joining the consumers)
+    then misses that result every time, not only when the scheduler happens to go that way.
+    A correct design just waits for it."""
+
+    def __init__(self, func, n, threads):
+        super().__init__(func)
+        self.n, self.threads = n, threads
+        self.held = 0.0
+        self._started = 0
+        self._count_lock = threading.Lock()
+
+    def __call__(self, arg):
+        with self._count_lock:
+            self._started += 1
+            last = self._started == self.n
+        return self.track(arg, self._held if last else self.func, arg)
+
+    def _held(self, arg):
+        began = timing.now()
+        wait_for(lambda: self.in_flight <= 1, timeout=HOLD_LIMIT)
+        settled(self.threads, quiet=QUIET, limit=HOLD_LIMIT)
+        self.held = timing.now() - began
+        return self.func(arg)
+
+
+def _tracker(func, hold):
+    """hold: (n, threads) to hold the n-th call (LastCallHeld), or None."""
+    return LastCallHeld(func, *hold) if hold else CallTracker(func)
+
+
+def sleeping(delay, result=lambda x: x * 10, hold=None):
+    """A handle that waits `delay` s (waiting work: it releases the GIL) then returns.
+    hold=(n, threads_of(process_all)): the last of n calls is held (LastCallHeld)."""
     def handle(x):
         timing.sleep(delay)
         return result(x)
-    return CallTracker(handle)
+    return _tracker(handle, hold)
 
 
-def raising_for(bad, delay=0.01, result=lambda x: x * 10):
-    """A handle that raises Boom(x) for x in `bad`."""
+def raising_for(bad, delay=0.01, result=lambda x: x * 10, hold=None):
+    """A handle that raises Boom(x) for x in `bad` (hold: as for `sleeping`)."""
     def handle(x):
         timing.sleep(delay)
         if x in bad:
             raise Boom(x)
         return result(x)
-    return CallTracker(handle)
+    return _tracker(handle, hold)
+
+
+class PausingItems(Items):
+    """Items whose pause before an index lasts its seconds and then as long as the threads
+    of the student's process keep changing (until unchanged for QUIET s, HOLD_LIMIT s at
+    most): a consumer that gives up on a get() timeout during the pause has visibly exited
+    before the next item comes, however late a busy machine lets it run."""
+
+    def __init__(self, values, pauses, threads):
+        super().__init__(values, pauses)
+        self.threads = threads
+
+    def __iter__(self):
+        for i, value in enumerate(self.values):
+            if i in self.pauses:
+                timing.sleep(self.pauses[i])
+                settled(self.threads, quiet=QUIET, limit=HOLD_LIMIT)
+            with self._lock:
+                self.pulled += 1
+            yield value
+        self.exhausted = True
+
+
+class FirstWaveHeld(CallTracker):
+    """A CallTracker that holds the first calls until more than `limit` are in flight (too
+    many workers, shown) or no new call has started for QUIET s (every worker the design
+    has is busy; HOLD_LIMIT s at most), then lets every call run. The peak in flight is
+    then what the design allows, not what a busy scheduler happened to give."""
+
+    def __init__(self, func, limit):
+        super().__init__(func)
+        self.limit = limit
+        self._open = threading.Event()
+        self._first = self._latest = None
+
+    def __call__(self, arg):
+        return self.track(arg, self._gated, arg)
+
+    def _gated(self, arg):
+        if not self._open.is_set():
+            self._latest = timing.now()
+            self._first = self._first or self._latest
+            while not self._open.is_set():
+                t = timing.now()
+                if (self.in_flight > self.limit or t - self._latest >= QUIET
+                        or t - self._first >= HOLD_LIMIT):
+                    self._open.set()
+                else:
+                    timing.sleep(0.01)
+        return self.func(arg)
+
+
+def waiting_wave(delay, limit):
+    """A handle that waits `delay` s, its first calls held by FirstWaveHeld(limit)."""
+    def handle(x):
+        timing.sleep(delay)
+        return x * 10
+    return FirstWaveHeld(handle, limit)
+
+
+def check_did_the_work(feedback, result, values, handle, what):
+    """The points of a hygiene test (bounded, nothing left behind) go to a call that did its
+    work: handle() called once for every item and a dict returned. Doing nothing starts no
+    thread, so it can leave none behind, but that earns nothing."""
+    ledger = exactly_once(values, handle.args)
+    if isinstance(result, dict) and ledger.ok:
+        return
+    got = (f"it returned a {type(result).__name__}" if not isinstance(result, dict)
+           else f"handle() was called {handle.count} times for {len(values)} items")
+    feedback.fail(f"{what} is only judged on a call that does the work, and this one did not.",
+                  measured=f"{got}: {ledger.text()}",
+                  expected=f"handle() called once for each of the {len(values)} items and a "
+                           f"dict returned",
+                  cause="the points of this test are for doing the work cleanly: make the "
+                        "items reach the consumers first (the other tests say why they did not)")
 
 
 def producer_lead(process_all, n_items, num_workers, queue_size):
@@ -81,6 +204,10 @@ def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):
                       expected=f"a dict with keys 0..{n - 1}")
     feedback.measure("results returned", len(result), expected=n)
     feedback.measure("calls to handle", handle.count, expected=n)
+    if getattr(handle, "held", 0):
+        feedback.measure("the last handle() call held until your other threads were done "
+                         "(so a result collected too early is missed every time)",
+                         f"{handle.held:.2f} s")
     ledger = exactly_once(values, handle.args)
     missing = sorted(set(range(n)) - set(result), key=int)
     extra = sorted((k for k in result if k not in range(n)), key=repr)

@@ -5,8 +5,9 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
-                              raising_for, sleeping, unreached)
+from consumer_support import (PAUSE_HANG, Boom, PausingItems, check_did_the_work, check_results,
+                              producer_lead, raising_for, sleeping, threads_of, unreached,
+                              waiting_wave)
 
 from autograder.checks import CallTracker, timing
 
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.visibility("after_published")
 def test_duplicate_items_each_handled(process_all, guard, feedback):
     """duplicate items are each handled, and mapped by their own index"""
     values = [5, 5, 5, 1, 1, 7, 5, 1, 9, 9]
-    handle = sleeping(0.01)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=4, deadline=3)
+    handle = sleeping(0.01, hold=(len(values), threads_of(process_all)))
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=4, deadline=4)
     check_results(feedback, result, values, handle)
 
 
@@ -26,8 +27,9 @@ def test_duplicate_items_each_handled(process_all, guard, feedback):
 def test_none_and_falsy_items(process_all, guard, feedback):
     """items that are None, 0, '' or False are ordinary items"""
     values = [1, None, 0, "", False, None, 3, None]
-    handle = sleeping(0.005, result=lambda x: ("done", x))
-    result = guard.call(process_all, values, handle, num_workers=2, queue_size=3, deadline=3,
+    handle = sleeping(0.005, result=lambda x: ("done", x),
+                      hold=(len(values), threads_of(process_all)))
+    result = guard.call(process_all, values, handle, num_workers=2, queue_size=3, deadline=4,
                         what="process_all() with None among the items",
                         hang_cause="an item that is None was taken for the stop signal, so a "
                                    "consumer quit early and the rest of the work was never done: "
@@ -40,9 +42,10 @@ def test_none_and_falsy_items(process_all, guard, feedback):
 def test_long_pause_other_sizes(process_all, guard, feedback):
     """a producer pausing 1.25 s, with 4 workers and a queue of 2, loses nothing"""
     values = list(range(11))
-    items = Items(values, pauses={3: 0.05, 6: 1.25})
-    handle = sleeping(0.02)
-    result = guard.call(process_all, items, handle, num_workers=4, queue_size=2, deadline=4.5,
+    threads = threads_of(process_all)
+    items = PausingItems(values, {3: 0.05, 6: 1.25}, threads)
+    handle = sleeping(0.02, hold=(len(values), threads))
+    result = guard.call(process_all, items, handle, num_workers=4, queue_size=2, deadline=6.5,
                         what="process_all() with a producer that pauses 1.25 s",
                         hang_cause=PAUSE_HANG, progress=lambda: unreached(handle, len(values)))
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
@@ -53,8 +56,8 @@ def test_long_pause_other_sizes(process_all, guard, feedback):
 def test_every_handle_raises(process_all, guard, feedback):
     """when handle raises for every item, every exception is recorded"""
     values = list(range(7))
-    handle = raising_for(set(values))
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
+    handle = raising_for(set(values), hold=(len(values), threads_of(process_all)))
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=4,
                         what="process_all() with a handle that always raises")
     check_results(feedback, result, values, handle)
     bad = [i for i in values if not (isinstance(result[i], Boom) and result[i].args == (i,))]
@@ -69,8 +72,9 @@ def test_every_handle_raises(process_all, guard, feedback):
 def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
     """num_workers is respected and fully used for other worker counts"""
     values = list(range(4 * workers + 3))
-    handle = sleeping(0.04)
-    guard.call(process_all, values, handle, num_workers=workers, queue_size=3, deadline=3)
+    handle = waiting_wave(0.04, limit=workers)
+    result = guard.call(process_all, values, handle, num_workers=workers, queue_size=3, deadline=4)
+    check_did_the_work(feedback, result, values, handle, "How many workers ran at once")
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=workers)
     feedback.measure("distinct threads that called handle()", handle.thread_count, expected=workers)
     feedback.check(handle.peak <= workers,
@@ -115,14 +119,19 @@ def test_speedup_over_sequential(process_all, feedback):
 
     trackers = []
 
+    outputs = []
+
     def theirs():
         t = CallTracker(handle)
         trackers.append(t)
-        return process_all(values, t, num_workers=4, queue_size=4)
+        outputs.append(process_all(values, t, num_workers=4, queue_size=4))
 
     cmp, verdict = timing.measure_speedup(theirs, sequential, workers=4,
                                           candidate_name="process_all, 4 workers",
                                           baseline_name="sequential loop")
+    # Speed counts only for calls that do the work: every item, every round.
+    for t, out in zip(trackers, outputs):
+        check_did_the_work(feedback, out, values, t, "Speed")
     peak = max(t.peak for t in trackers)
     feedback.measure(f"speedup over the sequential loop ({verdict.rounds} interleaved rounds)",
                      f"{verdict.measured:.2f}x", expected=f">= {verdict.required:.2f}x")
@@ -144,10 +153,12 @@ def test_speedup_over_sequential(process_all, feedback):
 def test_any_iterable(process_all, guard, feedback):
     """items may be any iterable (a generator, a map object): no len(), no indexing"""
     values = list(range(9))
-    handle = sleeping(0.005)
+    threads = threads_of(process_all)
+    handle = sleeping(0.005, hold=(len(values), threads))
     result = guard.call(process_all, (v for v in values), handle, num_workers=2, queue_size=3,
-                        deadline=3, what="process_all() given a generator")
+                        deadline=4, what="process_all() given a generator")
     check_results(feedback, result, values, handle)
+    handle = sleeping(0.005, hold=(len(values), threads))
     result = guard.call(process_all, map(int, values), handle, num_workers=2, queue_size=3,
                         deadline=3, what="process_all() given a map object")
     feedback.check(sorted(result) == values, "process_all() lost items of a map object.",
@@ -159,7 +170,8 @@ def test_no_thread_left_after_errors(process_all, guard, feedback):
     """no thread is left behind when handle raises"""
     values = list(range(8))
     handle = raising_for({0, 3, 5})
-    guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
-               what="process_all() with a raising handle")
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=2, deadline=3,
+                        what="process_all() with a raising handle")
+    check_did_the_work(feedback, result, values, handle, "Leaving no thread behind")
     guard.check_no_leaks(expected="every thread finished before process_all() returns",
                          cause="a consumer that died or was left blocked in get()")

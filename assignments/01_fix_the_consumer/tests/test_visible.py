@@ -5,9 +5,9 @@ The hidden tests check the same behaviours with other sizes and timings.
 from __future__ import annotations
 
 import pytest
-from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_lead,
-                              raising_for, sleeping, unreached)
-
+from consumer_support import (PAUSE_HANG, Boom, PausingItems, check_did_the_work, check_results,
+                              producer_lead, raising_for, sleeping, threads_of, unreached,
+                              waiting_wave)
 
 
 @pytest.mark.points(3)
@@ -15,8 +15,8 @@ from consumer_support import (PAUSE_HANG, Boom, Items, check_results, producer_l
 def test_every_item_handled_once(process_all, guard, feedback):
     """every item is handled exactly once and its result stored under its index"""
     values = list(range(20))
-    handle = sleeping(0.01)
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    handle = sleeping(0.01, hold=(len(values), threads_of(process_all)))
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=4)
     check_results(feedback, result, values, handle)
 
 
@@ -47,8 +47,8 @@ def test_empty_input(process_all, guard, feedback):
 def test_raising_handle_is_recorded(process_all, guard, feedback):
     """a handle that raises is recorded as that item's result, and nothing hangs"""
     values = list(range(10))
-    handle = raising_for({1, 4, 7})
-    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3,
+    handle = raising_for({1, 4, 7}, hold=(len(values), threads_of(process_all)))
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=4,
                         what="process_all() with a handle that raises for 3 of 10 items")
     check_results(feedback, result, values, handle)
     for i in (1, 4, 7):
@@ -65,9 +65,10 @@ def test_raising_handle_is_recorded(process_all, guard, feedback):
 def test_pausing_producer_loses_nothing(process_all, guard, feedback):
     """items that arrive after a pause of 1.1 s are not lost"""
     values = list(range(8))
-    items = Items(values, pauses={4: 1.1})
-    handle = sleeping(0.01)
-    result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=4,
+    threads = threads_of(process_all)
+    items = PausingItems(values, {4: 1.1}, threads)
+    handle = sleeping(0.01, hold=(len(values), threads))
+    result = guard.call(process_all, items, handle, num_workers=3, queue_size=5, deadline=6,
                         what="process_all() with a producer that pauses 1.1 s",
                         hang_cause=PAUSE_HANG, progress=lambda: unreached(handle, len(values)))
     feedback.measure("items pulled from the input", items.pulled, expected=len(values))
@@ -81,8 +82,8 @@ def test_returns_promptly(process_all, guard, feedback):
     """returns as soon as the last item is done (no idle timeout at the end)"""
     values = list(range(12))
     handle = sleeping(0.03)
-    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
-    feedback.check(handle.count > 0, "handle() was never called.", expected=f"{len(values)} calls")
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    check_did_the_work(feedback, result, values, handle, "Returning promptly")
     tail = guard.returned_at - handle.last_end
     work = handle.last_end - guard.started_at
     feedback.measure("time from the last handle() finishing to process_all() returning",
@@ -102,8 +103,9 @@ def test_returns_promptly(process_all, guard, feedback):
 def test_workers_bounded_and_all_used(process_all, guard, feedback):
     """at most num_workers calls at once, and all of them busy when handle waits"""
     values = list(range(12))
-    handle = sleeping(0.05)
-    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    handle = waiting_wave(0.05, limit=3)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=4)
+    check_did_the_work(feedback, result, values, handle, "How many workers ran at once")
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=3)
     feedback.measure("distinct threads that called handle()", handle.thread_count, expected=3)
     feedback.check(handle.peak <= 3, f"{handle.peak} calls to handle() ran at once with num_workers=3.",
@@ -145,7 +147,8 @@ def test_no_thread_left_behind(process_all, guard, feedback):
     """every thread it started has finished when it returns"""
     values = list(range(9))
     handle = sleeping(0.01)
-    guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=3)
+    check_did_the_work(feedback, result, values, handle, "Leaving no thread behind")
     guard.check_no_leaks(
         expected="no thread of yours alive once process_all() has returned",
         cause="consumers left blocked in get() (daemon threads that are never told to stop) "

@@ -1,6 +1,12 @@
 """Helpers shared by assignment 2's visible and hidden tests."""
 from __future__ import annotations
 
+import os
+import threading
+from collections import Counter
+
+from autograder.checks import CallTracker, timing
+
 KEYS = {"url", "status", "size", "time", "success", "error"}
 HOST = "https://files.ck.test"
 
@@ -69,3 +75,82 @@ def check_in_order(feedback, results, urls, sizes, *, order=True):
                        f"The result for {url} is wrong.",
                        measured=f"success={r.get('success')!r}, size={r.get('size')!r}",
                        expected=f"success=True, size={size}")
+
+
+# How long no new request may start before a held wave is let go, and the most any hold
+# lasts: seconds on the grader's clock.
+QUIET = 0.3
+HOLD_LIMIT = 2.0
+
+
+class HeldRequests(CallTracker):
+    """The fake web's request log (install with `web.tracker = HeldRequests(...)`), holding
+    requests so that the interleaving a test is about happens every time, not only when a
+    busy scheduler happens to go that way:
+
+    wave_limit=n   the first requests are held until more than n are in flight (too many,
+                   shown) or no new request has started for QUIET s (every worker the design
+                   has is waiting); then every request runs. The peak is then what the design
+                   allows, not what the scheduler gave.
+    after={u: [v, ...]}   a request for u waits until every request for the v's has ended,
+                   or until nothing else is in flight and nothing new has started for QUIET s
+                   (a design that waits for u before asking for the v's).
+    Every hold ends after HOLD_LIMIT s at most; the latency of the URL comes after it.
+    """
+
+    def __init__(self, *, wave_limit=None, after=None):
+        super().__init__()
+        self.wave_limit = wave_limit
+        self.after = dict(after or {})
+        self._open = threading.Event()
+        if wave_limit is None:
+            self._open.set()
+        self._latest = timing.now()
+        self._holding = 0
+
+    def track(self, arg, fn, *args, **kwargs):
+        return super().track(arg, self._held, arg, fn, *args, **kwargs)
+
+    def _held(self, url, fn, *args, **kwargs):
+        began = self._latest = timing.now()
+        if not self._open.is_set():
+            self._wait(began, self._wave_done)
+        if url in self.after:
+            self._holding += 1
+            try:
+                self._wait(began, lambda: self._ended(self.after[url]))
+            finally:
+                self._holding -= 1
+        return fn(*args, **kwargs)
+
+    def _wave_done(self):
+        if self.in_flight > self.wave_limit or timing.now() - self._latest >= QUIET:
+            self._open.set()
+        return self._open.is_set()
+
+    def _ended(self, urls):
+        if self.in_flight <= self._holding and timing.now() - self._latest >= QUIET:
+            return True
+        ended = Counter(c.arg for c in list(self.calls) if c.end is not None)
+        return all(ended[u] >= n for u, n in Counter(urls).items())
+
+    @staticmethod
+    def _wait(began, done):
+        while not done() and timing.now() - began < HOLD_LIMIT:
+            timing.sleep(0.01)
+
+
+def check_requested(feedback, web, urls, what):
+    """The points of a hygiene test (bounded, nothing left behind) go to a call that did its
+    work: every URL requested (as often as it is listed). A function that does nothing
+    starts no thread and makes no request, so it breaks no limit, but that earns nothing."""
+    asked = Counter(c.arg for c in web.tracker.calls if c.pid != os.getpid())   # not ours
+    missing = [u for u, n in Counter(urls).items() if asked[u] < n]
+    if not missing:
+        return
+    feedback.fail(f"{what} is only judged on a call that does the work, and this one did not.",
+                  measured=f"{len(missing)} of {len(set(urls))} URLs not requested "
+                           f"(as often as listed) by your code",
+                  expected=f"every one of the {len(urls)} URLs requested",
+                  cause="the points of this test are for doing the work cleanly: download "
+                        "every URL first (the other tests say why it did not)")

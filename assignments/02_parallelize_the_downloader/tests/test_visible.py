@@ -7,8 +7,8 @@ behaviours with other sizes and failures.
 from __future__ import annotations
 
 import pytest
-from downloader_support import (HOST, LOCKED, SEQUENTIAL, check_in_order, check_shape,
-                                 grader_fetch, serve)
+from downloader_support import (HOST, LOCKED, SEQUENTIAL, HeldRequests, check_in_order,
+                                 check_requested, check_shape, grader_fetch, serve)
 
 from autograder.checks import timing
 
@@ -128,6 +128,8 @@ def test_results_in_input_order(download_all, web, guard, feedback):
     latencies = [0.16, 0.14, 0.12, 0.10, 0.08, 0.06, 0.04, 0.02]
     urls = [web.add(f"{HOST}/ordered/{i}", body=b"o" * (10 * i + 1), latency=lat)
             for i, lat in enumerate(latencies)]
+    # And the first one is answered only once all the others are: last, every time.
+    web.tracker = HeldRequests(after={urls[0]: urls[1:]})
     results = guard.call(download_all, urls, max_workers=4, deadline=5)
     check_in_order(feedback, results, urls, [10 * i + 1 for i in range(len(urls))])
 
@@ -137,6 +139,7 @@ def test_results_in_input_order(download_all, web, guard, feedback):
 def test_concurrency_reaches_max_workers(download_all, web, guard, feedback):
     """download_all: with 10 slow URLs and max_workers=5, 5 requests are in flight at once"""
     urls = serve(web, 10, latency=0.1)
+    web.tracker = HeldRequests(wave_limit=5)
     guard.call(download_all, urls, max_workers=5, deadline=5)
     feedback.measure("most requests in flight at once", web.peak, expected=5)
     feedback.measure("distinct threads that made requests", web.thread_count)
@@ -154,7 +157,10 @@ def test_concurrency_reaches_max_workers(download_all, web, guard, feedback):
 def test_never_more_than_max_workers(download_all, web, guard, feedback):
     """download_all: never more than max_workers requests in flight"""
     urls = serve(web, 12, latency=0.05)
-    guard.call(download_all, urls, max_workers=3, deadline=5)
+    web.tracker = HeldRequests(wave_limit=3)
+    results = guard.call(download_all, urls, max_workers=3, deadline=5)
+    check_requested(feedback, web, urls, "Staying within max_workers")
+    check_in_order(feedback, results, urls, [100 + i for i in range(len(urls))], order=False)
     feedback.measure("most requests in flight at once", web.peak, expected="<= 3")
     feedback.check(web.peak <= 3,
                    f"{web.peak} requests were in flight at once with max_workers=3.",
@@ -170,11 +176,19 @@ def test_never_more_than_max_workers(download_all, web, guard, feedback):
 def test_speedup_over_sequential(download_all, web, feedback):
     """download_all is faster than the sequential loop, as 5 workers should be"""
     urls = serve(web, 10, latency=0.08)
+    outputs = []
+
+    def theirs():
+        outputs.append(download_all(urls, max_workers=5))
+
     # The baseline is the grader's own loop, never the student's function.
     comparison, verdict = timing.measure_speedup(
-        lambda: download_all(urls, max_workers=5), lambda: [grader_fetch(u) for u in urls],
+        theirs, lambda: [grader_fetch(u) for u in urls],
         workers=5, candidate_name="download_all(max_workers=5)",
         baseline_name="one URL after another")
+    # Speed counts only for a call that does the work: all of it, every round.
+    check_requested(feedback, web, urls * len(outputs), "Speed")
+    check_in_order(feedback, outputs[-1], urls, [100 + i for i in range(len(urls))], order=False)
     feedback.measure(f"speedup over one URL after another ({verdict.rounds} interleaved rounds)",
                      f"{verdict.measured:.2f}x", expected=f">= {verdict.required:.2f}x")
     feedback.flag(verdict.flag)
@@ -205,7 +219,9 @@ def test_empty_list(download_all, web, guard, feedback):
 def test_no_thread_left_behind(download_all, web, guard, feedback):
     """download_all leaves no thread running once it returns"""
     urls = serve(web, 8, latency=0.03)
-    guard.call(download_all, urls, max_workers=4, deadline=5)
+    results = guard.call(download_all, urls, max_workers=4, deadline=5)
+    check_requested(feedback, web, urls, "Leaving no thread behind")
+    check_in_order(feedback, results, urls, [100 + i for i in range(len(urls))], order=False)
     guard.check_no_leaks(
         cause="the pool was never shut down: use `with ThreadPoolExecutor(...) as pool:`, "
               "which waits for its threads when the block ends (or call "
