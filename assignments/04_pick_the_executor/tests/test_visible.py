@@ -75,7 +75,8 @@ def test_thinking_work_picks_processes(choose_executor, guard, feedback, python_
                        "measure at all ('unclear -> start with threads'). Threads share one GIL "
                        "(one bathroom key): pure-Python work in threads runs one at a time. "
                        "While this work runs, time.thread_time() advances as fast as "
-                       "time.perf_counter(): that is thinking work -> 'processes'."
+                       "time.perf_counter(): that is thinking work -> 'processes'. (Only on "
+                       "a free-threaded Python, without a GIL, would threads be right.)"
                        if choice == "threads" else
                        f"{total:.1f} s of thinking work is worth a pool here (a pool costs "
                        f"{cost * 1000:.0f} ms to start with this Python's '{method}' start "

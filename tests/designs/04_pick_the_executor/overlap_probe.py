@@ -2,11 +2,12 @@
 then the next two in two threads at once: waiting work overlaps (the pair takes about one
 item's time), thinking work takes turns on the GIL (about two items' time). Three calls,
 but the pair of thinking items costs two items' time: on 16 x 25 ms of thinking work the
-sample is ~75 ms of a 100 ms allowance, so on a busy machine its sampling-cost verdict
-may go either way.
+sample is ~75 ms of a 100 ms allowance, and three items' time of thinking work is done
+in one process before the pool starts, so on a busy machine its sampling-cost and
+speedup verdicts may go either way.
 
 Scores: 32
-Borderline: test_sampling_costs_little_thinking
+Borderline: test_sampling_costs_little_thinking, test_run_best_thinking_work_in_processes
 """
 import os
 import threading

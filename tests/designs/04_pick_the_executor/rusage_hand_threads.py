@@ -1,10 +1,14 @@
-"""Correct alternative: one sampled item, its CPU time from resource.getrusage
-(RUSAGE_THREAD, the kernel's count for this thread) against the wall time; waiting work
-runs in hand-made threading.Thread workers fed from a queue.Queue and joined, thinking
-work in a ProcessPoolExecutor with a chunksize. Results land in a list by index, so the
-order is the input's.
+"""Alternative, right on an idle machine: one sampled item, its CPU time from
+resource.getrusage (RUSAGE_THREAD, the kernel's count for this thread) against the wall
+time; waiting work runs in hand-made threading.Thread workers fed from a queue.Queue and
+joined, thinking work in a ProcessPoolExecutor with a chunksize. Results land in a list by
+index, so the order is the input's. It never allows for a busy machine (hint 5): when
+other programs keep both cores busy, a 20 ms thinking sample gets less than 40% of a core
+and is taken for waiting work (graded twice under load: 32, then 30 on the look-alike test).
 
 Scores: 32
+Borderline: test_thinking_work_picks_processes, test_choice_comes_from_measuring,
+    test_run_best_thinking_work_in_processes
 """
 import os
 import queue
