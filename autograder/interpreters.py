@@ -25,11 +25,12 @@ from pathlib import Path
 MIN_VERSION = (3, 10)
 
 _PROBE = r"""
-import json, sys, importlib.util
+import json, sys, importlib.util, multiprocessing
 mods = sys.argv[1].split(",") if len(sys.argv) > 1 and sys.argv[1] else []
 print(json.dumps({
     "version": list(sys.version_info[:3]), "implementation": sys.implementation.name,
     "executable": sys.executable, "gil": getattr(sys, "_is_gil_enabled", lambda: True)(),
+    "start_method": multiprocessing.get_start_method(),
     "dirs": sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
                    | {p for p in sys.path if p}),
     "missing": [m for m in mods if importlib.util.find_spec(m) is None],
@@ -48,6 +49,7 @@ class Interpreter:
     root: Path | None = None       # another system's root, or None for this machine's
     dirs: tuple[str, ...] = ()     # its prefix and sys.path, as seen inside `root`
     gil: bool = True
+    start_method: str = ""         # its default (fork up to 3.13 on Linux, forkserver from 3.14)
 
     @property
     def own(self) -> bool:
@@ -111,7 +113,51 @@ def probe(spec: str | os.PathLike, needs: tuple[str, ...] = ()) -> Interpreter:
             + ")")
     executable = str(info.get("executable") or inside)   # past a shim or a symlink
     return Interpreter(path=executable, version=version, root=root,
-                       dirs=tuple(info.get("dirs") or ()), gil=bool(info.get("gil", True)))
+                       dirs=tuple(info.get("dirs") or ()), gil=bool(info.get("gil", True)),
+                       start_method=str(info.get("start_method") or ""))
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    """What the tests may take as known about the Python that runs the student's code:
+    learnt by running that interpreter (probe(), the kit's own when there is no
+    --python), never from the student's process."""
+
+    gil: bool                      # False on a free-threaded build (3.13t, 3.14t)
+    start_method: str              # multiprocessing's default there
+    assumed: tuple[str, ...] = ()  # the CK_ASSUME_* variables that overrode them
+
+    def describe(self) -> str:
+        return (f"{'a GIL' if self.gil else 'no GIL (free-threaded)'}, start method "
+                f"{self.start_method}" + (f" (assumed: {', '.join(self.assumed)})"
+                                          if self.assumed else ""))
+
+
+ASSUME = ("CK_ASSUME_GIL", "CK_ASSUME_START_METHOD")
+
+
+def facts(gil: bool | None = None, start_method: str | None = None,
+          environ=os.environ) -> Facts:
+    """The facts of the worker's interpreter: `gil` and `start_method` as probe() found
+    them, or (None) this interpreter's, which is the worker's when there is no --python.
+    CK_ASSUME_GIL=0/1 and CK_ASSUME_START_METHOD=fork|forkserver|spawn, read on the
+    grader's side, stand in for a Python this machine does not have (a free-threaded
+    build, 3.14's forkserver) to try the tests' policy."""
+    import multiprocessing
+    if gil is None:
+        gil = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
+    if not start_method:
+        start_method = multiprocessing.get_start_method(allow_none=True) or \
+            multiprocessing.get_context().get_start_method()
+    assumed = []
+    if environ.get("CK_ASSUME_GIL", "") in ("0", "1"):
+        gil = environ["CK_ASSUME_GIL"] == "1"
+        assumed.append(f"CK_ASSUME_GIL={environ['CK_ASSUME_GIL']}")
+    method = environ.get("CK_ASSUME_START_METHOD", "")
+    if method in multiprocessing.get_all_start_methods():
+        start_method = method
+        assumed.append(f"CK_ASSUME_START_METHOD={method}")
+    return Facts(gil=gil, start_method=start_method, assumed=tuple(assumed))
 
 
 def needs(assignment) -> tuple[str, ...]:

@@ -39,7 +39,8 @@ _BOOT = ("import sys; sys.path.append(sys.argv.pop(1)); "
 
 
 def _env(scratch: Path) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "CK_CPU_QUOTA", "SYSTEMROOT")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "CK_CPU_QUOTA", "SYSTEMROOT",
+            "CK_ASSUME_GIL", "CK_ASSUME_START_METHOD")   # interpreters.facts
     env = {k: os.environ[k] for k in keep if k in os.environ}
     tmp = scratch / "tmp"
     tmp.mkdir(exist_ok=True)
@@ -208,7 +209,9 @@ def judge_options(assignment: Assignment, scratch: Path, cell: jail.Jail,
                          home=str(home), prefix=cell.wrap([], user=False),
                          env=cell.env(_env(home)), uid=cell.uid, drop=cell.uid is not None,
                          import_timeout=assignment.test_timeout,
-                         python=python.path if python is not None else None)
+                         python=python.path if python is not None else None,
+                         gil=python.gil if python is not None else None,
+                         start_method=python.start_method or None if python is not None else None)
     path = scratch / "judge.json"
     config.save(path)
     os.chmod(path, 0o600)

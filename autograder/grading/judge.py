@@ -42,6 +42,8 @@ class JudgeConfig:
     drop: bool = False
     python: str | None = None
     import_timeout: float = 10.0
+    gil: bool | None = None            # the worker's interpreter, as interpreters.probe
+    start_method: str | None = None    # found it (None: the judge's own, the same Python)
 
     @classmethod
     def load(cls, path: str) -> JudgeConfig:
@@ -84,6 +86,12 @@ class Judge:
     def close(self) -> None:
         if self.worker is not None:
             self.worker.kill()
+
+    def python_facts(self):
+        """The worker's interpreter as the grader knows it (interpreters.Facts): its GIL
+        and start method, from running it, not from the student's process."""
+        from ..interpreters import facts
+        return facts(self.config.gil, self.config.start_method)
 
 
 def default_config(submission: Path, module: str) -> JudgeConfig:

@@ -5,14 +5,18 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 """
 from __future__ import annotations
 
+import os
+import random
 import statistics
 
 import pytest
+from pools import (accepted_for_thinking, describe_cost, pool_cost, sampling_rounds,
+                   sampling_verdict, thinking_size)
 from workloads import (STRATEGY_NAMES, YOURS, check_choice_value, check_results, ms,
                        near_best, processes, race, race_text, sequential, thinking, threads,
                        tiny, waiting, web as web_work)
 
-from autograder.checks import Comparison, judge_speedup, timing
+from autograder.checks import timing
 
 pytestmark = pytest.mark.visibility("after_published")
 
@@ -63,83 +67,99 @@ def test_small_thinking_work_stays_sequential(choose_executor, guard, feedback):
 
 @pytest.mark.points(3)
 @pytest.mark.timing
-def test_run_best_thinking_work_in_processes(run_best, student, feedback):
-    """run_best on thinking work runs it in worker processes, faster than a plain loop"""
-    job = thinking(10, 0.02)
-    items = job.items
-    what = "10 items of ~20 ms of pure-Python work"
+def test_run_best_thinking_work_in_processes(run_best, student, tree_cpu, feedback, python_facts):
+    """run_best runs thinking work in parallel (processes; threads if no GIL), faster than a loop"""
     budget = timing.cpu_budget()
+    method = python_facts.start_method
+    cost = pool_cost(method, 2)
+    n = 24                            # small items: a sample of a few costs little of the work
+    job = thinking(n, thinking_size(cost) / n)
+    items = job.items
+    what = f"{n} items of ~{thinking_size(cost) / n * 1000:.0f} ms of pure-Python work"
     outputs = []
 
     def yours():                      # every run its own work: nothing to remember
         work = job.fresh()
-        outputs.append((work, run_best(work.func, items)))
+        with tree_cpu() as cpu:
+            outputs.append((work, run_best(work.func, items)))
+        return work, cpu
+
+    def workers(evidence) -> int:     # processes besides the test's that ran func
+        return len(evidence[0].ledger.pids() - {student.session.pid})
+
+    def threaded(evidence) -> bool:   # without a GIL: the kernel saw >1 CPU busy in yours
+        work, cpu = evidence
+        return not python_facts.gil and cpu.caller >= 1.3 * max(cpu.wall, 1e-9)
+
+    def parallel(evidence) -> bool:
+        return workers(evidence) >= 2 or threaded(evidence)
 
     # Structure first, no clock involved: which processes ran the work? Every call of func
     # reaches the judge's ledger from the process that ran it (the kernel's word).
-    first = timing.time_call(yours)
+    first = timing.time_call(lambda: outputs.append(yours()))
     check_results(feedback, outputs[0][1], outputs[0][0], what=what, any_order=True)
-    pids = outputs[0][0].ledger.pids() - {student.session.pid}
-    feedback.measure("worker processes that ran func", len(pids), expected=">= 2")
+    evidence = outputs.pop()
+    feedback.measure("worker processes that ran func", workers(evidence),
+                     expected=">= 2" + ("" if python_facts.gil else
+                                        " (or threads computing at once: no GIL here)"))
+    feedback.measure("a process pool's start-up here, measured now", describe_cost(method, cost))
     if budget.effective < 1.5:
         feedback.note(f"This machine has {budget.describe()}: no pool can run thinking work "
                       f"faster here, so neither processes nor a speedup are required.")
         return
-    if len(pids) < 2:
-        loop = timing.time_call(lambda: sequential(job.local, items))
-        feedback.fail(f"run_best() ran thinking work in {len(pids)} worker process(es).",
-                      measured=f"func ran in {len(pids)} process(es) besides the grader's; "
-                               f"run_best took {ms(first)}, a plain loop {ms(loop)}\n"
-                               + timing.bars({YOURS: first, STRATEGY_NAMES["sequential"]: loop}),
-                      expected=f"the work spread over at least 2 worker processes "
-                               f"({budget.describe()})",
-                      cause="pure-Python work ran in the calling process: in threads (which "
-                            "share one GIL, one bathroom key, so they take turns) or in a plain "
-                            "loop. Check that choose_executor picks 'processes' for thinking "
-                            "work and that run_best then really uses a ProcessPoolExecutor.")
-    # Then the clock: side by side with a plain loop and the grader's own process pool.
-    runners = {
-        STRATEGY_NAMES["sequential"]: lambda: sequential(job.local, items),
-        STRATEGY_NAMES["processes"]: lambda: processes(job.local, items),
-        YOURS: yours,
-    }
-    capacity = timing.parallel_capacity()
-    if min(2.0, budget.effective, capacity) < 1.25:
-        feedback.note(f"This machine can run only {capacity:.2f} CPU-bound worker(s) at once right "
-                      f"now ({budget.describe()}), so no process pool can show a speedup here: "
-                      f"passed on the evidence of {len(pids)} worker processes, without timing.")
-        return
-    times = race(runners, rounds=3, far=None)
-    for work, result in outputs[1:]:
+    if not parallel(evidence):
+        _not_in_processes(feedback, workers(evidence), first, budget,
+                          loop=timing.time_call(lambda: sequential(job.local, items)))
+    # Then the clock: a plain loop, yours and the grader's own process pool, started with
+    # the same start method as yours, in the same interleaved rounds: the grader's pool
+    # says what this machine and start method allow right now.
+    pool_name = f"grader's ProcessPoolExecutor ('{method}')"
+    run = timing.judge_with_yardstick(
+        baseline=lambda: sequential(job.local, items), candidate=yours,
+        yardstick=lambda: processes(job.local, items, method),
+        names=(STRATEGY_NAMES["sequential"], YOURS, pool_name), workers=2,
+        structural=lambda runs: any(parallel(e) for e in runs), attempts=2)
+    for work, result in outputs:
         check_results(feedback, result, work, what=what, any_order=True)
-    seq, pool, mine = (times[STRATEGY_NAMES["sequential"]], times[STRATEGY_NAMES["processes"]],
-                       times[YOURS])
-    cmp = Comparison(STRATEGY_NAMES["sequential"], YOURS, seq, mine)
-    verdict = judge_speedup(cmp, workers=2, cpu_bound=True, capacity=capacity)
+    _timed_verdict(feedback, run, pool_name)
+
+
+def _not_in_processes(feedback, workers: int, first: float, budget, *, loop: float) -> None:
+    feedback.fail(f"run_best() ran thinking work in {workers} worker process(es).",
+                  measured=f"func ran in {workers} process(es) besides the grader's; run_best "
+                           f"took {ms(first)}, a plain loop {ms(loop)}\n"
+                           + timing.bars({YOURS: first, STRATEGY_NAMES["sequential"]: loop}),
+                  expected=f"the work spread over at least 2 worker processes "
+                           f"({budget.describe()})",
+                  cause="pure-Python work ran in the calling process: in threads (which "
+                        "share one GIL, one bathroom key, so they take turns) or in a plain "
+                        "loop. Check that choose_executor picks 'processes' for thinking "
+                        "work and that run_best then really uses a ProcessPoolExecutor.")
+
+
+def _timed_verdict(feedback, run, pool_name: str) -> None:
+    """The speedup over the loop, judged against the grader's pool in the same rounds."""
+    for note in run.notes:
+        feedback.note(note)
+    cmp, verdict = run.comparison, run.verdict
     feedback.measure("speedup over the sequential loop (median of 3, interleaved)",
                      f"{cmp.speedup:.2f}x")
+    feedback.measure("speedup of the grader's pool, same rounds", f"{run.yardstick.speedup:.2f}x")
     feedback.measure("speedup required here", f"{verdict.required:.2f}x")
-    feedback.note(race_text(times))
-    if verdict.passed:
-        return
+    feedback.note(race_text(run.times))
     if verdict.inconclusive:
         feedback.note(verdict.explanation)
         return
-    # The speedup was not shown. Never fail a student for the machine: if the grader's own
-    # process pool, measured side by side, was no faster, the machine was busy.
-    mine_med, pool_med = statistics.median(mine), statistics.median(pool)
-    if mine_med <= 1.3 * pool_med + 0.05 or min(mine) <= 1.3 * min(pool) + 0.05:
-        feedback.note(f"The speedup over the loop was {cmp.speedup:.2f}x (less than "
-                      f"{verdict.required:.2f}x), but the grader's own process pool, run side by "
-                      f"side, took {pool_med * 1000:.0f} ms against your {mine_med * 1000:.0f} ms: "
-                      f"the machine, not your code, was slow. Passed on the evidence of "
-                      f"{len(pids)} worker processes.")
+    if verdict.passed or run.matched:
         return
+    mine, pool = statistics.median(run.times[YOURS]), statistics.median(run.times[pool_name])
     feedback.fail(f"run_best() was only {cmp.speedup:.2f}x faster than a plain loop on "
                   f"thinking work.",
-                  measured=f"{cmp.speedup:.2f}x; run_best median {mine_med * 1000:.0f} ms, the "
-                           f"grader's process pool {pool_med * 1000:.0f} ms\n" + race_text(times),
-                  expected=f"{verdict.explanation}, or within 1.3x of the grader's own pool",
+                  measured=f"{cmp.speedup:.2f}x; run_best median {mine * 1000:.0f} ms, the "
+                           f"grader's process pool {pool * 1000:.0f} ms (same start method, "
+                           f"same rounds)\n" + race_text(run.times),
+                  expected=f"{verdict.explanation}, or a round within "
+                           f"{timing.MATCHED:.2f}x of the grader's own pool",
                   cause="the processes do much less than they could: a new pool per item, items "
                         "shipped one at a time, work done twice (the sample run again), or "
                         "fewer workers than CPUs")
@@ -147,7 +167,7 @@ def test_run_best_thinking_work_in_processes(run_best, student, feedback):
 
 @pytest.mark.points(2)
 @pytest.mark.timing
-def test_run_best_tiny_near_best(run_best, student, feedback):
+def test_run_best_tiny_near_best(run_best, student, feedback, python_facts):
     """run_best on tiny work is about as fast as the best of the three strategies"""
     job = tiny(500)
     items = job.items
@@ -160,7 +180,8 @@ def test_run_best_tiny_near_best(run_best, student, feedback):
     runners = {
         STRATEGY_NAMES["sequential"]: lambda: sequential(job.local, items),
         STRATEGY_NAMES["threads"]: lambda: threads(job.local, items),
-        STRATEGY_NAMES["processes"]: lambda: processes(job.local, items),
+        STRATEGY_NAMES["processes"]: lambda: processes(job.local, items,
+                                                         python_facts.start_method),
         YOURS: yours,
     }
     times = race(runners, rounds=5)
@@ -199,26 +220,66 @@ def test_run_best_reuses_samples(run_best, guard, feedback):
 
 @pytest.mark.points(1)
 @pytest.mark.timing
-def test_sampling_costs_little_thinking(choose_executor, guard, feedback):
+def test_sampling_costs_little_thinking(choose_executor, guard, student, feedback):
     """on thinking work too, choose_executor samples a few items, cheaply next to the work"""
     job = thinking(16, 0.025)
-    items = job.items
-    work = timing.time_call(lambda: sequential(job.local, items))
-    func = job.ledger                 # counts every call of func, here in the judge
-    guard.call(choose_executor, job.func, items, deadline=5,
-               what="choose_executor() on 16 items of ~25 ms of pure-Python work")
-    took = guard.elapsed
-    feedback.measure("calls of func made by choose_executor", func.count, expected="<= 3")
-    feedback.measure("choose_executor time", f"{took * 1000:.1f} ms",
-                     expected=f"<= 25% of the work ({0.25 * work * 1000:.0f} ms)")
-    feedback.check(func.count <= 3 and took <= 0.25 * work,
-                   f"choose_executor() called func {func.count} times and took "
-                   f"{100 * took / work:.0f}% of the work's own time.",
-                   measured=f"{func.count} calls, {took * 1000:.0f} ms (the work: "
-                            f"{work * 1000:.0f} ms)",
-                   expected=f"at most 3 calls and {0.25 * work * 1000:.0f} ms",
-                   cause="the sample is too big: a few items (or a few tens of milliseconds) "
-                         "tell the time per item and the CPU/wall ratio")
+    work = timing.time_call(lambda: sequential(job.local, job.items))
+    counts, took = sampling_rounds(
+        guard, choose_executor, job.fresh, rounds=3,
+        what="choose_executor() on 16 items of ~25 ms of pure-Python work")
+    sampling_verdict(feedback, counts=counts, took=took, work=work,
+                     call_cost=student.session.call_cost((job.items,)), most_calls=3)
+
+
+@pytest.mark.points(2)
+@pytest.mark.timing
+def test_choice_comes_from_measuring(choose_executor, guard, feedback, python_facts):
+    """look-alike workloads that wait, think or do nothing get their own answers, from calling func"""
+    budget = timing.cpu_budget()
+    cost = pool_cost(python_facts.start_method, 2)
+    total = thinking_size(cost)
+    n = 20
+    cases = [(waiting(n, 0.02), f"{n} items that wait 20 ms (0.4 s in all)",
+              {"threads": "waiting work: threads overlap the waits"}),
+             (thinking(n, total / n), f"{n} items of ~{total / n * 1000:.0f} ms of pure-Python "
+                                      f"work ({total:.1f} s in all)",
+              accepted_for_thinking(python_facts, budget, total, cost)),
+             (tiny(n), f"{n} items that take microseconds", {"sequential": "not worth a pool"})]
+    order = list(range(len(cases)))
+    random.Random(os.urandom(8)).shuffle(order)        # no answer can come from the order
+    answers = [None] * len(cases)                     # ...and the verdicts' order is fixed
+    for i in order:
+        work, what, ok = cases[i]
+        choice = guard.call(choose_executor, work.func, work.items, deadline=10,
+                            what=f"choose_executor() on {what}")
+        check_choice_value(feedback, choice)
+        calls = work.ledger.count if work.ledger is not None else None
+        feedback.measure(f"choice for {what}", repr(choice) + (
+            "" if calls is None else f", after {calls} call(s) of func"),
+            expected=" or ".join(map(repr, ok)))
+        answers[i] = (what, ok, choice, calls)
+    guessed = [what for what, _ok, _choice, calls in answers if calls == 0]
+    feedback.check(not guessed,
+                   f"choose_executor() answered {len(guessed)} of the look-alike workloads "
+                   f"without calling func.",
+                   measured=f"{len(guessed)} workload(s) answered after 0 calls of func, counted "
+                            f"by the grader",
+                   expected="at least one call for each: the answer comes from measuring func",
+                   cause="the answer was guessed from something other than the work: these "
+                         "three workloads have the same kind of func, the same number of "
+                         "plain-int items and no name or docstring worth reading, or it was "
+                         "remembered from a workload that looked the same. Only timing func on "
+                         "a sample tells them apart.")
+    for what, ok, choice, _calls in answers:
+        feedback.check(choice in ok, f"{what[0].upper()}{what[1:]} picked {choice!r}.",
+                       measured=", ".join(f"{c!r} for {w}" for w, _, c, _ in answers),
+                       expected=f"{' or '.join(map(repr, ok))} for {what}: "
+                                + "; ".join(ok.values()),
+                       cause="the three answers do not follow what the work does when it runs: "
+                             "a guess from the input's size, func's type or its name gives "
+                             "the same answer to all three. Time a sample: the time per item x "
+                             "the number of items says whether it is worth a pool, and CPU time "
+                             "against wall time says waiting or thinking.")
 
 
 @pytest.mark.points(1)

@@ -4,7 +4,8 @@ starting a process pool and shipping the items.
 
 Fails: test_waiting_work_picks_threads, test_tiny_work_stays_sequential,
     test_run_best_waiting_near_best, test_mocked_requests_pick_threads,
-    test_small_thinking_work_stays_sequential, test_run_best_tiny_near_best
+    test_small_thinking_work_stays_sequential, test_run_best_tiny_near_best,
+    test_choice_comes_from_measuring
 """
 import math
 import os

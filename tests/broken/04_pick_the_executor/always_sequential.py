@@ -3,7 +3,8 @@ work waits for each item in turn, and thinking work uses one core of several.
 
 Fails: test_waiting_work_picks_threads, test_thinking_work_picks_processes,
     test_run_best_waiting_near_best, test_mocked_requests_pick_threads,
-    test_run_best_thinking_work_in_processes
+    test_run_best_thinking_work_in_processes,
+    test_choice_comes_from_measuring
 """
 
 

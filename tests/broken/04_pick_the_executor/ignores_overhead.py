@@ -2,7 +2,8 @@
 work pays for starting a process pool and shipping the items ("always parallelize").
 
 Fails: test_tiny_work_stays_sequential, test_small_thinking_work_stays_sequential,
-    test_run_best_tiny_near_best
+    test_run_best_tiny_near_best,
+    test_choice_comes_from_measuring
 """
 import gc
 import math

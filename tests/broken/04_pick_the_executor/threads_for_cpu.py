@@ -2,7 +2,8 @@
 are simpler; processes only for items of a second or more"): pure-Python work in threads
 takes turns on the one GIL.
 
-Fails: test_thinking_work_picks_processes, test_run_best_thinking_work_in_processes
+Fails: test_thinking_work_picks_processes, test_run_best_thinking_work_in_processes,
+    test_choice_comes_from_measuring
 """
 import gc
 import math

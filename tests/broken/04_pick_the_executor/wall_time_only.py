@@ -3,7 +3,8 @@ goes to processes ("slow means heavy"). Waiting work takes as long as thinking w
 sleeps and web requests get one process per core to wait in.
 
 Fails: test_waiting_work_picks_threads, test_run_best_waiting_near_best,
-    test_mocked_requests_pick_threads
+    test_mocked_requests_pick_threads,
+    test_choice_comes_from_measuring
 """
 import gc
 import math
