@@ -61,6 +61,7 @@ def declared_failures(path: Path) -> set[str] | None:
 
 
 SCORES = re.compile(r"^\s*Scores:\s*([0-9.]+)", re.M)
+TEST_NAME = re.compile(r"test_\w+(\[[^\]]*\])?")
 BORDERLINE = re.compile(r"^\s*Borderline:\s*(.+?)(?:\n\s*\n|\Z)", re.M | re.S)
 
 
@@ -74,8 +75,11 @@ def declared_borderline(path: Path) -> set[str]:
     """The tests whose verdict may go either way for a design (`Borderline:`); its
     `Scores:` counts them as passed."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    match = BORDERLINE.search(doc)
-    return {n.strip() for n in re.split(r"[,\s]+", match.group(1)) if n.strip()} if match else set()
+    for match in BORDERLINE.finditer(doc):      # the paragraph of names, not prose
+        names = {n for n in re.split(r"[,\s]+", match.group(1)) if n}
+        if names and all(TEST_NAME.fullmatch(n) for n in names):
+            return names
+    return set()
 
 
 def function_of(nodeid: str) -> str:
