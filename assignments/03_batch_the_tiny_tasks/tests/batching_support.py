@@ -202,16 +202,26 @@ NO_WORKER = (
     "them to a ProcessPoolExecutor (or a multiprocessing.Pool), a few batches per worker")
 
 
+SHIPPING = 1e-4   # CPU seconds of your own process allowed per pipe write: shipping a task
+
+
+def caller_bound(cpu, work_cpu) -> float:
+    """CPU your own process may use while the workers compute: a little of the work, plus
+    what shipping its tasks costs (pickling, the pool's threads: ~0.1 ms a pipe write),
+    so a pool that ships many small tasks is not taken for one that computed them."""
+    return max(0.6 * work_cpu, 0.05) + SHIPPING * cpu.writes
+
+
 def in_workers(cpu, work_cpu) -> bool:
     """The pool's worker processes computed the items, not the caller: the kernel's CPU
     count of each (`work_cpu`: what the items cost the grader)."""
-    return cpu.children >= 0.5 * work_cpu and cpu.caller <= max(0.6 * work_cpu, 0.05)
+    return cpu.children >= 0.5 * work_cpu and cpu.caller <= caller_bound(cpu, work_cpu)
 
 
 def check_in_workers(feedback, cpu, work_cpu, *, what="parallel_map()", caller=True):
     """Fail unless worker processes did the work (with `caller`, and not the caller too):
     every other verdict of a test is worth points only with this one."""
-    bound = max(0.6 * work_cpu, 0.05)
+    bound = caller_bound(cpu, work_cpu)
     feedback.measure("CPU time of the pool's workers / of your own process",
                      f"{cpu.children:.2f} s / {cpu.caller:.2f} s",
                      expected=f">= {0.5 * work_cpu:.2f} s (half the work) / "
@@ -225,7 +235,8 @@ def check_in_workers(feedback, cpu, work_cpu, *, what="parallel_map()", caller=T
                       measured=cpu.text(), expected=expected, cause=NO_WORKER)
     feedback.check(not caller or cpu.caller <= bound,
                    "The items were computed in your own process, not by the pool's workers.",
-                   measured=cpu.text(), expected=expected, cause=NOT_IN_POOL)
+                   measured=f"{cpu.text()}; {cpu.writes} writes into pipes",
+                   expected=expected, cause=NOT_IN_POOL)
 
 
 def worked(parallel_map, guard, tree_cpu, feedback, *, n_items=3000, workers=2,
@@ -257,7 +268,7 @@ def write_limit(workers: int, method: str = "fork") -> int:
 def check_batched(feedback, cpu, n_items, workers, work_cpu, *, what="parallel_map()"):
     """The pool's workers did the work (their CPU time), and a few tasks per worker were
     shipped for `n_items` tiny items (the kernel's count of the caller's pipe writes)."""
-    check_in_workers(feedback, cpu, work_cpu, what=what)
+    check_in_workers(feedback, cpu, work_cpu, what=what, caller=False)   # the caller: last
     method = start_method_of(cpu)
     limit = write_limit(workers, method)
     feedback.measure(f"writes into the pool's pipes for {n_items} tiny items", cpu.writes,
@@ -270,6 +281,12 @@ def check_batched(feedback, cpu, n_items, workers, work_cpu, *, what="parallel_m
                             f"worker(s) (a pool writes one to three per task)",
                    expected=f"at most {limit}: about 4 batches per worker",
                    cause=PER_ITEM)
+    feedback.check(cpu.caller <= caller_bound(cpu, work_cpu),
+                   "The items were computed in your own process, not by the pool's workers.",
+                   measured=f"{cpu.text()}; {cpu.writes} writes into pipes",
+                   expected=f"the pool's worker processes computing the items: together about "
+                            f"{work_cpu:.2f} s of CPU, your own process at most "
+                            f"{caller_bound(cpu, work_cpu):.2f} s", cause=NOT_IN_POOL)
 
 
 AT_ONCE = 1.4    # worker processes ready to compute at once, on average, for "in parallel"
