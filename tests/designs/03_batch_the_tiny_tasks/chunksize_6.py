@@ -4,9 +4,10 @@ on 5000 tiny items it is about x1.15 of the speed bar against the per-item pool 
 here: chunksize 3 ~2.3x, 4 ~2.6x, 6 ~3.25x for a bar of ~2.85x), so that verdict may go
 either way. Scores counts the speed test passed (5 points less when it fails). The 8 heavy
 items go out as chunks of 6 and 2: one worker computes three quarters of them, 1.33x at
-best against the bar of 1.5x, so the heavy speedup test fails too (2 points).
-Scores: 24
-Borderline: test_tiny_items_faster_than_one_task_each
+best, against a bar of 1.5x that a busy machine lowers (the grader's own pool's speedup
+sets it): that verdict went both ways in two gradings (2 points less when it fails).
+Scores: 26
+Borderline: test_tiny_items_faster_than_one_task_each, test_heavy_items_speedup
 """
 import os
 from concurrent.futures import ProcessPoolExecutor
