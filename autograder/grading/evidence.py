@@ -68,8 +68,13 @@ class TreeCpu:
 
     def _sample(self) -> None:
         for child, used in self._totals().items():
-            if child not in self.cmdlines:
-                self.cmdlines[child] = procfs.cmdline(child)
+            # Read again while it lives: a process seen between its fork and its exec (a
+            # spawn worker, the resource tracker, the fork server) still shows its
+            # parent's command line, and would pass for a forked pool worker.
+            command = procfs.cmdline(child)
+            if command or child not in self.cmdlines:
+                self.cmdlines[child] = command
+            if child not in self.parents:
                 self.parents[child] = procfs.ppid(child)
             if used >= self.cpu.get(child, 0.0):
                 self.cpu[child] = used

@@ -3,9 +3,10 @@ the fixtures are in conftest.py).
 
 Nothing here is secret: it builds the work a process pool ships (the grader's keyed
 workloads, grading/ckworker/workloads.py: a result can only be had by doing the work,
-under a key drawn for each test), the per-item pool the lesson warns about (to time
-yours against), and checks of what the kernel saw (grading/evidence.py): which processes
-used CPU, how much your own process used, how many writes it made into the pool's pipes.
+under a key drawn for each test) and checks of what the kernel saw (grading/evidence.py):
+which processes used CPU, how much your own process used, how many writes it made into the
+pool's pipes. The timed tests are in batching_speed.py, the grader's pools (started the way
+yours were) in batching_pools.py.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import os
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 
-from autograder.checks import compare, timing
+from batching_pools import start_method_of, startup_writes
+
 from autograder.grading.ckworker import workloads as w
 
 _thread_time = time.thread_time
@@ -29,9 +30,20 @@ def fresh_key() -> str:
     return os.urandom(16).hex()
 
 
-def tiny():
+def tiny(rounds: int = TINY_ROUNDS):
     """Work far smaller than the cost of shipping it to another process."""
-    return w.Tiny(key=fresh_key(), rounds=TINY_ROUNDS)
+    return w.Tiny(key=fresh_key(), rounds=rounds)
+
+
+SHOWN = 0.15     # CPU seconds of work a call gets where it must show who did the work
+
+
+def sized(n_items: int, seconds: float = SHOWN):
+    """Tiny-item work of the same kind, heavier per item, so that `n_items` items take
+    about `seconds` of CPU: enough for the kernel's CPU count (in 10 ms ticks) to show
+    which processes did it, also for a handful of items."""
+    spin_for(0.01)                                    # calibrated once
+    return tiny(max(TINY_ROUNDS, int(_SPIN_PER_SECOND[0] * seconds / max(1, n_items))))
 
 
 def spin():
@@ -102,13 +114,6 @@ def expected_meanwhile(func, items):
         thread.join()
         return box["value"]
     return result
-
-
-def per_item_pool(func, items, max_workers):
-    """The lesson's anti-pattern, as the baseline: one submit() per item."""
-    with ProcessPoolExecutor(max_workers=max_workers) as executor:
-        futures = [executor.submit(func, x) for x in items]
-        return [f.result() for f in futures]
 
 
 # ------------------------------------------------------------------- causes
@@ -189,35 +194,100 @@ def check_results(feedback, result, items, func, *, what="parallel_map()", expec
                         "raised?): every result must be func(item), in the items' order")
 
 
-def write_limit(workers: int) -> int:
-    """Writes into the pool's pipes a batched run may make: a few batches per worker, one
-    or two writes each, and the pool's own start and stop."""
-    return 4 * (4 * workers + 4)
+NO_WORKER = (
+    "no process pool did the work: a plain loop, or threads (a ThreadPoolExecutor's "
+    "threads live in your own process, and the GIL lets one of them compute at a time). "
+    "Whatever else a test measures here (batches, speed, workers left behind, start "
+    "methods, max_workers) is about a process pool's workers computing the items: send "
+    "them to a ProcessPoolExecutor (or a multiprocessing.Pool), a few batches per worker")
+
+
+SHIPPING = 1e-4   # CPU seconds of your own process allowed per pipe write: shipping a task
+
+
+def caller_bound(cpu, work_cpu) -> float:
+    """CPU your own process may use while the workers compute: a little of the work, plus
+    what shipping its tasks costs (pickling, the pool's threads: ~0.1 ms a pipe write),
+    so a pool that ships many small tasks is not taken for one that computed them."""
+    return max(0.6 * work_cpu, 0.05) + SHIPPING * cpu.writes
+
+
+def in_workers(cpu, work_cpu) -> bool:
+    """The pool's worker processes computed the items, not the caller: the kernel's CPU
+    count of each (`work_cpu`: what the items cost the grader)."""
+    return cpu.children >= 0.5 * work_cpu and cpu.caller <= caller_bound(cpu, work_cpu)
+
+
+def check_in_workers(feedback, cpu, work_cpu, *, what="parallel_map()", caller=True):
+    """Fail unless worker processes did the work (with `caller`, and not the caller too):
+    every other verdict of a test is worth points only with this one."""
+    bound = caller_bound(cpu, work_cpu)
+    feedback.measure("CPU time of the pool's workers / of your own process",
+                     f"{cpu.children:.2f} s / {cpu.caller:.2f} s",
+                     expected=f">= {0.5 * work_cpu:.2f} s (half the work) / "
+                              + (f"<= {bound:.2f} s" if caller else "any"))
+    expected = (f"the pool's worker processes computing the items: together about "
+                f"{work_cpu:.2f} s of CPU" + (", your own process little" if caller else ""))
+    if cpu.children < 0.5 * work_cpu:
+        none = "no work" if cpu.children < 0.01 else "hardly any work"
+        feedback.fail(f"{none.capitalize()} reached a worker process: {what} computed the "
+                      f"items in your own process.",
+                      measured=cpu.text(), expected=expected, cause=NO_WORKER)
+    feedback.check(not caller or cpu.caller <= bound,
+                   "The items were computed in your own process, not by the pool's workers.",
+                   measured=f"{cpu.text()}; {cpu.writes} writes into pipes",
+                   expected=expected, cause=NOT_IN_POOL)
+
+
+def worked(parallel_map, guard, tree_cpu, feedback, *, n_items=3000, workers=2,
+           what="parallel_map()"):
+    """One call on `n_items` items heavy enough to show who computed them: its results
+    must be right (in any order) and the pool's workers must have computed them. What a
+    hygiene test (workers left behind, start methods, empty input) checks is worth points
+    only where the function did its work in that same test."""
+    items = list(range(n_items))
+    func = sized(n_items)
+    expected = expected_meanwhile(func, items)
+    with tree_cpu() as cpu:
+        result = guard.call(parallel_map, func, items, max_workers=workers, deadline=20,
+                            what=what)
+    want, work = expected()
+    check_results(feedback, result, items, func, expected=want, order=False, what=what)
+    check_in_workers(feedback, cpu, work, what=what)
+    return cpu
+
+
+def write_limit(workers: int, method: str = "fork") -> int:
+    """Writes into the pool's pipes a batched run may make: up to 8 batches per worker,
+    three writes each at most (a ProcessPoolExecutor's; a multiprocessing.Pool makes one
+    or two), the start and stop of a fork pool, and what a pool started with spawn or
+    forkserver writes beyond that (to its workers and to the resource tracker: measured
+    here, batching_pools.py). One task per item makes thousands."""
+    return 8 + 30 * workers + startup_writes(method, workers)
 
 
 def check_batched(feedback, cpu, n_items, workers, work_cpu, *, what="parallel_map()"):
-    """A few tasks per worker were shipped for `n_items` tiny items (the kernel's count of
-    the caller's pipe writes), and the pool's workers did the work (their CPU time)."""
-    limit = write_limit(workers)
+    """The pool's workers did the work (their CPU time), and a few tasks per worker were
+    shipped for `n_items` tiny items (the kernel's count of the caller's pipe writes)."""
+    check_in_workers(feedback, cpu, work_cpu, what=what, caller=False)   # the caller: last
+    method = start_method_of(cpu)
+    limit = write_limit(workers, method)
     feedback.measure(f"writes into the pool's pipes for {n_items} tiny items", cpu.writes,
-                     expected=f"<= {limit} (one or two per task: a few batches per worker)")
-    feedback.measure("CPU time of the pool's workers", f"{cpu.children:.2f} s",
-                     expected=f">= {0.5 * work_cpu:.2f} s (half the work)")
-    feedback.measure("CPU time of your own process", f"{cpu.caller:.2f} s",
-                     expected=f"<= {max(0.6 * work_cpu, 0.05):.2f} s")
+                     expected=f"<= {limit} (one to three per task: a few batches per worker; "
+                              f"workers started with {method})")
     feedback.check(cpu.writes <= limit,
                    f"{what} shipped about {cpu.writes // 2} tasks to the pool for {n_items} "
                    f"tiny items.",
                    measured=f"{cpu.writes} writes into the pool's pipes for {workers} "
-                            f"worker(s) (a pool writes one or two per task)",
-                   expected=f"at most {limit}: about 4 batches per worker",
+                            f"worker(s) (a pool writes one to three per task)",
+                   expected=f"at most {limit}: a few batches per worker (up to about 8)",
                    cause=PER_ITEM)
-    feedback.check(cpu.children >= 0.5 * work_cpu and cpu.caller <= max(0.6 * work_cpu, 0.05),
-                   "The tiny items were not computed by the pool's workers.",
-                   measured=cpu.text(),
-                   expected=f"the workers computing them: together about {work_cpu:.2f} s of "
-                            f"CPU, your own process little",
-                   cause=NOT_IN_POOL)
+    feedback.check(cpu.caller <= caller_bound(cpu, work_cpu),
+                   "The items were computed in your own process, not by the pool's workers.",
+                   measured=f"{cpu.text()}; {cpu.writes} writes into pipes",
+                   expected=f"the pool's worker processes computing the items: together about "
+                            f"{work_cpu:.2f} s of CPU, your own process at most "
+                            f"{caller_bound(cpu, work_cpu):.2f} s", cause=NOT_IN_POOL)
 
 
 AT_ONCE = 1.4    # worker processes ready to compute at once, on average, for "in parallel"
@@ -248,132 +318,3 @@ def check_in_processes(feedback, cpu, work_cpu, workers):
                       expected=f"{workers} worker processes, each computing some of the "
                                f"items, together about {work_cpu:.2f} s of CPU",
                       cause=ONE_PROCESS if cpu.children < 0.5 * work_cpu else NOT_IN_POOL)
-
-
-def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=3):
-    """Time parallel_map against the grader's loop and the grader's per-item pool (known
-    good for heavy items), interleaved (timing.judge_with_yardstick); the structural
-    evidence is the kernel's. Every round has a key of its own, shared by the grader's loop
-    and your run: your results must be the loop's, all of them (so none can come from an
-    earlier round), and checking them costs nothing more."""
-    keyed = [spin() for _ in range(3 * attempts)]      # one per round (interleave)
-    step = {"base": 0, "mine": 0}
-    loops: dict[int, list] = {}
-    mine: list = []
-
-    def baseline():
-        r = step["base"]
-        step["base"] += 1
-        loops[r] = [keyed[r](x) for x in items]
-
-    def theirs():
-        r = step["mine"]
-        step["mine"] += 1
-        with tree_cpu() as cpu:
-            mine.append((r, parallel_map(keyed[r], items, max_workers=workers)))
-        return cpu
-
-    base = spin()
-    start = _thread_time()
-    base(items[0])
-    one = _thread_time() - start
-    work_cpu = one * len(items)
-
-    def structural(cpus):
-        return any(parallel_evidence(cpu, work_cpu, together=True) for cpu in cpus)
-
-    run = timing.judge_with_yardstick(
-        baseline=baseline, candidate=theirs,
-        yardstick=lambda: per_item_pool(base, items, workers),
-        names=("sequential loop", f"parallel_map, {workers} workers",
-               f"grader's pool, {workers} workers"),
-        workers=workers, structural=structural, attempts=attempts)
-    for r, result in mine:
-        want = loops[r] if r in loops else [keyed[r](x) for x in items]
-        same = isinstance(result, list) and len(result) == len(want) and \
-            sorted(result, key=repr) == sorted(want, key=repr)   # order: the order tests'
-        feedback.check(same, "parallel_map() returned wrong results in a timed run.",
-                       measured="results that are not this run's func(x)",
-                       expected="the results of this run's func: each run gets a new one",
-                       cause="results remembered from an earlier call, or not computed by "
-                             "func: every call must compute func(x) for its own items")
-    for note in run.notes:
-        feedback.note(note)
-    times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity
-    is_structural, matched = run.structural, run.matched
-    busy = max(len(cpu.busy()) for cpu in run.evidence)
-    report = timing.describe(times)
-    feedback.measure("speedup over the sequential loop (median of 3, interleaved)",
-                     f"{cmp.speedup:.2f}x",
-                     expected=f">= {verdict.required:.2f}x" if not verdict.inconclusive
-                     else "(inconclusive on this machine now)")
-    feedback.measure("speedup of the grader's pool, same rounds", f"{good.speedup:.2f}x")
-    feedback.measure("parallel capacity used for the verdict", f"{capacity:.2f}")
-    feedback.measure("worker processes that did >= 15% of the work", busy, expected=">= 2")
-    together = max(cpu.at_once() for cpu in run.evidence)
-    feedback.measure("worker processes computing at once, on average (the kernel's count)",
-                     f"{together:.2f}", expected=f">= {AT_ONCE:g}")
-    if verdict.inconclusive or not is_structural:
-        if verdict.inconclusive:
-            feedback.note(verdict.explanation)
-        turns = not is_structural and any(parallel_evidence(c, work_cpu) for c in run.evidence)
-        feedback.check(is_structural or not turns,
-                       "parallel_map()'s worker processes ran one at a time.",
-                       measured=f"{together:.2f} worker processes computing at once on average; "
-                                f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x\n{report}",
-                       expected=f"{workers} workers computing at the same time "
-                                f"(>= {AT_ONCE:g} on average)",
-                       cause=TURNS)
-        feedback.check(is_structural, "No parallel work to show for the heavy items.",
-                       measured=f"{run.evidence[-1].text()}; speedup {cmp.speedup:.2f}x\n{report}",
-                       expected="the items computed in >= 2 worker processes, not in yours",
-                       cause=ONE_PROCESS)
-        feedback.note(report)
-        return
-    if verdict.passed is False and not matched:
-        feedback.fail("The heavy items were not computed faster than a plain loop.",
-                      measured=f"{cmp.speedup:.2f}x with {busy} busy worker process(es), while "
-                               f"the grader's pool reached {good.speedup:.2f}x in the same "
-                               f"rounds\n{report}",
-                      expected=f">= {verdict.required:.2f}x ({verdict.explanation})",
-                      cause="the workers ran, but the gain was lost: a new pool per batch, "
-                            "batches run one after another, or heavy items piled into one "
-                            "batch while the other workers had nothing to do")
-    feedback.note(report)
-
-
-def tiny_speedup(parallel_map, feedback, *, n_items, workers, required=3.0):
-    """Time parallel_map against the per-item pool on `n_items` tiny items (a fresh func
-    for every run of yours)."""
-    items = list(range(n_items))
-    base = tiny()
-    runs = []
-
-    def theirs():
-        func = tiny()
-        runs.append((func, parallel_map(func, items, max_workers=workers)))
-
-    cmp = compare(theirs, lambda: per_item_pool(base, items, workers), repeats=3,
-                  candidate_name="parallel_map", baseline_name="one submit() per item")
-    for func, result in runs:
-        probe = {func(items[0]), func(items[n_items // 2]), func(items[-1])}
-        feedback.check(isinstance(result, list) and len(result) == n_items and
-                       probe <= set(result),
-                       "parallel_map() returned wrong results in a timed run.",
-                       measured=f"{type(result).__name__} of "
-                                f"{len(result) if isinstance(result, list) else '?'}",
-                       expected=f"{n_items} results of this run's func (each run gets a new one)",
-                       cause="results remembered from an earlier call, or not computed by "
-                             "func: every call must compute func(x) for its own items")
-    feedback.measure(f"faster than one task per item, {n_items} tiny items "
-                     "(median of 3, interleaved)", f"{cmp.speedup:.1f}x",
-                     expected=f">= {required:g}x")
-    if cmp.speedup >= required:
-        feedback.note(cmp.text())
-    feedback.check(cmp.speedup >= required,
-                   f"On {n_items} tiny items parallel_map() was only {cmp.speedup:.1f}x "
-                   f"faster than a pool that ships every item on its own.",
-                   measured=f"{cmp.speedup:.2f}x\n{cmp.text()}",
-                   expected=f"at least {required:g}x (a batched pool is several times faster "
-                            f"here)",
-                   cause=PER_ITEM)

@@ -5,8 +5,8 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from batching_support import (LEAK, check_batched, check_results, expected_meanwhile, fail_on, label,
-                              slow_at, tiny)
+from batching_support import (LEAK, check_batched, check_in_workers, check_results,
+                              expected_meanwhile, fail_on, label, sized, slow_at, tiny, worked)
 
 from autograder.grading.ckworker.workloads import WorkerError
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.visibility("after_published")
 
 
 @pytest.mark.points(1)
-def test_empty_input(parallel_map, guard, feedback):
-    """empty input returns [] at once"""
+def test_empty_input(parallel_map, guard, tree_cpu, feedback):
+    """empty input returns [] at once (and other input goes to the pool's workers)"""
     result = guard.call(parallel_map, tiny(), [], max_workers=2, deadline=5,
                         what="parallel_map(func, [])")
     feedback.measure("returned after", f"{guard.elapsed:.3f} s")
@@ -27,6 +27,7 @@ def test_empty_input(parallel_map, guard, feedback):
                    measured=f"{guard.elapsed:.2f} s", expected="well under 0.5 s",
                    cause="a pool started (or waited for) although there is nothing to do: "
                          "return [] before creating it")
+    worked(parallel_map, guard, tree_cpu, feedback)
 
 
 @pytest.mark.points(1)
@@ -36,11 +37,14 @@ def test_empty_input(parallel_map, guard, feedback):
 def test_other_sizes(parallel_map, guard, tree_cpu, feedback, n_items, workers):
     """right results in order for other sizes: uneven batches, fewer items than workers"""
     items = list(range(n_items))
-    func = slow_at(tiny(), at=0)
+    func = slow_at(sized(n_items), at=0)
+    expected = expected_meanwhile(func, items)
     with tree_cpu() as cpu:
         result = guard.call(parallel_map, func, items, max_workers=workers, deadline=20,
                             what=f"parallel_map() on {n_items} items with max_workers={workers}")
-    check_results(feedback, result, items, func)
+    want, work = expected()
+    check_results(feedback, result, items, func, expected=want)
+    check_in_workers(feedback, cpu, work)
     seen = cpu.workers()
     feedback.measure("worker processes seen while it ran", len(seen), expected=f"<= {workers}")
     feedback.check(len(seen) <= workers,
@@ -126,7 +130,7 @@ def test_exception_in_a_tiny_batch(parallel_map, guard, feedback):
 
 
 @pytest.mark.points(1)
-def test_no_child_left_after_an_exception(parallel_map, guard, feedback):
+def test_no_child_left_after_an_exception(parallel_map, guard, tree_cpu, feedback):
     """no worker process is alive after a func that raised"""
     try:
         guard.call(parallel_map, fail_on({1}), range(3000), max_workers=2,
@@ -134,3 +138,4 @@ def test_no_child_left_after_an_exception(parallel_map, guard, feedback):
     except WorkerError:
         pass
     guard.check_no_leaks(expected="every worker stopped, also when func raised", cause=LEAK)
+    worked(parallel_map, guard, tree_cpu, feedback)

@@ -8,9 +8,10 @@ inputs.
 from __future__ import annotations
 
 import pytest
-from batching_support import (LEAK, SPAWN, check_batched, check_in_processes, check_results,
-                              expected_and_cpu, expected_meanwhile, fail_on, heavy_speedup,
-                              slow_at, spin, spin_for, tiny, tiny_speedup)
+from batching_speed import heavy_speedup, tiny_speedup
+from batching_support import (LEAK, SPAWN, check_batched, check_in_processes, check_in_workers,
+                              check_results, expected_meanwhile, fail_on, sized, slow_at, spin,
+                              spin_for, tiny, worked)
 
 from autograder.checks import start_method
 from autograder.grading.ckworker.workloads import WorkerError
@@ -45,9 +46,9 @@ def test_tiny_items_sent_in_batches(parallel_map, guard, tree_cpu, feedback):
 @pytest.mark.points(5)
 @pytest.mark.visibility("visible")
 @pytest.mark.timing
-def test_tiny_items_faster_than_one_task_each(parallel_map, feedback):
+def test_tiny_items_faster_than_one_task_each(parallel_map, guard, tree_cpu, feedback):
     """5000 tiny items: many times faster than a pool that ships each item alone"""
-    tiny_speedup(parallel_map, feedback, n_items=5000, workers=2)
+    tiny_speedup(parallel_map, guard, tree_cpu, feedback, n_items=5000, workers=2)
 
 
 @pytest.mark.points(2)
@@ -122,9 +123,9 @@ def test_exception_reaches_caller(parallel_map, guard, feedback):
 
 @pytest.mark.points(1)
 @pytest.mark.visibility("visible")
-def test_no_child_left_behind(parallel_map, guard, feedback):
+def test_no_child_left_behind(parallel_map, guard, tree_cpu, feedback):
     """no worker process is alive after parallel_map returns"""
-    guard.call(parallel_map, tiny(), range(2000), max_workers=2, deadline=10)
+    worked(parallel_map, guard, tree_cpu, feedback)
     guard.check_no_leaks(expected="no worker process (or pool thread) alive once "
                                   "parallel_map() has returned", cause=LEAK)
 
@@ -132,21 +133,23 @@ def test_no_child_left_behind(parallel_map, guard, feedback):
 @pytest.mark.points(1)
 @pytest.mark.visibility("visible")
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
-def test_start_methods(parallel_map, guard, feedback, method):
+def test_start_methods(parallel_map, guard, tree_cpu, feedback, method):
     """works when workers are started with spawn or forkserver, not only fork"""
     items = list(range(3000))
-    func = tiny()
+    func = sized(len(items))
+    expected = expected_meanwhile(func, items)
     with start_method(method):
         try:
-            result = guard.call(parallel_map, func, items, max_workers=2, deadline=20,
-                                what=f"parallel_map() under the {method} start method")
+            with tree_cpu() as cpu:
+                result = guard.call(parallel_map, func, items, max_workers=2, deadline=20,
+                                    what=f"parallel_map() under the {method} start method")
         except Exception as exc:  # noqa: BLE001 - the exception is the finding
             feedback.fail(f"parallel_map() failed when workers start with {method}.",
                           measured=f"{type(exc).__name__}: {exc}"[:300],
                           expected="the same results as with fork (spawn is the default on "
                                    "macOS and Windows, forkserver on Linux from Python 3.14)",
                           cause=SPAWN)
-    want, _ = expected_and_cpu(func, items)
+    want, work = expected()
     # Order is graded elsewhere (test_tiny_items_results): a multiset here.
     feedback.check(isinstance(result, list) and sorted(result) == sorted(want),
                    f"parallel_map() under {method} returned wrong results.",
@@ -154,5 +157,6 @@ def test_start_methods(parallel_map, guard, feedback, method):
                             f" results; first: {list(result)[:3] if result else result!r}",
                    expected=f"{len(items)} results, func(x) for every item",
                    cause=SPAWN)
+    check_in_workers(feedback, cpu, work, what=f"parallel_map() under {method}")
     guard.check_no_leaks(expected="every worker stopped before parallel_map() returns",
                          cause=LEAK)

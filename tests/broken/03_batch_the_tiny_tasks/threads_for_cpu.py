@@ -1,9 +1,15 @@
 """Batches the items, but runs them in a ThreadPoolExecutor: "DON'T: use threads for heavy
 CPU work" -- the GIL lets one thread think at a time, so heavy items get no speedup, and
-the batches never leave the caller's process (the kernel sees it do all the work).
+the batches never leave the caller's process (the kernel sees it do all the work): no
+batching, speed, leftover-worker, start-method or max_workers points without worker
+processes; it keeps only the results tests' (9 of 34).
 
-Fails: test_heavy_items_run_in_several_processes, test_heavy_items_speedup,
-    test_tiny_items_sent_in_batches, test_tiny_items_batched_other_sizes
+Fails: test_tiny_items_sent_in_batches, test_tiny_items_faster_than_one_task_each,
+    test_heavy_items_run_in_several_processes, test_heavy_items_speedup,
+    test_no_child_left_behind, test_start_methods[spawn], test_start_methods[forkserver],
+    test_empty_input, test_other_sizes[10001_items_3_workers],
+    test_other_sizes[3_items_2_workers], test_other_sizes[500_items_1_worker],
+    test_tiny_items_batched_other_sizes, test_no_child_left_after_an_exception
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
