@@ -61,6 +61,12 @@ class Comparison:
         return statistics.median(self.baseline) / max(statistics.median(self.candidate), 1e-9)
 
     @property
+    def typical_speedup(self) -> float:
+        """The geometric mean of each round's baseline/candidate ratio (the rounds'
+        verdict is on these, confidence.py)."""
+        return geometric_mean(_ratios({"b": self.baseline, "c": self.candidate}, "b", "c"))
+
+    @property
     def best_speedup(self) -> float:
         return min(self.baseline) / max(min(self.candidate), 1e-9)
 
@@ -273,8 +279,9 @@ def _ratios(times: dict[str, list[float]], top: str, bottom: str) -> list[float]
     return [t / max(b, 1e-9) for t, b in zip(times[top], times[bottom])]
 
 
-def _decided(rounds: Sequential, measured: float, required: float, parallelism: float,
-             expectation: str) -> SpeedupVerdict:
+def decided(rounds: Sequential, measured: float, required: float, parallelism: float,
+            expectation: str) -> SpeedupVerdict:
+    """The verdict of rounds that `decide_rounds` timed (a borderline one passes)."""
     n = len(rounds.margins)
     outcome = rounds.outcome
     explanation = (f"measured {measured:.2f}x over {n} interleaved round(s), expected "
@@ -308,7 +315,7 @@ def measure_speedup(candidate: Callable[[], object], baseline: Callable[[], obje
                                    _cannot_show(parallelism, cpus), rounds=len(rounds.margins))
     expectation = (f"at least {required:.2f}x with {workers} worker(s)"
                    + (f" on {cpus.describe()}" if cpu_bound else ""))
-    return cmp, _decided(rounds, measured, required, parallelism, expectation)
+    return cmp, decided(rounds, measured, required, parallelism, expectation)
 
 
 # ---------------------------------------------- judged against a known-good run
@@ -336,17 +343,19 @@ class YardstickVerdict:
 def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[[], object],
                          yardstick: Callable[[], object], names: tuple[str, str, str],
                          workers: int, structural: Callable[[list], bool],
-                         attempts: int = 3, cpus: CpuBudget | None = None) -> YardstickVerdict:
+                         attempts: int = 3, cpus: CpuBudget | None = None,
+                         budget: float | None = None) -> YardstickVerdict:
     """A CPU-bound speedup judged against the grader's own known-good parallel run.
 
     The three runs are timed in the same interleaved rounds, and each round is judged
     against what the known-good run reached in it (the parallelism this machine gives
     right now, capped by the CPUs and `workers`), so a busy neighbour lowers the bar for
     both alike; no probe taken at another moment overrules it. Rounds go on until the
-    candidate is clearly above or below the bar (`decide_rounds`; at most 3 x `attempts`),
-    or the known-good run is clearly unable to show parallelism: then the verdict is
-    inconclusive and the caller decides on `structural(evidence)`, the kernel's evidence
-    the candidate returned (a TreeCpu per round).
+    candidate is clearly above or below the bar (`decide_rounds`; at most 3 x `attempts`
+    rounds, and none that would end past `budget` seconds), or the known-good run is
+    clearly unable to show parallelism: then the verdict is inconclusive and the caller
+    decides on `structural(evidence)`, the kernel's evidence the candidate returned (a
+    TreeCpu per round).
     """
     base_name, cand_name, good_name = names
     cpus = cpus or cpu_budget()
@@ -363,7 +372,8 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
     times, rounds = decide_rounds(
         {base_name: baseline, cand_name: lambda: evidence.append(candidate()),
          good_name: yardstick}, margin,
-        max_rounds=2 if unable else 3 * attempts, stop=lambda: machine.state == FAILED)
+        max_rounds=2 if unable else 3 * attempts, budget=budget,
+        stop=lambda: machine.state == FAILED)
     cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
     good = Comparison(base_name, good_name, times[base_name], times[good_name])
     capacity = geometric_mean(_ratios(times, base_name, good_name))
@@ -376,7 +386,7 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
                                               f"{capacity:.2f}x in the same rounds"),
                                  rounds=len(rounds.margins))
     else:
-        verdict = _decided(rounds, measured, required, parallelism,
+        verdict = decided(rounds, measured, required, parallelism,
                            f"at least {required:.2f}x, what {workers} workers give here "
                            f"(the grader's pool reached {capacity:.2f}x in the same rounds)")
     notes = [f"timed in {len(rounds.margins)} interleaved round(s): {rounds.text()}"]

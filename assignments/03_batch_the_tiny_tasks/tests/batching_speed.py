@@ -13,7 +13,7 @@ from batching_pools import per_item_pool, start_method_of, startup_seconds
 from batching_support import (AT_ONCE, NO_WORKER, ONE_PROCESS, PER_ITEM, TURNS, check_in_workers,
                               expected_and_cpu, parallel_evidence, spin, tiny)
 
-from autograder.checks import compare, timing
+from autograder.checks import timing
 
 _thread_time = time.thread_time
 
@@ -57,7 +57,7 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
         yardstick=lambda: per_item_pool(base, items, workers, method[0]),
         names=("sequential loop", f"parallel_map, {workers} workers",
                f"grader's pool, {workers} workers"),
-        workers=workers, structural=structural, attempts=attempts)
+        workers=workers, structural=structural, attempts=attempts, budget=15.0)
     for r, result in mine:
         want = loops[r] if r in loops else [keyed[r](x) for x in items]
         same = isinstance(result, list) and len(result) == len(want) and \
@@ -70,11 +70,11 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
     for note in run.notes:
         feedback.note(note)
     times, cmp, good, verdict, capacity = run.times, run.comparison, run.yardstick, run.verdict, run.capacity
-    is_structural, matched = run.structural, run.matched
+    is_structural = run.structural
     busy = max(len(cpu.busy()) for cpu in run.evidence)
     report = timing.describe(times)
-    feedback.measure("speedup over the sequential loop (median of 3, interleaved)",
-                     f"{cmp.speedup:.2f}x",
+    feedback.measure(f"speedup over the sequential loop ({verdict.rounds} interleaved rounds)",
+                     f"{verdict.measured:.2f}x",
                      expected=f">= {verdict.required:.2f}x" if not verdict.inconclusive
                      else "(inconclusive on this machine now)")
     feedback.measure("speedup of the grader's pool, same rounds", f"{good.speedup:.2f}x")
@@ -100,9 +100,10 @@ def heavy_speedup(parallel_map, tree_cpu, feedback, *, items, workers, attempts=
                        cause=ONE_PROCESS)
         feedback.note(report)
         return
-    if verdict.passed is False and not matched:
+    feedback.flag(verdict.flag)
+    if verdict.passed is False:
         feedback.fail("The heavy items were not computed faster than a plain loop.",
-                      measured=f"{cmp.speedup:.2f}x with {busy} busy worker process(es), while "
+                      measured=f"{verdict.measured:.2f}x with {busy} busy worker process(es), while "
                                f"the grader's pool reached {good.speedup:.2f}x in the same "
                                f"rounds\n{report}",
                       expected=f">= {verdict.required:.2f}x ({verdict.explanation})",
@@ -144,8 +145,15 @@ def tiny_speedup(parallel_map, guard, tree_cpu, feedback, *, n_items, workers, r
     _, work = expected_and_cpu(base, items)
     check_in_workers(feedback, runs[0][2], work, caller=False)
     method = start_method_of(runs[0][2])
-    cmp = compare(theirs, lambda: per_item_pool(base, items, workers, method), repeats=3,
-                  candidate_name="parallel_map", baseline_name="one submit() per item")
+    startup = startup_seconds(method, workers)
+
+    def need_of(per_item: float) -> float:
+        return required * per_item / (per_item + (required - 1) * startup)
+    names = ("one submit() per item", "parallel_map")
+    times, rounds = timing.decide_rounds(
+        {names[0]: lambda: per_item_pool(base, items, workers, method), names[1]: theirs},
+        lambda t: t[names[0]] / max(t[names[1]], 1e-9) / need_of(t[names[0]]), budget=12.0)
+    cmp = timing.Comparison(*names, times[names[0]], times[names[1]])
     for func, result, _ in runs:
         probe = {func(items[0]), func(items[n_items // 2]), func(items[-1])}
         feedback.check(isinstance(result, list) and len(result) == n_items and
@@ -162,20 +170,21 @@ def tiny_speedup(parallel_map, guard, tree_cpu, feedback, *, n_items, workers, r
                    measured=f"{children:.2f} s of CPU in child processes over {len(runs)} "
                             f"calls", expected=f">= {0.5 * work * len(runs):.2f} s (half the "
                                                f"work)", cause=NO_WORKER)
-    startup = startup_seconds(method, workers)
-    per_item = statistics.median(cmp.baseline)
-    need = required * per_item / (per_item + (required - 1) * startup)
+    need = need_of(statistics.median(cmp.baseline))
+    verdict = timing.decided(rounds, cmp.typical_speedup, need, float(workers),
+                             f"at least {need:.2f}x")
     bar = (f"{required:g}x on the time beyond starting a {method} pool of {workers} workers, "
            f"which takes {timing.seconds(startup)} here")
     feedback.measure(f"faster than one task per item, {n_items} tiny items "
-                     "(median of 3, interleaved)", f"{cmp.speedup:.2f}x",
+                     f"({verdict.rounds} interleaved rounds)", f"{verdict.measured:.2f}x",
                      expected=f">= {need:.2f}x ({bar})")
-    if cmp.speedup >= need:
+    feedback.flag(verdict.flag)
+    if verdict.passed:
         feedback.note(cmp.text())
-    feedback.check(cmp.speedup >= need,
-                   f"On {n_items} tiny items parallel_map() was only {cmp.speedup:.1f}x "
+    feedback.check(bool(verdict.passed),
+                   f"On {n_items} tiny items parallel_map() was only {verdict.measured:.1f}x "
                    f"faster than a pool that ships every item on its own.",
-                   measured=f"{cmp.speedup:.2f}x\n{cmp.text()}",
+                   measured=f"{verdict.measured:.2f}x\n{cmp.text()}",
                    expected=f"at least {need:.2f}x: {bar} (a batched pool is several times "
                             f"faster here)",
                    cause=PER_ITEM)
