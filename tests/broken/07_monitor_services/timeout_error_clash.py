@@ -1,9 +1,9 @@
-"""Subtle bug: as_completed(futures, timeout=...) with one deadline, the pool shut down,
-but a check's own TimeoutError is read as the deadline: `except TimeoutError` around
-future.result() reports 'timeout' for a check that answered at once with an exception
+"""as_completed(futures, timeout=...) with one deadline, the pool shut down, but a check's
+own TimeoutError is read as the deadline: `except TimeoutError` around future.result()
+reports 'timeout' for a check that answered at once with an exception
 (concurrent.futures.TimeoutError is the builtin TimeoutError since Python 3.11).
 
-Scores: 29
+Fails: test_mixed_batch
 """
 import concurrent.futures
 
