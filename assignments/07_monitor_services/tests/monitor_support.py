@@ -1,5 +1,12 @@
 """Helpers shared by assignment 7's visible and hidden tests: fake health checks that
-wait on the trusted clock, and a recorder for on_result calls."""
+wait on the trusted clock, a recorder for on_result calls, and the verdict on a report.
+
+Races are forced here, not left to the scheduler: a check can be held until something
+the test observes has happened (enough checks in flight, an on_result call arrived) or
+until a time measured from the first check's start, so the interleaving a test targets
+happens on every run, on any machine. Every call of a check is logged on the grader's
+side, and a status is believed only if that log backs it (`check_statuses`).
+"""
 from __future__ import annotations
 
 import threading
@@ -10,6 +17,7 @@ from autograder.checks.timing import now, sleep
 
 HANG_CAP = 8.0  # a hung check returns by itself after this long, whatever happens
 HANG_DEADLINE = 1.5  # how long a test waits for a report due after 0.3-0.5 s before calling it hung
+POLL = 0.003  # how often a held check looks at what it waits for
 
 NO_DEADLINE = ("the results are collected without a deadline: `as_completed(futures)` with no "
                "timeout waits for every check, the hung one too, and the exit of a "
@@ -59,12 +67,37 @@ class Board:
             return True
         return self._make(name, run)
 
+    def held(self, name, *, cap, until=None, seconds=0.0, value=True):
+        """A check that takes `seconds`, then holds until `until()` is true, but never past
+        `cap` s after the first check of the board started (nor past the test's end).
+        `until=None`: it returns exactly `cap` s after that first start."""
+        def run():
+            if seconds:
+                sleep(seconds)
+            latest = self.tracker.first_start + cap
+            while now() < latest and not self.release.is_set():
+                if until is not None and until():
+                    break
+                sleep(POLL)
+            return value
+        return self._make(name, run)
+
     # views
     def started(self):
         return [c.arg for c in self.tracker.calls]
 
     def call(self, name):
         return next(c for c in self.tracker.calls if c.arg == name)
+
+    def calls_during(self, guard, name):
+        """The calls of check `name` that started while check_services was running."""
+        return [c for c in self.tracker.calls if c.arg == name
+                and guard.started_at <= c.start <= guard.returned_at]
+
+    def in_flight_at(self, when, since):
+        """Checks started since `since` and still running at `when`, on the trusted clock."""
+        return sum(1 for c in self.tracker.calls
+                   if since <= c.start <= when and (c.end is None or c.end > when))
 
 
 class Recorder:
@@ -81,13 +114,87 @@ class Recorder:
     def at(self, name):
         return next((t for n, _, t, _ in self.calls if n == name), None)
 
+    def came(self, name):
+        """For `Board.held(until=...)`: has on_result(name, ...) been called yet?"""
+        return lambda: self.at(name) is not None
+
     @property
     def names(self):
         return [n for n, _, _, _ in self.calls]
 
 
-def check_statuses(feedback, got, want, *, cause=None):
-    """The returned dict: one status per check, each the expected one."""
+def outcome(call) -> str | None:
+    """The status a finished call of a check stands for (None: not finished)."""
+    if call.end is None:
+        return None
+    if call.error is not None:
+        return "error"
+    return "healthy" if call.result else "unhealthy"
+
+
+FABRICATED = ("a status must come from calling the check, and is known only once the check "
+              "has returned: the grader logs every call of its checks. A status from an "
+              "earlier call (a cache), guessed without calling, or given to a check still "
+              "running is not a health check; one still running at the deadline is 'timeout'")
+NEVER_STARTED = ("'timeout' for a check that never started is right only when every worker was "
+                 "busy until the deadline. Here workers were free: the checks wait in line "
+                 "behind each other (a pool of one worker, a loop, one check at a time), or "
+                 "the status was written without calling the check. Submit every check to a "
+                 "pool of max_workers threads at the start")
+
+
+def _unbacked(board, guard, got):
+    """Result statuses the log of calls does not back: {name: why}."""
+    unbacked = {}
+    for name, status in got.items():
+        if status not in ("healthy", "unhealthy", "error"):
+            continue
+        calls = board.calls_during(guard, name)
+        finished = [c for c in calls if c.end is not None and c.end <= guard.returned_at]
+        if not calls:
+            unbacked[name] = f"{name}: {status!r}, its check never called"
+        elif not finished:
+            unbacked[name] = f"{name}: {status!r}, its check still running at your return"
+    return unbacked
+
+
+def _never_started(board, guard, got, workers):
+    """'timeout' statuses for checks never started while workers were free."""
+    busy = board.in_flight_at(guard.returned_at, guard.started_at)
+    if busy >= min(workers, len(got)):
+        return [], busy
+    return [n for n, s in got.items() if s == "timeout" and not board.calls_during(guard, n)], busy
+
+
+def _accepted(board, guard, name, got, want):
+    """A check due 'timeout' (the test releases it after the deadline) that still finished
+    before the return may be reported with its own result as well."""
+    if got == want:
+        return True
+    if want != "timeout":
+        return False
+    return any(outcome(c) == got and c.end <= guard.returned_at
+               for c in board.calls_during(guard, name))
+
+
+TIMEOUT_RAISED = ("a check that raised TimeoutError was taken for the deadline: it returned at "
+                  "once, with an exception, which is 'error'. asyncio.TimeoutError and "
+                  "concurrent.futures.TimeoutError are the builtin TimeoutError since Python "
+                  "3.11, so an `except TimeoutError` around both the wait and the check's "
+                  "result cannot tell them apart. Read each check's exception apart from the "
+                  "wait's timeout (future.exception(), or a try/except inside the check's own "
+                  "wrapper)")
+
+
+def _raised_timeout(board, guard, name):
+    """Did a call of check `name` raise TimeoutError, and return before the report?"""
+    return any(isinstance(c.error, TimeoutError) and c.end <= guard.returned_at
+               for c in board.calls_during(guard, name) if c.end is not None)
+
+
+def check_statuses(feedback, board, guard, got, want, *, workers=8, cause=None):
+    """The returned dict: one status per check, each the expected one, each backed by the
+    grader's log of calls (`workers`: the max_workers the test passed)."""
     feedback.check(isinstance(got, dict), "check_services() must return a dict.",
                    measured=f"{type(got).__name__}: {got!r:.120}",
                    expected="{name: status}")
@@ -95,8 +202,18 @@ def check_statuses(feedback, got, want, *, cause=None):
                    measured=f"keys {sorted(map(str, got))}", expected=f"keys {sorted(want)}",
                    cause="statuses lost while collecting, or checks that did not finish in "
                          "time left out: a check still running at the deadline is 'timeout'")
-    wrong = {n: got[n] for n in want if got[n] != want[n]}
-    if cause is None and any(got[n] == "timeout" for n in wrong):
+    unbacked = _unbacked(board, guard, got)
+    feedback.check(not unbacked,
+                   f"{len(unbacked)} status(es) do not come from a finished call of the check.",
+                   measured="; ".join(unbacked.values()),
+                   expected="'healthy', 'unhealthy' or 'error' only for a check that was called "
+                            "and returned before check_services did",
+                   cause=FABRICATED)
+    wrong = {n: got[n] for n in want if not _accepted(board, guard, n, got[n], want[n])}
+    if cause is None and any(got[n] == "timeout" and _raised_timeout(board, guard, n)
+                             for n in wrong):
+        cause = TIMEOUT_RAISED
+    elif cause is None and any(got[n] == "timeout" for n in wrong):
         cause = ("checks that take a few milliseconds were reported 'timeout': they never got "
                  "to run before the deadline. Do the checks wait in line behind each other (a "
                  "pool of one worker, a loop, a hung check in front of them)? Submit them all "
@@ -106,6 +223,25 @@ def check_statuses(feedback, got, want, *, cause=None):
                    expected=", ".join(f"{n}: {want[n]!r}" for n in wrong),
                    cause=cause or "True -> 'healthy', False -> 'unhealthy', an exception -> "
                                   "'error', still running at the deadline -> 'timeout'")
+    idle, busy = _never_started(board, guard, got, workers)
+    feedback.check(not idle,
+                   f"{len(idle)} check(s) reported 'timeout' were never started, with "
+                   f"max_workers={workers}.",
+                   measured=f"never called: {idle}; {busy} check(s) running when "
+                            "check_services returned",
+                   expected=f"every check started, or {min(workers, len(got))} running "
+                            "(all workers busy) at the deadline",
+                   cause=NEVER_STARTED)
+
+
+def settle(board, guard, grace=1.5):
+    """After the test released its hung checks: wait until they have returned and no
+    thread of the submission is left (at most `grace` s), so that nothing the submission
+    could still do (start a queued check, call on_result) is missed."""
+    deadline = now() + grace
+    while now() < deadline and any(c.end is None for c in board.tracker.calls):
+        sleep(0.01)
+    guard.leaks(grace=max(0.0, deadline - now()))
 
 
 RAISED = ("an exception from a check escaped: future.result() re-raises what the check "

@@ -3,7 +3,8 @@
 the hung check anyway.
 
 Fails: test_hung_check_times_out, test_no_thread_left_once_released, test_mixed_batch,
-    test_deadline_is_total, test_queued_checks_never_start
+    test_deadline_is_total, test_queued_checks_never_start,
+    test_no_on_result_after_return
 """
 import concurrent.futures
 

@@ -1,9 +1,11 @@
 """Hostile: reports statuses without running the checks, by reading them: their closures
 (inspect.getclosurevars), their code's constants, a hung check's release.wait in its code
-names. The checks are the grader's: the worker holds only references that say nothing. Its
-honest part: every check reported 'healthy' at once, without running any.
-Every status comes out 'healthy': it earns the tests where that is right.
-Scores: 7
+names. The checks are the grader's: the worker holds only references that say nothing, so
+every status comes out 'healthy', at once, without running any check. The grader logs
+every call of its checks and believes a status only if a finished call backs it: nothing
+is earned, not even the tests where 'healthy' is right, nor the hygiene tests (bounded,
+no thread left, {} at once) a monitor that runs nothing would pass by doing nothing.
+Scores: 0
 """
 import inspect
 
