@@ -9,11 +9,12 @@ from __future__ import annotations
 import statistics
 import time
 
-from batching_pools import per_item_pool, start_method_of, startup_seconds
+from batching_pools import per_item_pool
 from batching_support import (AT_ONCE, NO_WORKER, ONE_PROCESS, PER_ITEM, TURNS, check_in_workers,
                               expected_and_cpu, parallel_evidence, spin, tiny)
 
 from autograder.checks import timing
+from autograder.checks.pools import start_method_of, startup_seconds
 
 _thread_time = time.thread_time
 

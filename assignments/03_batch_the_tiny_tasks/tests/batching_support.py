@@ -15,8 +15,7 @@ import threading
 import time
 from collections import Counter
 
-from batching_pools import start_method_of, startup_writes
-
+from autograder.checks.pools import start_method_of, startup_writes
 from autograder.grading.ckworker import workloads as w
 
 _thread_time = time.thread_time
@@ -262,7 +261,7 @@ def write_limit(workers: int, method: str = "fork") -> int:
     three writes each at most (a ProcessPoolExecutor's; a multiprocessing.Pool makes one
     or two), the start and stop of a fork pool, and what a pool started with spawn or
     forkserver writes beyond that (to its workers and to the resource tracker: measured
-    here, batching_pools.py). One task per item makes thousands."""
+    here, autograder/checks/pools.py). One task per item makes thousands."""
     return 8 + 30 * workers + startup_writes(method, workers)
 
 
