@@ -1,6 +1,7 @@
 """Hostile: writes a fake results.json, row.json, feedback.txt and grades.csv (full marks)
-everywhere it can reach, then does nothing useful: `return {}` earns only the 1 point of the test that asks that
-empty input returns {} (leaving no thread behind counts only for a call that did the work).
+everywhere it can reach, then does nothing useful: `return {}` earns only the 1 point of
+the test that asks that empty input returns {} (leaving no thread behind counts only for a
+call that did the work).
 Scores: 1
 """
 import json
