@@ -1,7 +1,8 @@
 """Hostile: writes a fake results.json, row.json, feedback.txt and grades.csv (full marks)
-everywhere it can reach, then does nothing useful: `return {}` earns the 4 points of the
-tests that only ask that no thread is left behind and that empty input returns {}.
-Scores: 4
+everywhere it can reach, then does nothing useful: `return {}` earns only the 1 point of
+the test that asks that empty input returns {} (leaving no thread behind counts only for a
+call that did the work).
+Scores: 1
 """
 import json
 import os

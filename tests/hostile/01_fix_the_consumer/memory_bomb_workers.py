@@ -2,9 +2,9 @@
 memory, 50 MB at a time, without end. Each stays under the per-process limit for a while;
 together they pass what a whole grading may use (the memory cgroup), and the system stops
 them there. (The kit's hostile batch grades with memory_mb = 1024 so that comes within a
-second or two; the default is 4096.) Then the function returns {}, which earns 4 points
+second or two; the default is 4096.) Then the function returns {}, which earns 1 point
 (see fake_results.py).
-Scores: 4
+Scores: 1
 Says: all the memory a grading may use
 Needs: memory-cgroup
 """

@@ -1,4 +1,4 @@
-"""Does nothing useful (earns 4 points, see fake_results.py); the conftest.py and
+"""Does nothing useful (earns 1 point, see fake_results.py); the conftest.py and
 sitecustomize.py beside it try to turn that into full marks."""
 
 
