@@ -96,7 +96,7 @@ class Inbox:
 
 
 def zip_slip(dest: Path, outside: Path, name: str = "zip-slip") -> Path:
-    """consumer.py (does nothing, 4 points) among entries that climb out of the unpack
+    """consumer.py (does nothing, 1 point) among entries that climb out of the unpack
     folder, an absolute path and a symlink to /etc/passwd named like the module."""
     path = dest / f"{name}.zip"
     with zipfile.ZipFile(path, "w") as zf:

@@ -75,7 +75,7 @@ def test_the_others_in_the_same_batch_are_graded_as_on_their_own(hostile_batch):
 def test_a_zip_that_climbs_out_writes_nothing_outside(hostile_batch):
     result, rows, inbox = hostile_batch
     row = _row(rows, "zip-slip")
-    assert row.status == "graded" and row.score == 4, _feedback(result, row)
+    assert row.status == "graded" and row.score == 1, _feedback(result, row)
     assert list(inbox.outside.iterdir()) == []
     assert not list(result.out.rglob("slip-*.py"))
 
