@@ -280,13 +280,13 @@ def check_worked(feedback, result, stages, n, *, what, raised=None):
                       f"run_pipeline() returned "
                       + (f"{got} outputs" if got is not None else f"a {type(result).__name__}")
                       + f" for {n} items.",
-                      measured=f"{got} outputs; stage 0 called {stages[0].count} times: "
-                               f"{ledger.text()}",
+                      measured=f"{got} outputs; stage 0 called {stages[0].count} times"
+                               + (" (every item once)" if ledger.ok else f": {ledger.text()}"),
                       expected=f"{n} outputs, every item through stage 0 once",
                       cause="items lost between stages: workers that stop early (a get() "
                             "timeout, a stop signal sent before the whole stage had finished, "
-                            "None taken for the stop signal), or results read before every "
-                            "worker finished")
+                            "None taken for the stop signal, a stage's exception that killed "
+                            "the worker), or results read before every worker finished")
 
 
 def check_calls(feedback, stages, n, fail=None):

@@ -103,7 +103,8 @@ def test_returns_promptly(run_pipeline, guard, feedback):
     """returns as soon as the last item leaves the last stage (no idle get() timeout)"""
     stages = make_stages(3, delay=0.02)
     result = guard.call(run_pipeline, list(range(8)), stages, workers_per_stage=2, deadline=4)
-    check_outputs(feedback, result, expected(stages, 8), order=False)
+    if stages[-1].last_end is None:  # the last stage never ran: nothing to be prompt about
+        check_outputs(feedback, result, expected(stages, 8), order=False)
     tail = guard.returned_at - stages[-1].last_end
     feedback.measure("from the last stage call's end to the return", f"{tail:.3f} s",
                      expected="< 0.3 s")
@@ -112,6 +113,7 @@ def test_returns_promptly(run_pipeline, guard, feedback):
                    cause="workers stop when get(timeout=...) expires, so every run ends with "
                          "a wait for nothing. A timeout cannot tell 'finished' from 'slow': "
                          "stop on a sentinel instead, with get() and no timeout")
+    check_outputs(feedback, result, expected(stages, 8), order=False)
 
 
 @pytest.mark.points(3)
