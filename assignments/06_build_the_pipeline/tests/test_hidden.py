@@ -5,7 +5,8 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from pipeline_support import Items, check_calls, check_outputs, expected, make_stages
+from pipeline_support import (Items, check_calls, check_outputs, check_worked, expected,
+                              make_stages)
 
 from autograder.checks import CallTracker, timing
 
@@ -31,11 +32,12 @@ def test_none_and_falsy_items(run_pipeline, guard, feedback):
 
 @pytest.mark.points(2)
 def test_slow_producer_loses_nothing(run_pipeline, guard, feedback):
-    """an input that pauses 1.3 s halfway: the workers wait for it, nothing is lost"""
-    items = Items(range(10), pauses={5: 1.3})
+    """an input that pauses 1.6 s halfway: the workers wait for it, nothing is lost"""
+    # 1.6 s: well past the lesson's get(timeout=1), whatever the machine's load.
+    items = Items(range(10), pauses={5: 1.6})
     stages = make_stages(3, delay=0.005)
-    result = guard.call(run_pipeline, items, stages, deadline=2.5,
-                        what="run_pipeline() with an input that pauses 1.3 s after 5 items",
+    result = guard.call(run_pipeline, items, stages, deadline=3,
+                        what="run_pipeline() with an input that pauses 1.6 s after 5 items",
                         hang_cause="the workers gave up while the input paused: get(timeout=...) "
                                    "raised Empty and they stopped, so the items after the pause "
                                    "fill the first queue and put() waits for ever. A slow "
@@ -62,19 +64,27 @@ def test_no_thread_left_after_errors(run_pipeline, guard, feedback):
     """no thread left running after stages raised, with several workers per stage"""
     fail = {0: {3}, 1: {0, 5}, 2: {8}}
     stages = make_stages(3, delay=0.005, fail=fail)
+    result = raised = None
     try:
-        guard.call(run_pipeline, list(range(10)), stages, workers_per_stage=[2, 3, 2], deadline=2)
-    except Exception:  # noqa: BLE001 - raising and hanging are graded elsewhere; here leftovers
-        pass
+        result = guard.call(run_pipeline, list(range(10)), stages, workers_per_stage=[2, 3, 2],
+                            deadline=2)
+    except Exception as exc:  # noqa: BLE001 - raising and hanging are graded elsewhere
+        raised = exc
     guard.check_no_leaks(
         expected="no thread of yours alive once run_pipeline() has returned",
         cause="workers that never got their stop signal (one sentinel for several workers), "
               "or that died with a stage's exception and left others blocked")
+    check_worked(feedback, result, stages, 10, what="A clean shutdown after errors",
+                 raised=raised)
 
 
 @pytest.mark.points(1)
 def test_bad_workers_per_stage(run_pipeline, guard, feedback):
-    """workers_per_stage of the wrong length, or below 1, raises ValueError"""
+    """workers_per_stage of the wrong length, or below 1, raises ValueError (and a right one works)"""
+    stages = make_stages(3)
+    result = guard.call(run_pipeline, [0, 1, 2], stages, workers_per_stage=[1, 1, 1], deadline=2,
+                        what="run_pipeline([0, 1, 2], 3 stages, workers_per_stage=[1, 1, 1])")
+    check_worked(feedback, result, stages, 3, what="Refusing a bad workers_per_stage")
     for bad in ([1, 2], 0, [1, 0, 1]):
         stages = make_stages(3)
         try:

@@ -4,7 +4,7 @@ variant output_in_completion_order), then puts them "back in order" by decoding 
 and by the item an exception carried. Outputs are now tokens only the grader can read.
 Sorted by their text, the outputs come out scrambled in every test that
 checks the order, and it earns less than output_in_completion_order (30).
-Scores: 18
+Scores: 17
 Base: broken/output_in_completion_order
 """
 _real = run_pipeline

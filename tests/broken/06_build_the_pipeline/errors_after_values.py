@@ -1,0 +1,89 @@
+"""A stage's exception is kept in a list of errors of its own, returned after the outputs: every output is there, but the items after a failing one move up a place and the exceptions are not where their items were.
+
+Fails: test_exception_in_middle_stage
+"""
+import queue
+import threading
+
+_STOP = object()   # a unique stop signal: can never be confused with an item
+
+
+def _worker_counts(workers_per_stage, n_stages):
+    if isinstance(workers_per_stage, int):
+        counts = [workers_per_stage] * n_stages
+    else:
+        counts = list(workers_per_stage)
+        if len(counts) != n_stages:
+            raise ValueError(f"workers_per_stage has {len(counts)} entries for {n_stages} stages")
+    if any(not isinstance(c, int) or c < 1 for c in counts):
+        raise ValueError(f"every stage needs at least 1 worker, not {counts}")
+    return counts
+
+
+def run_pipeline(items, stages, workers_per_stage=1, queue_size=3) -> list:
+    """Each item passes through every callable in `stages`, in order, each stage served by
+    its own threads (workers_per_stage: an int, or one int per stage) and joined to the next
+    by a queue bounded at queue_size. Returns the outputs in input order; where a stage raised,
+    that item's output is the exception and the pipeline goes on."""
+    stages = list(stages)
+    counts = _worker_counts(workers_per_stage, len(stages))
+    if queue_size < 1:
+        raise ValueError(f"queue_size must be at least 1, not {queue_size}")
+    if not stages:
+        return list(items)
+
+    inboxes = [queue.Queue(maxsize=queue_size) for _ in stages]  # inboxes[k] feeds stage k
+    results = {}
+    errors = []                       # FLAW: the exceptions apart from the outputs
+    lock = threading.Lock()
+    still_working = list(counts)      # workers of each stage that have not stopped yet
+    producer_error = []
+
+    def produce():
+        try:
+            for index, item in enumerate(items):
+                inboxes[0].put((index, item))
+        except BaseException as exc:  # iterating `items` failed: report it after the join
+            producer_error.append(exc)
+        finally:
+            for _ in range(counts[0]):
+                inboxes[0].put(_STOP)
+
+    def work(k):
+        stage, inbox = stages[k], inboxes[k]
+        last_stage = k == len(stages) - 1
+        while True:
+            job = inbox.get()          # no timeout: a slow stage upstream is not a finished one
+            if job is _STOP:
+                break
+            index, value = job
+            try:
+                value = stage(value)
+            except Exception as exc:   # the exception is this item's output; skip the rest
+                with lock:
+                    errors.append(exc)
+                continue
+            if last_stage:
+                with lock:
+                    results[index] = value
+            else:
+                inboxes[k + 1].put((index, value))
+        with lock:
+            still_working[k] -= 1
+            everyone_done = still_working[k] == 0
+        if everyone_done and not last_stage:
+            # The last worker of this stage to stop tells every worker of the next stage.
+            for _ in range(counts[k + 1]):
+                inboxes[k + 1].put(_STOP)
+
+    threads = [threading.Thread(target=produce, name="pipeline-producer")]
+    for k, count in enumerate(counts):
+        threads += [threading.Thread(target=work, args=(k,), name=f"stage{k}-worker{w}")
+                    for w in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if producer_error:
+        raise producer_error[0]
+    return [results[i] for i in sorted(results)] + errors
