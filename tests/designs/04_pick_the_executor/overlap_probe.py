@@ -4,10 +4,13 @@ item's time), thinking work takes turns on the GIL (about two items' time). Thre
 but the pair of thinking items costs two items' time: on 16 x 25 ms of thinking work the
 sample is ~75 ms of a 100 ms allowance, and three items' time of thinking work is done
 in one process before the pool starts, so on a busy machine its sampling-cost and
-speedup verdicts may go either way.
+speedup verdicts may go either way; and a busy machine can stretch the pair of waiting
+items too, or squeeze the thinking pair into one item's time (a core freed between them),
+so its own choices for thinking work are the machine's as much as the work's.
 
 Scores: 32
-Borderline: test_sampling_costs_little_thinking, test_run_best_thinking_work_in_processes
+Borderline: test_sampling_costs_little_thinking, test_run_best_thinking_work_in_processes,
+    test_thinking_work_picks_processes, test_choice_comes_from_measuring
 """
 import os
 import threading

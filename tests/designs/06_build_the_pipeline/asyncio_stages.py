@@ -7,7 +7,6 @@ still served by its own threads, and all of them are shut down before returning.
 
 Scores: 33
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 

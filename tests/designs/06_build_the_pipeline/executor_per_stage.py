@@ -8,7 +8,6 @@ item more than the workers while the stage is busy: backpressure still bounds th
 
 Scores: 33
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor

@@ -7,7 +7,6 @@ once every worker has been joined.
 
 Scores: 33
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import queue
 import threading
 

@@ -6,7 +6,6 @@ once, more calls in flight than its workers_per_stage.
 
 Scores: 29
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import threading
 from concurrent.futures import ThreadPoolExecutor
 

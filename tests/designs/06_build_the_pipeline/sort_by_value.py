@@ -5,7 +5,6 @@ and 2, so every test that checks the order fails, every time.
 
 Scores: 20
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import queue
 import threading
 

@@ -5,7 +5,6 @@ missing: stage 2 never works while stage 0 still does.
 
 Scores: 30
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 

@@ -7,7 +7,6 @@ of them wait in get() for ever.
 
 Scores: 29
 """
-# ruff: noqa: C901 - a submission: one function per stage of the contract, like the reference
 import queue
 import threading
 
