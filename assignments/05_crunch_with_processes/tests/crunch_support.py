@@ -263,8 +263,10 @@ def check_did_the_work(feedback, cpu, seq: float, result, n_items: int, what: st
                    expected=f"worker processes computing the chunks (>= {limit:.2f} s of CPU "
                             f"together); then they must all be stopped, be max_workers at "
                             f"most, and work under every start method",
-                   cause="this test's points are for a process pool that does the work: "
-                         + ONE_PROCESS)
+                   cause="this test grades how a process pool is run, so it counts only "
+                         "once worker processes compute the chunks; here none did (no pool at "
+                         "all, or threads). Spread the chunks over a ProcessPoolExecutor "
+                         "first: the in-processes test says more")
 
 
 def _check_timed_results(feedback, mine: list, plans: list, sums: dict) -> None:
