@@ -5,7 +5,7 @@ Never shipped to students; `make grade` runs them, `make check` does not.
 from __future__ import annotations
 
 import pytest
-from crunch_support import check_results
+from crunch_support import check_did_the_work, check_results, seq_cpu
 
 pytestmark = pytest.mark.visibility("after_published")
 
@@ -39,21 +39,26 @@ def test_default_arguments(crunch, guard, feedback):
 
 
 @pytest.mark.points(2)
-def test_max_workers_respected(crunch, guard, tree_cpu, feedback):
-    """max_workers=1 and max_workers=3: never more worker processes than that"""
-    for workers in (1, 3):
-        with tree_cpu() as cpu:
-            guard.call(crunch, 300_000, chunk_size=20_000, max_workers=workers, deadline=20,
-                       what=f"crunch(300000, chunk_size=20000, max_workers={workers})")
-        seen = cpu.workers()
-        feedback.measure(f"child processes with max_workers={workers}", len(seen),
-                         expected=f"<= {workers}")
-        feedback.check(len(seen) <= workers,
-                       f"crunch() started {len(seen)} processes with "
+def test_max_workers_respected(crunch, guard, workers_cpu, feedback):
+    """max_workers=1 and max_workers=3: never more worker processes alive at once"""
+    for workers, n_items, chunk_size in ((1, 600_000, 40_000), (3, 660_000, 44_000)):
+        what = f"crunch({n_items}, chunk_size={chunk_size}, max_workers={workers})"
+        with workers_cpu() as cpu:
+            result = guard.call(crunch, n_items, chunk_size=chunk_size, max_workers=workers,
+                                deadline=20, what=what)
+        check_did_the_work(feedback, cpu, seq_cpu(n_items), result, n_items, what)
+        feedback.measure(f"worker processes alive at once with max_workers={workers} "
+                         f"(at most)", cpu.peak, expected=f"<= {workers}")
+        feedback.measure(f"worker processes seen in all with max_workers={workers}",
+                         len(cpu.workers()))
+        feedback.check(cpu.peak <= workers,
+                       f"crunch() had {cpu.peak} worker processes alive at once with "
                        f"max_workers={workers}.",
-                       measured=cpu.text(), expected=f"at most {workers} worker processes",
-                       cause="max_workers was not passed on to ProcessPoolExecutor, or a new "
-                             "pool was started for every chunk")
+                       measured=f"{cpu.peak} alive at the same moment; {cpu.text()}",
+                       expected=f"at most {workers} worker processes at any moment",
+                       cause="max_workers was not passed on to the pool "
+                             "(ProcessPoolExecutor(max_workers=...), Pool(processes=...)), "
+                             "or more processes were started beside it")
 
 
 @pytest.mark.points(1)

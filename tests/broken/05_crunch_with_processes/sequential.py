@@ -1,7 +1,11 @@
 """The contract kept (validation, empty input, exact sums) but no pool at all: one
 researcher computes every chunk in the calling process.
 
-Fails: test_runs_in_several_processes, test_speedup
+No pool did any work, so the hygiene tests (no worker left behind, start methods,
+max_workers) have nothing to grade and give no points either.
+
+Fails: test_runs_in_several_processes, test_speedup, test_no_child_left_behind,
+test_start_methods[spawn], test_start_methods[forkserver], test_max_workers_respected
 """
 import math
 

@@ -1,7 +1,10 @@
 """Hostile: computes every value in the caller, while two child processes burn CPU beside
 it (so "child processes used CPU" would credit it with parallel work). The kernel's count
-puts the work in the caller: it loses what the broken variant sequential (22) loses, and
-its decoys, processes of its own, cost it the max_workers test too.
+puts the work in the caller (it used about three times the decoys' CPU): it loses the
+in-processes and speedup tests, like the broken variant sequential. Its decoys are child
+processes it starts and stops, so the hygiene tests grade them (sequential, with no
+process at all, gets no hygiene points): no leak, any start method; but two of them alive
+with max_workers=1 cost it the max_workers test.
 Scores: 20
 """
 import math

@@ -1,0 +1,27 @@
+"""A multiprocessing.Pool instead of a ProcessPoolExecutor: pool.starmap over the chunks'
+(start, stop), `with Pool(...)` (its exit terminates the workers once map has returned).
+Correct: full marks.
+Scores: 30
+"""
+import math
+import os
+from multiprocessing import Pool
+
+
+def _chunk(start, stop):
+    values = [v ** 2 + math.sin(v) * 100 for v in range(start, stop)]
+    return len(values), math.fsum(values), min(values), max(values)
+
+
+def crunch(n_items, chunk_size=100_000, max_workers=None) -> dict:
+    if n_items < 0 or chunk_size < 1:
+        raise ValueError("n_items must be >= 0 and chunk_size >= 1")
+    if n_items == 0:
+        return {"items": 0, "sum": 0.0, "average": None, "min": None, "max": None}
+    chunks = [(s, min(s + chunk_size, n_items)) for s in range(0, n_items, chunk_size)]
+    with Pool(max_workers or os.cpu_count()) as pool:
+        results = pool.starmap(_chunk, chunks)
+    items = sum(r[0] for r in results)
+    total = math.fsum(r[1] for r in results)
+    return {"items": items, "sum": total, "average": total / items,
+            "min": min(r[2] for r in results), "max": max(r[3] for r in results)}
