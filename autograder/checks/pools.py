@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from ..grading import procfs
 from . import timing
+from .hygiene import is_multiprocessing_helper
 
 METHODS = ("fork", "forkserver", "spawn")
 
@@ -33,6 +34,17 @@ def start_method_of(cpu) -> str:
     if any("multiprocessing.spawn" in line or "--multiprocessing-fork" in line
            for line in lines):
         return "spawn"
+    return "fork"
+
+
+def worker_start_method(cmdline: list[str], parent_cmdline: list[str]) -> str:
+    """fork, spawn or forkserver, from what the kernel shows of one worker process and
+    its parent (assignment 5 reads every worker's)."""
+    if any("multiprocessing.spawn" in arg for arg in cmdline):
+        return "spawn"
+    if is_multiprocessing_helper(parent_cmdline) and \
+            any("forkserver" in arg for arg in parent_cmdline):
+        return "forkserver"
     return "fork"
 
 

@@ -45,20 +45,31 @@ def stat(pid: int) -> list[str]:
     return text.rsplit(")", 1)[1].split()
 
 
-def sched(pid: int) -> float:
-    """Seconds the process's threads were runnable: on a CPU or waiting in the run queue
-    for one (/proc/PID/task/*/schedstat: run time + run delay, kept by the scheduler to
-    the nanosecond). 0.0 if gone or unknown."""
+def _schedstat(pid: int, fields: int) -> float:
+    """The sum of the first `fields` numbers of /proc/PID/task/*/schedstat, in seconds."""
     total = 0
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return 0.0
     for tid in tasks:
-        fields = _read(f"/proc/{pid}/task/{tid}/schedstat").split()
-        if len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
-            total += int(fields[0]) + int(fields[1])
+        values = _read(f"/proc/{pid}/task/{tid}/schedstat").split()[:fields]
+        if len(values) == fields and all(v.isdigit() for v in values):
+            total += sum(int(v) for v in values)
     return total / 1e9
+
+
+def sched(pid: int) -> float:
+    """Seconds the process's threads were runnable: on a CPU or waiting in the run queue
+    for one (/proc/PID/task/*/schedstat: run time + run delay, kept by the scheduler to
+    the nanosecond). 0.0 if gone or unknown."""
+    return _schedstat(pid, 2)
+
+
+def run_time(pid: int) -> float:
+    """Seconds the process's threads spent on a CPU, to the nanosecond (schedstat's run
+    time; /proc/PID/stat's utime+stime count in 10 ms ticks). 0.0 if gone or unknown."""
+    return _schedstat(pid, 1)
 
 
 def exit_code(pid: int) -> int | None:

@@ -21,39 +21,10 @@ Every number comes from /proc on the judge's side: nothing the student's process
 """
 from __future__ import annotations
 
-import os
-
-from autograder.checks.hygiene import is_helper_process, is_multiprocessing_helper
+from autograder.checks.hygiene import is_helper_process
+from autograder.checks.pools import worker_start_method
 from autograder.grading import procfs
 from autograder.grading.evidence import TreeCpu
-
-
-def run_time(pid: int) -> float:
-    """Seconds the process's threads spent on a CPU (schedstat's first field, in ns)."""
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0.0
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
-                field = f.read().split(b" ", 1)[0]
-        except OSError:
-            continue
-        if field.isdigit():
-            total += int(field)
-    return total / 1e9
-
-
-def start_method_of(cmdline: list[str], parent_cmdline: list[str]) -> str:
-    """fork, spawn or forkserver, from what the kernel shows of a worker process."""
-    if any("multiprocessing.spawn" in arg for arg in cmdline):
-        return "spawn"
-    if is_multiprocessing_helper(parent_cmdline) and \
-            any("forkserver" in arg for arg in parent_cmdline):
-        return "forkserver"
-    return "fork"
 
 
 class Workers(TreeCpu):
@@ -64,7 +35,7 @@ class Workers(TreeCpu):
         self.alive: list[frozenset[int]] = []   # the processes alive at each sample
 
     def __enter__(self) -> Workers:
-        self.run0 = {pid: run_time(pid) for pid in procfs.descendants(self.session.pid)}
+        self.run0 = {pid: procfs.run_time(pid) for pid in procfs.descendants(self.session.pid)}
         super().__enter__()
         return self
 
@@ -85,7 +56,7 @@ class Workers(TreeCpu):
             own, _ = procfs.cpu(child)
             self.cpu[child] = max(self.cpu.get(child, 0.0), own)
             self.ready[child] = max(self.ready.get(child, 0.0), procfs.sched(child))
-            self.run[child] = max(self.run.get(child, 0.0), run_time(child))
+            self.run[child] = max(self.run.get(child, 0.0), procfs.run_time(child))
             if procfs.alive(child):          # read after the listing: see `peak`
                 alive.append(child)
         # A process listed here was started before the listing ended; one still alive when
@@ -116,7 +87,7 @@ class Workers(TreeCpu):
         return max((self.cpu_of(pid) for pid in self.workers()), default=0.0)
 
     def methods(self) -> set[str]:
-        return {start_method_of(self.cmdlines.get(pid, []),
+        return {worker_start_method(self.cmdlines.get(pid, []),
                                 self.cmdlines.get(self.parents.get(pid), []))
                 for pid in self.workers() if self.cpu_of(pid) > 0}
 
