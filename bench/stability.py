@@ -151,11 +151,14 @@ def _unflagged(subject: Subject, grade) -> list[str]:
             if function_of(r.info.nodeid) in loose and r.passed and not r.flags]
 
 
-def sweep(plan: list[Subject], runs: int) -> dict:
-    """Grade every subject `runs` times, round-robin; what each run said."""
-    seen = {"verdicts": collections.defaultdict(lambda: collections.defaultdict(list)),
+def _empty() -> dict:
+    return {"verdicts": collections.defaultdict(lambda: collections.defaultdict(list)),
             "flagged": collections.defaultdict(set), "scores": collections.defaultdict(list),
             "disagreed": collections.Counter(), "unflagged": collections.defaultdict(set)}
+
+
+def sweep(plan: list[Subject], runs: int, seen: dict) -> None:
+    """Grade every subject `runs` times, round-robin, into `seen` (kept when interrupted)."""
     started = time.monotonic()
     for run in range(runs):
         for i, subject in enumerate(plan):
@@ -173,7 +176,6 @@ def sweep(plan: list[Subject], runs: int) -> dict:
                 print(f"  run {run + 1}: {subject.assignment.slug}/{subject.label} disagreed: "
                       f"{problem}", flush=True)
         print(f"run {run + 1}/{runs} done ({time.monotonic() - started:.0f} s)", flush=True)
-    return seen
 
 
 def report(plan: list[Subject], seen: dict) -> tuple[int, int, int]:
@@ -190,6 +192,8 @@ def report(plan: list[Subject], seen: dict) -> tuple[int, int, int]:
         totals[1] += seen["disagreed"][i]
         totals[2] += len(seen["unflagged"][i] & set(changed))
         scores = seen["scores"][i]
+        if not scores:
+            continue
         print(f"{subject.assignment.slug + '/' + subject.label:<58} {len(scores):>4} "
               f"{f'{min(scores):g}..{max(scores):g}':>11} {len(bad):>7} "
               f"{seen['disagreed'][i]:>9} {len(seen['flagged'][i]):>7}")
@@ -218,8 +222,12 @@ def main() -> int:
     print(f"{len(plan)} subjects x {opts.runs} runs, load: {what}, {os.cpu_count()} CPU(s)\n",
           flush=True)
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)   # a killed sweep reports too
+    seen = _empty()
     try:
-        seen = sweep(plan, opts.runs)
+        sweep(plan, opts.runs, seen)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the runs so far", flush=True)
     finally:
         stop_load(load)
     changed, disagreed, unflagged = report(plan, seen)
