@@ -333,12 +333,6 @@ class YardstickVerdict:
     evidence: list                    # what the candidate returned, every round
     notes: list[str]                  # how the rounds went, for feedback.note
 
-    @property
-    def matched(self) -> bool:
-        """Kept for callers written before the rounds decided with confidence: a miss is
-        no longer forgiven for one lucky round."""
-        return False
-
 
 def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[[], object],
                          yardstick: Callable[[], object], names: tuple[str, str, str],
