@@ -20,9 +20,6 @@ from ..grading import procfs
 from . import timing
 from .hygiene import is_multiprocessing_helper
 
-METHODS = ("fork", "forkserver", "spawn")
-
-
 def start_method_of(cpu) -> str:
     """fork, forkserver or spawn: how the worker processes a TreeCpu saw were started,
     read off their command lines (a spawned worker runs multiprocessing.spawn's main, one

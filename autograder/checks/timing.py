@@ -135,39 +135,6 @@ def bars(values: dict[str, float], width: int = 40) -> str:
     return "\n".join(out)
 
 
-# ------------------------------------------------------ machine parallelism probe
-
-def _spin(n: int) -> float:
-    start = _perf_counter()
-    x = 0
-    for i in range(n):
-        x += i * i
-    return _perf_counter() - start
-
-
-def parallel_capacity(workers: int = 2, seconds: float = 0.15) -> float:
-    """How many CPU-bound processes this machine runs at full speed right now.
-
-    Runs one spin loop alone, then `workers` copies at once in fresh processes, and
-    returns workers * t_alone / t_together (1.0 = no parallelism at all). Cheap
-    (~3 x `seconds`) and honest about a busy neighbour, which cgroup files cannot see.
-    """
-    import multiprocessing as mp
-
-    n = 200_000
-    while _spin(n) < seconds / 4 and n < 50_000_000:
-        n *= 2
-    n = int(n * (seconds / max(_spin(n), 1e-6)))
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(workers) as pool:
-        pool.map(_spin, [1000] * workers)          # start-up outside the measurement
-        alone = min(pool.apply(_spin, (n,)) for _ in range(2))
-        start = _perf_counter()
-        pool.map(_spin, [n] * workers, chunksize=1)
-        together = _perf_counter() - start
-    return max(0.01, workers * alone / together)
-
-
 # ------------------------------------------------------------------- verdicts
 
 @dataclasses.dataclass

@@ -42,7 +42,7 @@ MIN_HINTS = 3
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 TIMED_NAME = re.compile(r"speedup|faster|slower|_near_best|concurrently|parallelism")
 # A suite that times CPU-bound work against the grader's pool (manifest's cpu_speedup).
-CPU_BOUND = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick|parallel_capacity\(")
+CPU_BOUND = re.compile(r"cpu_bound\s*=\s*True|judge_with_yardstick")
 
 
 @dataclasses.dataclass(frozen=True)

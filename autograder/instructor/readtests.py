@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import KIT_ROOT
 
 # A test that calls one of these measures time: it must run alone (@pytest.mark.timing).
-TIMERS = {"time_call", "compare", "judge_with_yardstick", "parallel_capacity", "timed_rounds",
+TIMERS = {"time_call", "compare", "judge_with_yardstick", "timed_rounds",
           "measure_speedup", "decide_rounds",
           "interleave", "race"}
 FAILS = re.compile(r"^Fails:\s*(.+?)(?:\n\s*\n|\Z)", re.M | re.S)

@@ -227,12 +227,6 @@ def test_cpu_bound_capped_by_measured_capacity():
     assert v.parallelism == 3.0 and v.required == 2.0 and v.passed is True
 
 
-def test_parallel_capacity_is_plausible():
-    cap = timing.parallel_capacity(2, seconds=0.05)
-    assert isinstance(cap, float)
-    assert 0 < cap <= 2.6
-
-
 def test_trusted_clock_ignores_a_patched_time_module(monkeypatch):
     import time
     monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
@@ -253,10 +247,6 @@ def _scripted(monkeypatch, seconds: dict[str, list[float]]):
         last[0] = queues[name].pop(0)
         return last[0]
     monkeypatch.setattr(timing, "time_call", lambda fn: (fn(), last[0])[1])
-
-    def probe(*args, **kwargs):
-        raise AssertionError("parallel_capacity() consulted: the same rounds' yardstick decides")
-    monkeypatch.setattr(timing, "parallel_capacity", probe)
     return {name: (lambda n=name: run(n)) for name in seconds}
 
 
