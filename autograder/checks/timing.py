@@ -176,6 +176,16 @@ def required_speedup(parallelism: float, efficiency: float = 0.5) -> float:
 MIN_PARALLELISM = 1.25
 
 
+def available(workers: int, cpu_bound: bool, cpus: CpuBudget,
+              capacity: float | None = None) -> float:
+    """The parallelism `workers` can show: the worker count for waiting work; for
+    thinking work capped by the CPUs (affinity, cgroup quota) and by `capacity`, what the
+    grader's own pool reached right now."""
+    if not cpu_bound:
+        return float(workers)
+    return min(float(workers), cpus.effective, capacity if capacity is not None else workers)
+
+
 def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
                   cpus: CpuBudget | None = None, capacity: float | None = None,
                   efficiency: float = 0.5) -> SpeedupVerdict:
@@ -186,12 +196,7 @@ def judge_speedup(comparison: Comparison, *, workers: int, cpu_bound: bool,
     cgroup quota) and by `capacity`, the measured parallel capacity right now.
     """
     cpus = cpus or cpu_budget()
-    if cpu_bound:
-        parallelism = min(float(workers), cpus.effective)
-        if capacity is not None:
-            parallelism = min(parallelism, capacity)
-    else:
-        parallelism = float(workers)
+    parallelism = available(workers, cpu_bound, cpus, capacity)
     required = required_speedup(parallelism, efficiency)
     measured = comparison.speedup
     expectation = (f"at least {required:.2f}x with {workers} worker(s)"
@@ -268,7 +273,7 @@ def measure_speedup(candidate: Callable[[], object], baseline: Callable[[], obje
     """`compare` and `judge_speedup` in one, with as many rounds as the answer needs:
     two when it is plain, up to `max_rounds` when it is close (then borderline)."""
     cpus = cpus or cpu_budget()
-    parallelism = min(float(workers), cpus.effective) if cpu_bound else float(workers)
+    parallelism = available(workers, cpu_bound, cpus)
     required = required_speedup(parallelism, efficiency)
     unable = cpu_bound and parallelism < MIN_PARALLELISM
     times, rounds = decide_rounds(
@@ -326,7 +331,7 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
     def margin(t: dict[str, float]) -> float:
         good = t[base_name] / max(t[good_name], 1e-9)
         machine.add(good / MIN_PARALLELISM)
-        bar = required_speedup(min(float(workers), cpus.effective, good))
+        bar = required_speedup(available(workers, True, cpus, good))
         return t[base_name] / max(t[cand_name], 1e-9) / bar
 
     unable = cpus.effective < MIN_PARALLELISM
@@ -338,7 +343,7 @@ def judge_with_yardstick(*, baseline: Callable[[], object], candidate: Callable[
     cmp = Comparison(base_name, cand_name, times[base_name], times[cand_name])
     good = Comparison(base_name, good_name, times[base_name], times[good_name])
     capacity = geometric_mean(_ratios(times, base_name, good_name))
-    parallelism = min(float(workers), cpus.effective, capacity)
+    parallelism = available(workers, True, cpus, capacity)
     required = required_speedup(parallelism)
     measured = geometric_mean(_ratios(times, base_name, cand_name))
     if unable or machine.state == FAILED or parallelism < MIN_PARALLELISM:
