@@ -2,7 +2,8 @@
 
     make stability                          (or: .venv/bin/python bench/stability.py)
     .venv/bin/python bench/stability.py --runs 50 --assignments 2 3 --load python
-    .venv/bin/python bench/stability.py --subjects all --load heavy --runs 20
+    .venv/bin/python bench/stability.py --subjects all --load heavy --runs 20 --jobs 2 \
+        --record bench/results/stability-all.jsonl
 
 Grades each subject --runs times, round-robin, under load, and prints for each how many
 verdicts changed from run to run, how many runs disagreed with what it must get, and how
@@ -18,19 +19,28 @@ get: full marks for a reference; exactly the tests its `Fails:` names for a vari
 Load (--load): `auto` keeps one core busy (`stress-ng --cpu 1` when installable, else a
 Python busy loop); `heavy` adds disk I/O (`stress-ng --hdd 1`) and a second grading of
 another checkout (a clone of this one, grading its references over and over).
+
+Gradings (--jobs N) run N at once: the machine lock still gives each timed test the
+machine to itself, so only untimed tests overlap. --record FILE appends one JSON line per
+grading (the commit, the subject, the run, every test's verdict and flag) and resumes
+from it: a sweep of hours can be stopped and started again, and the report covers every
+grading of this commit in the file (those of another commit are left out, and counted).
 Exit status 1 when any verdict changed, disagreed or went unflagged.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
 import dataclasses
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,18 +66,35 @@ def start_load(kind: str) -> tuple[list[subprocess.Popen], str]:
 
 
 def second_checkout() -> subprocess.Popen:
-    """Another checkout of the kit (a clone of HEAD), grading its references in a loop."""
-    root = Path("/work/scratch/stability-neighbour") if Path("/work/scratch").is_dir() \
-        else Path(tempfile.gettempdir()) / "ck-stability-neighbour"
+    """Another checkout of the kit (a clone of HEAD), grading its references in a loop;
+    each grading's exit status goes to its neighbour.log (neighbour_gradings reads it)."""
+    root = neighbour_root()
     here = Path(__file__).resolve().parent.parent
     if not (root / ".venv" / "bin" / "python").exists():
         shutil.rmtree(root, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", str(here), str(root)], check=True)
         subprocess.run(["make", "--no-print-directory", "setup"], cwd=root, check=True,
                        stdout=subprocess.DEVNULL)
-    loop = ("while true; do for n in 1 2 3 4 5 6 7; do .venv/bin/python -m autograder grade $n "
-            "--submission reference >/dev/null 2>&1; done; done")
+    (root / "neighbour.log").unlink(missing_ok=True)
+    refs = " ".join(f"{a.number}:reference/{a.slug}" for a in manifest.load())
+    loop = (f"while true; do for r in {refs}; do .venv/bin/python -m autograder grade "
+            '"${r%%:*}" "${r#*:}" >/dev/null 2>&1; echo "$r $?" >> neighbour.log; done; done')
     return subprocess.Popen(["sh", "-c", loop], cwd=root, start_new_session=True)
+
+
+def neighbour_root() -> Path:
+    return Path("/work/scratch/stability-neighbour") if Path("/work/scratch").is_dir() \
+        else Path(tempfile.gettempdir()) / "ck-stability-neighbour"
+
+
+def neighbour_gradings() -> str | None:
+    """What the other checkout graded meanwhile ("N gradings, M not full marks"), or None."""
+    log = neighbour_root() / "neighbour.log"
+    if not log.exists():
+        return None
+    codes = [line.split()[-1] for line in log.read_text().splitlines() if line.strip()]
+    return f"{len(codes)} gradings by the other checkout, {sum(c != '0' for c in codes)} " \
+           "of them could not grade (exit status not 0)"
 
 
 def _one_core(kind: str) -> tuple[subprocess.Popen | None, str]:
@@ -154,28 +181,92 @@ def _unflagged(subject: Subject, grade) -> list[str]:
 def _empty() -> dict:
     return {"verdicts": collections.defaultdict(lambda: collections.defaultdict(list)),
             "flagged": collections.defaultdict(set), "scores": collections.defaultdict(list),
-            "disagreed": collections.Counter(), "unflagged": collections.defaultdict(set)}
+            "disagreed": collections.Counter(), "unflagged": collections.defaultdict(set),
+            "done": set(), "other_commits": 0}
 
 
-def sweep(plan: list[Subject], runs: int, seen: dict) -> None:
-    """Grade every subject `runs` times, round-robin, into `seen` (kept when interrupted)."""
+def key(subject: Subject) -> str:
+    return f"{subject.assignment.slug}/{subject.label}"
+
+
+def record_of(subject: Subject, run: int, grade, commit: str) -> dict:
+    """One grading as a JSON line: what the report needs, and enough to read it again."""
+    return {"commit": commit, "subject": key(subject), "run": run, "score": grade.score,
+            "seconds": round(grade.duration, 2), "problem": subject.problem(grade),
+            "tests": {r.info.nodeid.split("::")[-1]: [r.passed, bool(r.flags)]
+                      for r in grade.tests},
+            "unflagged": _unflagged(subject, grade)}
+
+
+def take(seen: dict, index: int, rec: dict) -> None:
+    """Add one grading's record to `seen` (from this sweep or from --record's file)."""
+    seen["done"].add((rec["subject"], rec["run"]))
+    seen["scores"][index].append(rec["score"])
+    for name, (passed, flagged) in rec["tests"].items():
+        seen["verdicts"][index][name].append(passed)
+        if flagged:
+            seen["flagged"][index].add(name)
+    seen["unflagged"][index].update(rec["unflagged"])
+    if rec["problem"]:
+        seen["disagreed"][index] += 1
+
+
+def resume(plan: list[Subject], record: Path | None, commit: str, seen: dict) -> None:
+    """The gradings of this commit already in `record` count as done."""
+    if record is None or not record.exists():
+        return
+    index = {key(s): i for i, s in enumerate(plan)}
+    for line in record.read_text().splitlines():
+        rec = json.loads(line)
+        if rec["commit"] != commit:
+            seen["other_commits"] += 1
+        elif rec["subject"] in index and (rec["subject"], rec["run"]) not in seen["done"]:
+            take(seen, index[rec["subject"]], rec)
+
+
+def sweep(plan: list[Subject], runs: int, seen: dict, *, jobs: int = 1,
+          record: Path | None = None, commit: str = "") -> None:
+    """Grade every subject `runs` times, round-robin, `jobs` at a time, into `seen` (and
+    `record`), skipping what `seen` has; kept when interrupted."""
     started = time.monotonic()
-    for run in range(runs):
-        for i, subject in enumerate(plan):
-            grade = runner.grade(subject.assignment, subject.path)
-            seen["scores"][i].append(grade.score)
-            for r in grade.tests:
-                name = r.info.nodeid.split("::")[-1]
-                seen["verdicts"][i][name].append(r.passed)
-                if r.flags:
-                    seen["flagged"][i].add(name)
-            seen["unflagged"][i].update(_unflagged(subject, grade))
-            problem = subject.problem(grade)
-            if problem:
-                seen["disagreed"][i] += 1
-                print(f"  run {run + 1}: {subject.assignment.slug}/{subject.label} disagreed: "
-                      f"{problem}", flush=True)
-        print(f"run {run + 1}/{runs} done ({time.monotonic() - started:.0f} s)", flush=True)
+    lock = threading.Lock()
+    todo = [(run, i) for run in range(runs) for i, s in enumerate(plan)
+            if (key(s), run) not in seen["done"]]
+
+    cancel = threading.Event()
+
+    def grade_one(run: int, i: int) -> None:
+        subject = plan[i]
+        grade = runner.grade(subject.assignment, subject.path, cancel=cancel)
+        if cancel.is_set():
+            return                     # cut short: incomplete, not a verdict
+        rec = record_of(subject, run, grade, commit)
+        with lock:
+            take(seen, i, rec)
+            if record is not None:
+                with record.open("a") as out:
+                    out.write(json.dumps(rec) + "\n")
+            if rec["problem"]:
+                print(f"  run {run + 1}: {rec['subject']} disagreed: {rec['problem']}",
+                      flush=True)
+            count = len(seen["done"])
+            if count % len(plan) == 0:
+                print(f"{count} of {runs * len(plan)} gradings done "
+                      f"({time.monotonic() - started:.0f} s)", flush=True)
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="sweep")
+    futures = [pool.submit(grade_one, run, i) for run, i in todo]
+    try:
+        pending = set(futures)
+        while pending:       # polling, so that Ctrl-C and SIGTERM reach this thread
+            done, pending = concurrent.futures.wait(pending, timeout=0.5)
+            for future in done:
+                future.result()
+    finally:
+        cancel.set()          # interrupted: the gradings under way stop, unrecorded
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True)
 
 
 def report(plan: list[Subject], seen: dict) -> tuple[int, int, int]:
@@ -203,6 +294,14 @@ def report(plan: list[Subject], seen: dict) -> tuple[int, int, int]:
     return totals[0], totals[1], totals[2]
 
 
+def commit_of(root: Path) -> str:
+    """HEAD, with "-dirty" when the tracked files differ from it (a record says so)."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root).stdout
+    return git("rev-parse", "HEAD").strip() + ("-dirty" if git("status", "--porcelain",
+                                                                 "--untracked-files=no") else "")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=20)
@@ -213,6 +312,9 @@ def main() -> int:
     ap.add_argument("--variants", nargs="*", default=list(PATTERNS),
                     help=f"globs under tests/broken/<slug>/ with --subjects timing "
                          f"(default: {' '.join(PATTERNS)})")
+    ap.add_argument("--jobs", type=int, default=1, help="gradings at once (default 1)")
+    ap.add_argument("--record", type=Path, default=None,
+                    help="append each grading to this JSON-lines file, and resume from it")
     opts = ap.parse_args()
 
     chosen = [a for a in manifest.load() if not opts.assignments or a.number in opts.assignments]
@@ -224,8 +326,13 @@ def main() -> int:
     started = time.monotonic()
     signal.signal(signal.SIGTERM, signal.default_int_handler)   # a killed sweep reports too
     seen = _empty()
+    commit = commit_of(Path(__file__).resolve().parent.parent)
+    resume(plan, opts.record, commit, seen)
+    if seen["done"]:
+        print(f"{len(seen['done'])} gradings of {commit[:9]} already in {opts.record}; "
+              f"{seen['other_commits']} of other commits left out\n", flush=True)
     try:
-        sweep(plan, opts.runs, seen)
+        sweep(plan, opts.runs, seen, jobs=opts.jobs, record=opts.record, commit=commit)
     except KeyboardInterrupt:
         print("\ninterrupted: the runs so far", flush=True)
     finally:
@@ -233,7 +340,10 @@ def main() -> int:
     changed, disagreed, unflagged = report(plan, seen)
     print(f"\nverdicts that changed: {changed}; runs that disagreed with the expected "
           f"verdicts: {disagreed}; borderline changes not flagged: {unflagged}  "
-          f"(load: {what}; {time.monotonic() - started:.0f} s)")
+          f"(commit {commit[:9]}; load: {what}; {opts.jobs} grading(s) at once; "
+          f"{time.monotonic() - started:.0f} s)")
+    if opts.load == "heavy":
+        print(f"alongside: {neighbour_gradings() or 'the other checkout graded nothing'}")
     return 1 if changed or disagreed or unflagged else 0
 
 
