@@ -1,7 +1,7 @@
 """Synthetic LMS downloads, as Moodle and Canvas hand them out, with what each student
 must score. Used by tests/flows/test_batch.py and bench/batch_speed.py.
 
-    moodle_download(assignment, dest, n=30) -> (zip path, {student id: Expect})
+    moodle_download(assignment, dest, n=30, variants=None) -> (zip path, {id: Expect})
     canvas_download(assignment, dest)       -> (zip path, {student id: Expect})
 
 Moodle ("Download all submissions", in folders): one folder per student named
@@ -53,17 +53,22 @@ LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", 
         "Lampson", "Meinel", "Codd", "Booth", "Naur"]
 
 
-def _submissions(assignment: Assignment, n: int) -> list[tuple[str, dict[str, bytes], Expect]]:
-    """(how, files, expect) for at least 30 students: every broken variant once, references
-    in every wrapping, stubs, and the junk a real class hands in (cheap to grade: it fails
-    at import), then more references and stubs up to n."""
+def _submissions(assignment: Assignment, n: int,
+                 variants: int | None = None) -> list[tuple[str, dict[str, bytes], Expect]]:
+    """(how, files, expect) for at least 19 students (+ the variants): every broken variant
+    once (or `variants` of them, spread over the sorted list), references in every
+    wrapping, stubs, and the junk a real class hands in (cheap to grade: it fails at
+    import), then more references and stubs up to n."""
     from conftest import declared_failures   # tests/conftest.py
     module = assignment.files[0]
     ref = (assignment.reference_dir / module).read_bytes()
     stub = (assignment.folder / module).read_bytes()
     first_def = ref.index(b"def ")
     out: list[tuple[str, dict[str, bytes], Expect]] = []
-    for path in sorted((BROKEN / assignment.slug).glob("*.py")):
+    paths = sorted((BROKEN / assignment.slug).glob("*.py"))
+    if variants is not None:
+        paths = paths[::max(1, -(-len(paths) // max(1, variants)))][:variants]
+    for path in paths:
         out.append(("broken", {module: path.read_bytes()},
                     Expect("broken", fails=declared_failures(path))))
     out += [
@@ -110,11 +115,13 @@ def _submissions(assignment: Assignment, n: int) -> list[tuple[str, dict[str, by
     return out
 
 
-def moodle_download(assignment: Assignment, dest: Path, n: int = 30) -> tuple[Path, dict[str, Expect]]:
-    """A Moodle 'Download all submissions' zip (folders per student) of n students."""
+def moodle_download(assignment: Assignment, dest: Path, n: int = 30,
+                    variants: int | None = None) -> tuple[Path, dict[str, Expect]]:
+    """A Moodle 'Download all submissions' zip (folders per student) of n students (more
+    when every kind needs more), with `variants` broken variants (None: all)."""
     expect: dict[str, Expect] = {}
     files: dict[str, bytes] = {}
-    for i, (_how, subfiles, e) in enumerate(_submissions(assignment, n)):
+    for i, (_how, subfiles, e) in enumerate(_submissions(assignment, n, variants)):
         name = f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}"
         participant = str(4100 + 7 * i)
         folder = f"{name}_{participant}_assignsubmission_file_"

@@ -1,9 +1,10 @@
-"""Batch grading of whole LMS downloads, for real: a Moodle download of 30 submissions of
+"""Batch grading of whole LMS downloads, for real: a Moodle download of 22 submissions of
 assignment 2 (references in every wrapping: renamed, one folder down, a zip, a zip in a zip;
-stubs; every broken variant; and the junk a class hands in: syntax and indentation errors,
-Latin-1, an empty folder, an empty file, sys.exit() at import, a missing import, a notebook
-instead of the file, a corrupt zip, half a solution; stray files) and a Canvas download;
-every row of every export checked; resume after a rerun and after Ctrl-C; the make target."""
+stubs; two broken variants (test_kit grades every one); and the junk a class hands in:
+syntax and indentation errors, Latin-1, an empty folder, an empty file, sys.exit() at
+import, a missing import, a notebook instead of the file, a corrupt zip, half a solution;
+stray files) and a Canvas download; every row of every export checked; resume after a
+rerun and after Ctrl-C; the make target."""
 from __future__ import annotations
 
 import csv
@@ -23,6 +24,7 @@ from autograder.instructor import batch
 from flows.lms_download import canvas_download, moodle_download
 
 A2 = manifest.get(2)
+N = 22              # Moodle submissions: 2 broken variants, 19 of every other kind, 1 more
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch")]
 
 
@@ -38,7 +40,7 @@ def _test_function(nodeid: str) -> str:
 @pytest.fixture(scope="module")
 def moodle(tmp_path_factory):
     root = tmp_path_factory.mktemp("moodle")
-    archive, expect = moodle_download(A2, root, n=30)
+    archive, expect = moodle_download(A2, root, n=N, variants=2)
     started = time.monotonic()
     result = batch.run(A2, archive, root / "out", jobs=2, progress=False)
     return result, expect, time.monotonic() - started
@@ -51,7 +53,7 @@ def _by_participant(result):
 def test_every_submission_gets_a_row_with_what_it_earned(moodle):
     result, expect, _ = moodle
     rows = _by_participant(result)
-    assert len(result.rows) == 30 and set(rows) == set(expect)
+    assert len(result.rows) == N == len(expect) and set(rows) == set(expect)
     stub_scores = set()
     for pid, e in expect.items():
         row = rows[pid]
@@ -99,7 +101,7 @@ def test_grades_csv_has_every_row(moodle):
     result, expect, _ = moodle
     rows = _by_participant(result)
     table = _csv(result.out / "grades.csv")
-    assert len(table) == 30
+    assert len(table) == N
     assert [r["student"] for r in table] == sorted(r["student"] for r in table)
     for line in table:
         row = rows[line["moodle_participant"]]
@@ -129,7 +131,7 @@ def test_moodle_worksheet_has_every_row(moodle):
             "Feedback comments"} <= set(sheet[0])
     # Who the grader could not grade keeps their Moodle grade (grade by hand): no row.
     graded = {pid for pid, e in expect.items() if e.status == "graded"}
-    assert len(sheet) == len(graded) == 29
+    assert len(sheet) == len(graded) == N - 1
     for line in sheet:
         pid = line["Identifier"].removeprefix("Participant ")
         assert line["Identifier"] == f"Participant {pid}" and pid in graded
@@ -159,7 +161,7 @@ def test_junit_has_a_suite_per_student_and_a_case_per_test(moodle):
 def test_summary_counts_and_distribution(moodle):
     result, _, _ = moodle
     text = (result.out / "summary.txt").read_text(encoding="utf-8")
-    assert "30 submission(s)" in text and "graded 29, could not grade 1" in text
+    assert f"{N} submission(s)" in text and f"graded {N - 1}, could not grade 1" in text
     assert "not attributed to a student 1" in text and "index.html" in text
     full = sum(r.score == r.max_score for r in result.rows)
     assert f"full marks {full}" in text
