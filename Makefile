@@ -45,14 +45,31 @@ HINT ?=
 STUDENT_PYTHON ?=
 PYTEST_ARGS ?=
 
+# The variables a command line may set (the instructor block adds its own). Any other
+# (a typo: `make check ASSIGMENT=2`) stops make before it runs anything, instead of
+# being ignored while assignment 1 is checked.
+KNOWN_VARIABLES := PYTHON ASSIGNMENT SUBMISSION HINT STUDENT_PYTHON
+
 .PHONY: setup sandbox-tools sandbox check watch hint status reset list clean
 
 setup: $(VENV)/.installed
 
+# A .venv without pip (python3 -m venv on a machine without python3-venv leaves one) is
+# made again; a Python that cannot make one is named, with the package it lacks.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "concurrency-kit needs Python 3.10 or newer (found $$($(PYTHON) --version))"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+		echo "$(VENV) has no pip (an earlier setup failed): making it again"; rm -rf $(VENV); fi
+	@test -x $(BIN)/python || { \
+		echo "setting up $(VENV) (first run only, about 15 s): pytest, pytest-timeout," \
+		     "pytest-xdist, requests-mock, psutil"; \
+		$(PYTHON) -m venv $(VENV) >$(VENV).log 2>&1 && $(BIN)/python -m pip --version >/dev/null 2>&1 || { \
+			cat $(VENV).log; rm -rf $(VENV) $(VENV).log; \
+			echo "error: '$(PYTHON) -m venv' cannot make a virtual environment with pip here."; \
+			echo "On Debian or Ubuntu: sudo apt install python3-venv (or python3.X-venv for" \
+			     "your Python), then run make again."; exit 1; }; \
+		rm -f $(VENV).log; }
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@$(MAKE) --no-print-directory sandbox-tools
 	@touch $@
@@ -169,4 +186,15 @@ bench-pythons: setup
 RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
+
+KNOWN_VARIABLES += SUBMISSIONS RESULTS OUT HTML PYTEST_ARGS RUNS N
 # <<< instructor
+
+unknown_variables := $(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),$(if \
+	$(filter command line,$(origin $(v))),$(v))))
+ifneq ($(unknown_variables),)
+$(error unknown variable $(unknown_variables): nothing was run.$(shell $(PYTHON) -c \
+	'import difflib, sys; known = sys.argv[2:]; m = [f"{u}: did you mean {difflib.get_close_matches(u, known, 1, 0.6)[0]}?" for u in sys.argv[1].split() if difflib.get_close_matches(u, known, 1, 0.6)]; print(" " + "; ".join(m) if m else "")' \
+	'$(unknown_variables)' $(KNOWN_VARIABLES) 2>/dev/null) Variables make knows: \
+	$(sort $(KNOWN_VARIABLES)))
+endif
