@@ -11,6 +11,7 @@ make one (root, a writable cpu controller), else with CK_CPU_QUOTA=0.5.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import os
 import re
@@ -23,6 +24,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from autograder import KIT_ROOT, manifest, paths
 from autograder.instructor import gradescope
@@ -164,10 +167,19 @@ def test_zip_holds_the_scripts_the_engine_and_this_assignment_only(zips, number)
     engine = {n for n in names if n.startswith("autograder/")}
     assert all((KIT_ROOT / n).is_file() for n in engine)
     assert blobs["pyproject.toml"] == (KIT_ROOT / "pyproject.toml").read_bytes()
+    # requirements.txt: every dependency pinned to what the kit was tested with (installed
+    # here, inside pyproject's range), or kept as written when this Python does not need it.
     deps = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     reqs = [ln for ln in blobs["requirements.txt"].decode().splitlines()
             if ln and not ln.startswith("#")]
-    assert reqs == deps
+    pins = {canonicalize_name(r.split("==")[0]): r.split("==")[1] for r in reqs if "==" in r}
+    for dep in map(Requirement, deps):
+        if dep.marker is not None and not dep.marker.evaluate():
+            assert str(dep) in {str(Requirement(r)) for r in reqs}, dep
+            continue
+        version = pins[canonicalize_name(dep.name)]
+        assert version == importlib.metadata.version(dep.name) and dep.specifier.contains(version)
+    assert {"pluggy", "iniconfig", "urllib3"} <= set(pins)          # and what they need
     # This assignment's folder, exactly (stub, README, hints, visible and hidden tests).
     folder = {f"assignments/{a.slug}/{p.relative_to(a.folder).as_posix()}"
               for p in a.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}

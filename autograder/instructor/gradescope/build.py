@@ -2,7 +2,8 @@
 
 What the zip holds: setup.sh and run_autograder (templates/, with the assignment's number
 and the virtualenv's name filled in), README.md (what this zip is), the engine
-(autograder/ and pyproject.toml, requirements.txt = pyproject's dependencies), the
+(autograder/ and pyproject.toml, requirements.txt = pyproject's dependencies pinned to
+what the kit was tested with: pins.py), the
 assignment's folder (stub, README, hints, visible and hidden tests) and a manifest with
 that one entry. Never the reference solution, the broken variants, other assignments,
 .git or caches: `write_zip` checks the finished zip for each of these and refuses to write
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from ... import KIT_ROOT, __version__, manifest, paths
 from ...files import is_junk, tree
+from . import pins
 from .common import SETTING, VENV
 
 if sys.version_info >= (3, 11):
@@ -91,10 +93,9 @@ def manifest_text(assignment: manifest.Assignment) -> str:
 
 
 def requirements_text(pyproject: Path) -> str:
-    """pyproject's [project] dependencies, one a line, with the same version specifiers."""
+    """requirements.txt: pyproject's [project] dependencies and theirs, pinned (pins.py)."""
     deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    return ("# From pyproject.toml's [project] dependencies (same versions); setup.sh installs "
-            "these.\n" + "".join(f"{d}\n" for d in deps))
+    return pins.requirements_text(deps)
 
 
 def _git_commit() -> str:

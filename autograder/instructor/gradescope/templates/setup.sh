@@ -2,7 +2,8 @@
 # Gradescope runs this once, as root, when it builds the autograder image
 # (Autograder Specifications: https://gradescope-autograders.readthedocs.io/en/latest/specs/).
 # It installs Python 3.10+ with venv (apt, only if missing), then the concurrency-kit
-# engine and its dependencies (requirements.txt = pyproject.toml's, same versions) into
+# engine and its dependencies (requirements.txt: pyproject.toml's, pinned to the versions
+# the kit was tested with) into
 # a virtualenv that run_autograder uses.
 set -euo pipefail
 
