@@ -24,7 +24,8 @@ Gradings (--jobs N) run N at once: the machine lock still gives each timed test 
 machine to itself, so only untimed tests overlap. --record FILE appends one JSON line per
 grading (the commit, the subject, the run, every test's verdict and flag) and resumes
 from it: a sweep of hours can be stopped and started again, and the report covers every
-grading of this commit in the file (those of another commit are left out, and counted).
+grading in the file of this commit or of one that grades alike (the same engine, tests,
+references and subjects: GRADING); the others are left out, and counted.
 Exit status 1 when any verdict changed, disagreed or went unflagged.
 """
 from __future__ import annotations
@@ -33,6 +34,8 @@ import argparse
 import collections
 import concurrent.futures
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -211,14 +214,40 @@ def take(seen: dict, index: int, rec: dict) -> None:
         seen["disagreed"][index] += 1
 
 
+# What a verdict depends on: the engine (not its student and instructor rooms), the tests,
+# the references and the subjects. Commits that change none of these grade alike.
+GRADING = ("assignments", "reference", "tests/broken", "tests/designs", "autograder")
+NOT_GRADING = ("autograder/instructor", "autograder/student")
+
+
+@functools.cache
+def grading_tree(commit: str) -> str | None:
+    """A digest of what grades at `commit` (None: a dirty tree, or a commit git lacks)."""
+    if commit.endswith("-dirty"):
+        return None
+    out = subprocess.run(["git", "ls-tree", "-r", "--full-tree", commit, "--", *GRADING],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
+    if out.returncode != 0:
+        return None
+    kept = [line for line in out.stdout.splitlines()
+            if not line.split("\t")[1].startswith(NOT_GRADING)]
+    return hashlib.sha1("\n".join(kept).encode()).hexdigest()
+
+
+def same_grading(recorded: str, commit: str) -> bool:
+    theirs = grading_tree(recorded)
+    return recorded == commit or (theirs is not None and theirs == grading_tree(commit))
+
+
 def resume(plan: list[Subject], record: Path | None, commit: str, seen: dict) -> None:
-    """The gradings of this commit already in `record` count as done."""
+    """The gradings in `record` of this commit, or of one that grades alike (the same
+    engine, tests and subjects: GRADING), count as done."""
     if record is None or not record.exists():
         return
     index = {key(s): i for i, s in enumerate(plan)}
     for line in record.read_text().splitlines():
         rec = json.loads(line)
-        if rec["commit"] != commit:
+        if not same_grading(rec["commit"], commit):
             seen["other_commits"] += 1
         elif rec["subject"] in index and (rec["subject"], rec["run"]) not in seen["done"]:
             take(seen, index[rec["subject"]], rec)
@@ -329,8 +358,9 @@ def main() -> int:
     commit = commit_of(Path(__file__).resolve().parent.parent)
     resume(plan, opts.record, commit, seen)
     if seen["done"]:
-        print(f"{len(seen['done'])} gradings of {commit[:9]} already in {opts.record}; "
-              f"{seen['other_commits']} of other commits left out\n", flush=True)
+        print(f"{len(seen['done'])} gradings of {commit[:9]} (or of commits that grade alike) "
+              f"already in {opts.record}; {seen['other_commits']} of other gradings left "
+              "out\n", flush=True)
     try:
         sweep(plan, opts.runs, seen, jobs=opts.jobs, record=opts.record, commit=commit)
     except KeyboardInterrupt:
