@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 
 from .files import atomic_write
 from .scoring import Grade, TestResult
@@ -64,8 +65,13 @@ def test_body(result: TestResult) -> list[str]:
 
 
 def text(grade: Grade, *, colour: bool = False, source: str | None = None,
-         show_hidden_details: bool = True, width: int | None = None) -> str:
-    """`width`: wrap long lines to it (a terminal's width; None keeps lines whole)."""
+         show_hidden_details: bool = True, width: int | None = None,
+         for_student: bool = False, notes: Sequence[str] = ()) -> str:
+    """`width`: wrap long lines to it (a terminal's width; None keeps lines whole).
+    `for_student`: the copy a student receives (a batch's feedback.txt): without what is
+    for the instructor (the verdicts flagged for a look, the sandbox's report).
+    `notes`: how the submission was found (a batch: re-uploaded, late, the zip inside),
+    shown first."""
     paint = painter(colour)
     out = []
     head = f"Assignment {grade.assignment}: {grade.title}"
@@ -75,6 +81,8 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
     if grade.visibility == "visible":
         out.append(paint("Visible tests only (make check); the hidden tests are listed at the end.",
                          "dim"))
+    for note in notes:
+        out.extend(wrap(f"submission: {note}", width))
     for note in grade.notes:
         out.extend(wrap(f"note: {note}", width))
     out.append("")
@@ -87,6 +95,8 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
             out.extend(paint_line(part, paint) for part in wrap("             " + line, width))
     out.append("")
     out.append(paint(f"Total: {pts(grade.score)}/{pts(grade.max_score)}", "bold") + _breakdown(grade))
+    if for_student:
+        return "\n".join(out)
     if grade.flags and grade.visibility != "visible":
         out.append("")
         out.append(paint("Flagged for the instructor (verdicts too close to call, passed on the "

@@ -141,7 +141,7 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         if found.unmatched:
             files.append(_write_unmatched(out / "unmatched.csv", found.unmatched))
         text = summary(ordered, found.unmatched, assignment, time.monotonic() - bar.started,
-                       reused=bar.reused)
+                       reused=bar.reused, sandbox=batch.sandbox)
         atomic_write(out / "summary.txt", text + "\n")
         files.append(out / "summary.txt")
     return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
@@ -189,6 +189,7 @@ class _Batch:
     budget: float | None
     python: object
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+    sandbox: list[str] = dataclasses.field(default_factory=list)   # the layers gradings had
 
     def grade_all(self, todo: list[tuple[Student, str]], jobs: int, rows: dict[str, GradeRow],
             bar: Progress) -> bool:
@@ -235,19 +236,23 @@ class _Batch:
         if self.stop.is_set():
             raise KeyboardInterrupt  # its children were killed under it: not a real result
         row = from_grade(student, grade)
+        self.sandbox = self.sandbox or list(grade.sandbox)   # the machine's: alike for all
         where = _student_dir(self.out, student)
         where.mkdir(parents=True, exist_ok=True)
         reports.write_json(reports.gradescope(grade), where / "results.json")
         source = (str(student.path.relative_to(self.work))
                   if student.path.is_relative_to(self.work) else str(student.path))
-        atomic_write(where / "feedback.txt", reports.text(grade, source=source) + "\n")
+        atomic_write(where / "feedback.txt", reports.text(grade, source=source, for_student=True,
+                                                         notes=student.notes) + "\n")
         atomic_write(where / "row.json", json.dumps(to_json(row, fp), indent=1) + "\n")
         return row
 
     def save_error(self, row: GradeRow, fp: str) -> None:
         where = _student_dir(self.out, row.student)
         where.mkdir(parents=True, exist_ok=True)
-        atomic_write(where / "feedback.txt", f"Could not grade this submission: {row.message}\n")
+        notes = "".join(f"submission: {note}\n" for note in row.student.notes)
+        atomic_write(where / "feedback.txt",
+                     f"Could not grade this submission: {row.message}\n{notes}")
         reports.write_json(error_results(row), where / "results.json")
         atomic_write(where / "row.json", json.dumps(to_json(row, fp), indent=1) + "\n")
 

@@ -1,12 +1,15 @@
 """summary.txt: what an instructor reads first after a batch.
 
-How many were graded, the scores' spread and distribution, tests that hung or crashed, the
-verdicts flagged borderline (a timing pass on the benefit of the doubt: worth a look), the
-submissions that could not be graded and the files no student could be matched to.
+How many were graded, the scores' spread and distribution, how many passed each test
+(the hardest first: what to go over in class), tests that hung or crashed, the verdicts
+flagged borderline (a timing pass on the benefit of the doubt: worth a look), how
+submissions were found (re-uploaded, late, a zip inside), the submissions that could not
+be graded, the files no student could be matched to, and the sandbox the tests ran in.
 """
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 
 from .records import GradeRow, Unmatched
 
@@ -30,8 +33,27 @@ def distribution(rows: list[GradeRow], bins: int = 10) -> list[tuple[str, int]]:
             for i, c in enumerate(counts)]
 
 
+def pass_rates(graded: list[GradeRow]) -> list[str]:
+    """Each test with how many of the graded submissions passed it, the least passed first
+    (ties in the tests' own order)."""
+    if not graded:
+        return []
+    passed: dict[str, int] = {}
+    label: dict[str, str] = {}
+    for r in graded:
+        for t in r.tests:
+            key = t.get("nodeid") or t["name"]
+            label.setdefault(key, f"{t.get('max_score', 0):g} pts  {t['name']}")
+            passed[key] = passed.get(key, 0) + (t["status"] == "passed")
+    order = sorted(label, key=lambda k: passed[k])          # stable: the tests' order in ties
+    n = len(graded)
+    return [f"  tests by how many passed (of {n} graded):"] + [
+        f"    {100 * passed[k] / n:>3.0f}%  {passed[k]:>{len(str(n))}}/{n}  {label[k]}"
+        for k in order]
+
+
 def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapsed: float,
-            reused: int = 0) -> str:
+            reused: int = 0, sandbox: Sequence[str] = ()) -> str:
     graded = [r for r in rows if r.status == "graded"]
     errors = [r for r in rows if r.status == "error"]
     out = [f"Assignment {assignment.number}: {assignment.title}: {len(rows)} submission(s) "
@@ -48,6 +70,7 @@ def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapse
         peak = max(c for _, c in distribution(rows)) or 1
         for label, count in distribution(rows):
             out.append(f"    {label} {'#' * round(30 * count / peak):<30} {count}")
+    out.extend(pass_rates(graded))
     trouble: dict[str, int] = {}
     for r in rows:
         for t in r.tests:
@@ -57,8 +80,12 @@ def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapse
         out.append("  tests that " + ", ".join(f"{k}: {v}" for k, v in sorted(trouble.items())))
     out.extend(f"  BORDERLINE {r.student.id}: {t['name']}: {flag}"
                for r in rows for t in r.tests for flag in t.get("flags", []))
+    out.extend(f"  NOTE {r.student.id}: {note}" for r in rows for note in r.student.notes)
     for r in errors:
         out.append(f"  ERROR {r.student.id}: {r.message}")
     for u in unmatched:
         out.append(f"  NOT GRADED {u.path}: {u.reason}")
+    if sandbox:      # kept out of the students' feedback.txt: it is for you
+        out.append("  sandbox the tests ran in (README, \"Untrusted submissions\"):")
+        out.extend(f"    {line.strip()}" for line in sandbox)
     return "\n".join(out)

@@ -182,6 +182,29 @@ def test_summary_has_counts_statistics_and_distribution():
     assert "ERROR d: nope" in text and "NOT GRADED x.txt: not a .py" in text
 
 
+def test_summary_gives_each_tests_pass_rate_hardest_first_notes_and_sandbox():
+    def row(sid, passed, status="graded", notes=()):
+        tests = [{"name": n, "nodeid": f"t.py::{n}", "max_score": 2,
+                  "status": "passed" if n in passed else "failed"}
+                 for n in ("test_order", "test_speedup", "test_clean")]
+        return batch.GradeRow(student=batch.Student(sid, sid, Path("."), "folder",
+                                                    notes=list(notes)),
+                              status=status, score=2 * len(passed), max_score=6, tests=tests)
+    rows = [row("a", {"test_order", "test_clean"}), row("b", {"test_order"}),
+            row("c", {"test_order", "test_speedup", "test_clean"},
+                notes=["re-uploaded: graded the newest, downloader-1.py"]),
+            row("d", set(), status="error")]                # not graded: not counted
+    lines = summary.summary(rows, [], A1, 10.0, sandbox=["user        on   uid 61000"]).splitlines()
+    start = lines.index("  tests by how many passed (of 3 graded):")
+    assert lines[start + 1:start + 4] == ["     33%  1/3  2 pts  test_speedup",
+                                          "     67%  2/3  2 pts  test_clean",
+                                          "    100%  3/3  2 pts  test_order"]
+    assert "  NOTE c: re-uploaded: graded the newest, downloader-1.py" in lines
+    assert summary.pass_rates([]) == []
+    assert lines[-2:] == ['  sandbox the tests ran in (README, "Untrusted submissions"):',
+                          "    user        on   uid 61000"]
+
+
 def test_the_command_line_refuses_what_it_cannot_do(tmp_path, capsys):
     down = tmp_path / "down"
     down.mkdir()

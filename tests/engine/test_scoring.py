@@ -166,3 +166,19 @@ def test_a_borderline_flag_reaches_the_instructor_not_the_students_summary():
     plain = _one(_info("other"), _result("other", "passed"))
     assert plain.flags == [] and "flags" not in reports.gradescope(
         Grade(assignment=2, title="t", tests=[plain], notes=[]))["tests"][0]["extra_data"]
+
+
+def test_the_students_copy_of_a_graded_report_keeps_the_instructors_sections_out():
+    """A batch's feedback.txt goes to the student: the verdicts flagged for the instructor
+    and the sandbox's report (uid, limits) stay in the instructor's copy; how the
+    download's submission was found comes first in both."""
+    flag = "borderline: measured 1.46x, needed 1.50x"
+    r = _one(_info("speed"), _result("speed", "passed", flags=[flag]))
+    grade = Grade(assignment=2, title="t", tests=[r], notes=[], sandbox=["uid 61000", "pids 512"])
+    found = ["Canvas marked it late"]
+    teacher = reports.text(grade, notes=found)
+    student = reports.text(grade, notes=found, for_student=True)
+    assert "Flagged for the instructor" in teacher and "uid 61000" in teacher
+    assert "Flagged for the instructor" not in student and "uid 61000" not in student
+    assert "Sandbox" not in student and "Total: 2/2" in student
+    assert student.splitlines()[1] == teacher.splitlines()[1] == "submission: Canvas marked it late"

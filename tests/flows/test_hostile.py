@@ -120,8 +120,11 @@ def test_nothing_a_submission_started_is_left_running(hostile_batch):
 
 
 def test_the_grading_says_which_sandbox_layers_were_on(hostile_batch):
+    """In summary.txt, for the instructor; not in the feedback.txt a student receives."""
     result, rows, inbox = hostile_batch
-    text = _feedback(result, _row(rows, "reference"))
+    assert "Sandbox the tests ran in" not in _feedback(result, _row(rows, "reference"))
+    text = (result.out / "summary.txt").read_text(encoding="utf-8")
+    assert "sandbox the tests ran in" in text
     caps = jail.capabilities()
     assert ("filesystem  on" in text) == bool(caps["bwrap"]), text
     assert ("user        on" in text) == bool(caps["setpriv"]), text

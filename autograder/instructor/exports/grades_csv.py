@@ -13,7 +13,7 @@ from ..records import GradeRow
 from .common import GRADES_CSV, ExportResult, cell, csv_text, names, num, sorted_rows, who, write
 
 GRADES_FIELDS = ["student", "name", "score", "max_score", "percent", "status", "message",
-                 "duration_s", "source", "canvas_user_id", "canvas_submission_id",
+                 "notes", "duration_s", "source", "canvas_user_id", "canvas_submission_id",
                  "canvas_late", "moodle_participant"]
 
 
@@ -64,7 +64,7 @@ def _record(row: GradeRow, columns: list[tuple[str, str]]) -> list[str]:
     by_key = {_key(t): t for t in row.tests}
     record = [cell(s.id), cell(s.name), num(row.score), num(row.max_score),
               f"{row.percent:.1f}", cell(row.status), cell(row.message),
-              f"{row.duration:.1f}", cell(s.source), cell(lms.get("user_id", "")),
+              cell("; ".join(s.notes)), f"{row.duration:.1f}", cell(s.source), cell(lms.get("user_id", "")),
               cell(lms.get("submission_id", "")),
               "yes" if lms.get("late") else "", cell(lms.get("participant", ""))]
     for key, _ in columns:
