@@ -73,40 +73,69 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
     `notes`: how the submission was found (a batch: re-uploaded, late, the zip inside),
     shown first."""
     paint = painter(colour)
-    out = []
-    head = f"Assignment {grade.assignment}: {grade.title}"
-    if source:
-        head += f"  ({source})"
-    out.append(paint(head, "bold"))
+    head = f"Assignment {grade.assignment}: {grade.title}" + (f"  ({source})" if source else "")
+    out = [paint(head, "bold")]
     if grade.visibility == "visible":
         out.append(paint("Visible tests only (make check); the hidden tests are listed at the end.",
                          "dim"))
     for note in notes:
         out.extend(wrap(f"submission: {note}", width))
+    once = _one_reason(grade, paint, width)
+    out += once
     for note in grade.notes:
         out.extend(wrap(f"note: {note}", width))
     out.append("")
     for r in grade.tests:
         out.append(test_line(r, paint))
-        body = test_body(r)
+        body = [] if once else test_body(r)
         if r.info.visibility != "visible" and not show_hidden_details:
             body = ["(details of hidden tests are shown after the due date)"] if not r.passed else []
         for line in body:
             out.extend(paint_line(part, paint) for part in wrap("             " + line, width))
     out.append("")
     out.append(paint(f"Total: {pts(grade.score)}/{pts(grade.max_score)}", "bold") + _breakdown(grade))
-    if for_student:
-        return "\n".join(out)
-    if grade.flags and grade.visibility != "visible":
+    if not for_student:
+        out += _for_the_instructor(grade, paint, width)
+    return "\n".join(out)
+
+
+def _one_reason(grade: Grade, paint, width: int | None) -> list[str]:
+    """The lines that say, once, why no test passed, when one reason explains them all
+    (the file cannot run; an import that fails): then the tests show no body."""
+    if grade.cannot_run:
+        first, *rest = grade.cannot_run.splitlines()
+        return [""] + [paint(part, "cause") for part in wrap(first, width)] + rest
+    shared = shared_failure(grade)
+    if not shared:
+        return []
+    return ["", paint("Every test failed for the same reason:", "cause")] + \
+        [part for line in shared.splitlines() for part in wrap(line, width)]
+
+
+def _for_the_instructor(grade: Grade, paint, width: int | None) -> list[str]:
+    """The verdicts flagged for a look and the sandbox's report (not in a student's copy)."""
+    if grade.visibility == "visible":
+        return []
+    out = []
+    if grade.flags:
         out.append("")
         out.append(paint("Flagged for the instructor (verdicts too close to call, passed on the "
                          "benefit of the doubt):", "cause"))
         out.extend(part for flag in grade.flags for part in wrap("  " + flag, width))
-    if grade.sandbox and grade.visibility != "visible":
+    if grade.sandbox:
         out.append("")
         out.append(paint("Sandbox the tests ran in (see README, \"Untrusted submissions\"):", "dim"))
         out.extend(paint("  " + line, "dim") for line in grade.sandbox)
-    return "\n".join(out)
+    return out
+
+
+def shared_failure(grade: Grade) -> str | None:
+    """When two tests or more all failed with one and the same message (an import that
+    fails, a missing file), that message: nobody should open 20 tests to find it."""
+    if len(grade.tests) < 2 or any(t.passed for t in grade.tests):
+        return None
+    messages = {t.message.strip() for t in grade.tests}
+    return messages.pop() if len(messages) == 1 and messages != {""} else None
 
 
 def _breakdown(grade: Grade) -> str:
@@ -147,7 +176,8 @@ def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
         "score": grade.score,
         "max_score": grade.max_score,
         "execution_time": round(grade.duration, 2),
-        "output": "\n".join(grade.notes) or f"{grade.title}: {pts(grade.score)}/{pts(grade.max_score)}",
+        "output": "\n".join(([grade.cannot_run] if grade.cannot_run else []) + grade.notes)
+                  or f"{grade.title}: {pts(grade.score)}/{pts(grade.max_score)}",
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": stdout_visibility,

@@ -2,7 +2,9 @@
 
     grade(assignment, path) -> Grade
 
-1. stage the submission's files into a scratch folder (submission.py);
+1. stage the submission's files into a scratch folder (submission.py), and stop at once,
+   with one message, if they cannot run at all (empty, does not compile, none of the
+   functions the tests call: precheck.py);
 2. collect the graded tests in a child that imports no student code, so the grader
    knows what to expect before any student code runs;
 3. run the tests in a child (sandbox.py) under the assignment's budget; when a child
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 from collections.abc import Callable, Collection
 
-from . import KIT_ROOT, channel, jail, machine_lock, sandbox
+from . import KIT_ROOT, channel, jail, machine_lock, precheck, sandbox
 from .interpreters import Interpreter
 from .manifest import Assignment
 from .scoring import Grade, TestInfo, score
@@ -259,6 +261,9 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
         staged: Staged = stage(assignment, path if path is not None else assignment.folder,
                                cell_dir / "submission")
         shutil.rmtree(cell_dir / "submission-unzipped", ignore_errors=True)  # the rest of a zip
+        why = precheck.cannot_run(assignment, staged.folder, python)
+        if why is not None:
+            return _not_runnable(assignment, expected, staged, why, visibility, started)
         grading = _Grading(assignment, scratch, staged, visibility=visibility, budget=budget,
                            started=started, cancel=cancel, progress=progress, python=python,
                            pending=[t.nodeid for t in expected], notes=list(staged.notes))
@@ -276,6 +281,18 @@ def grade(assignment: Assignment, path: str | os.PathLike | None, *,
     finally:
         if not keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _not_runnable(assignment: Assignment, expected: list[TestInfo], staged: Staged, why: str,
+                  visibility: str, started: float) -> Grade:
+    """Every test 0, pointing at the one reason the file cannot run (precheck.py)."""
+    file = assignment.files[0]
+    reason = why.splitlines()[0][len(file) + 1:].split(":")[0].strip()   # "is empty", ...
+    short = f"Not run: {file} {reason}, so no test could run (the message at the top says more)."
+    results = score(expected, [], {t.nodeid: ("failed", short) for t in expected})
+    return Grade(assignment=assignment.number, title=assignment.title, tests=results,
+                 notes=[clean(n) for n in staged.notes], duration=time.monotonic() - started,
+                 visibility=visibility, cannot_run=clean(why))
 
 
 @dataclasses.dataclass

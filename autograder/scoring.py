@@ -68,6 +68,7 @@ class Grade:
     visibility: str = "all"
     waited: float = 0.0          # of duration, seconds tests queued for the machine lock
     sandbox: list[str] = dataclasses.field(default_factory=list)  # jail layers (instructors)
+    cannot_run: str = ""         # why no test could run (precheck.py): shown once, first
 
     @property
     def score(self) -> float:

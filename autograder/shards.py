@@ -54,7 +54,8 @@ def merge(parts: list[Grade], expected: list) -> Grade:
     return Grade(assignment=first.assignment, title=first.title,
                  tests=[by_id[t.nodeid] for t in expected if t.nodeid in by_id], notes=notes,
                  duration=max(g.duration for g in parts), visibility=first.visibility,
-                 waited=max(g.waited for g in parts), sandbox=first.sandbox)
+                 waited=max(g.waited for g in parts), sandbox=first.sandbox,
+                 cannot_run=first.cannot_run)
 
 
 def grade_interruptibly(a: Assignment, path, *, visibility: str,

@@ -172,7 +172,7 @@ def test_a_daemon_dies_with_the_grading(tmp_path):
 
 def test_the_report_says_which_layers_were_on(tmp_path, monkeypatch):
     sub = tmp_path / "consumer.py"
-    sub.write_text("def process_all(:\n")                          # fails fast
+    sub.write_text("raise ImportError('no')\ndef process_all(items, handle):\n    pass\n")  # fails fast
     grade = runner.grade(A1, sub, visibility="visible")
     on = {line.split()[0]: line.split()[1] == "on" for line in grade.sandbox}
     assert on == {"user": bool(CAPS["setpriv"]), "limits": True, "cgroups": bool(CAPS["cgroups"]),

@@ -327,8 +327,11 @@ def test_syntax_error_earns_zero_and_says_why(zips, python_bin, tmp_path):
     root = layout(zips[5], tmp_path / "root", bad)
     data = run_autograder(root, python_bin)
     assert data["score"] == 0 and max_points(data) == A5.points
-    assert data["output"].startswith("Every test failed for the same reason:")
-    assert "crunch.py has a syntax error at line 1" in data["output"]
+    # One message with the line and a caret, first; found before any test ran.
+    assert data["output"].startswith("crunch.py has a syntax error at line 1"), data["output"]
+    assert "\n    1 | def crunch(n_items:\n" in data["output"] and "^" in data["output"]
+    assert all(t["output"].startswith("Not run: crunch.py has a syntax error at line 1")
+               for t in data["tests"])
 
 
 @pytest.mark.slow

@@ -69,16 +69,6 @@ def _failure(assignment, what: str, rows_output: str, state: str, started: float
     }
 
 
-def _same_reason(data: dict) -> str | None:
-    """When every test failed with one and the same message (a syntax error, a missing
-    file), that message: students should not have to open 20 tests to find it."""
-    tests = data.get("tests") or []
-    if not tests or any(t["status"] == "passed" for t in tests):
-        return None
-    firsts = {t["output"].strip() for t in tests}
-    return firsts.pop() if len(firsts) == 1 and firsts != {""} else None
-
-
 def _lock_away_tests() -> None:
     """In Gradescope's container (root, often without the namespaces bubblewrap needs),
     the graded child still runs as a user of its own: make the zip's test folders
@@ -108,7 +98,7 @@ def _graded(assignment: manifest.Assignment, submission: Path, results: Path) ->
     _lock_away_tests()
     grade = runner.grade(assignment, submission)
     data = reports.gradescope(grade)
-    reason = _same_reason(data)
+    reason = None if grade.cannot_run else reports.shared_failure(grade)
     head = [f"Every test failed for the same reason:\n{reason}"] if reason else []
     note = cpu_note(assignment, cpus)
     data["output"] = "\n\n".join(head + [data["output"]] + ([note] if note else []))
