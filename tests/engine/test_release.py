@@ -109,6 +109,17 @@ def test_release_readme_is_the_students_part(built):
         assert f"assignments/{a.slug}/{a.files[0]}" in text
 
 
+def test_release_text_names_only_targets_the_release_has(built):
+    """A student reading any README, hint or lesson note of the release is never told to
+    run `make grade` (or another instructor target): the release's Makefile has none."""
+    root, _ = built
+    told = [p.relative_to(root).as_posix() for p in root.rglob("*")
+            if p.is_file() and p.suffix in (".md", ".txt") and ".git" not in p.parts
+            and any(f"make {t}" in p.read_text(errors="replace")
+                    for t in ("grade", "compare", "gradescope", "nbgrader", "student-release"))]
+    assert told == []
+
+
 def test_release_as_git_repository(built):
     root, _ = built
     log = subprocess.run(["git", "log", "--oneline"], cwd=root, capture_output=True, text=True)
