@@ -190,8 +190,10 @@ stability: setup
 KNOWN_VARIABLES += SUBMISSIONS RESULTS OUT HTML PYTEST_ARGS RUNS N
 # <<< instructor
 
-unknown_variables := $(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),$(if \
-	$(filter command line,$(origin $(v))),$(v))))
+# Only the make a person typed checks: one started by another make's recipe (MAKELEVEL
+# above 0) inherits that make's variables through MAKEFLAGS, known here or not.
+unknown_variables := $(if $(filter 0,$(MAKELEVEL)),$(filter-out $(KNOWN_VARIABLES),$(foreach \
+	v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))))
 ifneq ($(unknown_variables),)
 $(error unknown variable $(unknown_variables): nothing was run.$(shell $(PYTHON) -c \
 	'import difflib, sys; known = sys.argv[2:]; m = [f"{u}: did you mean {difflib.get_close_matches(u, known, 1, 0.6)[0]}?" for u in sys.argv[1].split() if difflib.get_close_matches(u, known, 1, 0.6)]; print(" " + "; ".join(m) if m else "")' \

@@ -3,6 +3,7 @@
 Dry runs (`make -n`) and a throwaway folder: nothing here installs anything."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,22 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def _make(*args: str, cwd: Path = KIT_ROOT, makefile: Path | None = None):
+    """make as a person types it: not as a child of `make test`, whose MAKEFLAGS and
+    MAKELEVEL (inherited through pytest) would make it a sub-make."""
     cmd = ["make", "--no-print-directory"] + (["-f", str(makefile)] if makefile else [])
-    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(cmd + list(args), cwd=cwd, capture_output=True, text=True, timeout=60,
+                          env=env)
+
+
+def test_a_make_started_by_another_make_does_not_check_what_it_inherits():
+    """`make test PYTEST_ARGS=...` runs tests that run make: those inherit PYTEST_ARGS
+    through MAKEFLAGS; a release Makefile that does not know it must still work."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")}
+    run = subprocess.run(["make", "--no-print-directory", "-n", "list", "COLOUR=1"], cwd=KIT_ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={**env, "MAKELEVEL": "1"})
+    assert run.returncode == 0, run.stderr
 
 
 def test_a_misspelt_variable_stops_make_and_names_the_right_one():
