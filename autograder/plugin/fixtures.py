@@ -99,6 +99,9 @@ def ck_session(request: pytest.FixtureRequest):
         end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
         end["garbled"] = end.get("garbled") or extra.garbled
         extra.close()
+    if request.node.stash.get(HANG, None) is None:   # a hang's message has them already
+        from ..grading.observed import deaths_text
+        end["deaths"] = deaths_text(session)         # first in a failing test's feedback
     answer = session.ask("confess", timeout=wait) or {}
     end["tampered"] += [str(t)[:200] for t in answer.get("tampered") or []][:20]
     end["garbled"] = end.get("garbled") or session.garbled

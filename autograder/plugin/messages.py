@@ -16,6 +16,38 @@ from ..checks.feedback import GradedFailure
 from ..grading.judge import StudentImportError
 from .state import HANG, HANG_CAUSE, TestHung, graded_info, is_hidden, state_of
 
+def deaths_first(deaths: str, message: str) -> str:
+    """A failing test's message with the threads of the student's that died of an
+    exception said first: the likeliest real cause of what the test saw (a consumer that
+    died with handle()'s exception loses its items, stops taking from the queue...). The
+    worker says which threads died; it is feedback, the verdict is the test's."""
+    if "died with" in message:              # the message says it already (a hang's)
+        return message
+    return ("First, the likely real cause: a thread of yours died with an exception, and "
+            "the work it owed was never done (the lesson: 'Handle exceptions: Always wrap "
+            "worker functions in try/except'):\n"
+            + "\n".join("  " + line for line in _one_of_each(deaths)) + "\n\n" + message)
+
+
+def _one_of_each(deaths: str) -> list[str]:
+    """deaths_text's blocks ("thread 'x' died with E: ..." and its frames), one per kind
+    (the same exception type raised from the same place), with how many died so."""
+    blocks: list[list[str]] = []
+    for line in deaths.splitlines():
+        if line.startswith("thread ") or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    kinds: dict[tuple, list[list[str]]] = {}
+    for block in blocks:
+        kind = block[0].split(" died with ", 1)[-1].split(":", 1)[0]
+        kinds.setdefault((kind, tuple(block[1:])), []).append(block)
+    out: list[str] = []
+    for same in kinds.values():
+        out += same[0] + [f"({len(same)} thread(s) died this way)"]
+    return out
+
+
 def tampered(changed: list[str]) -> str:
     # The grader does not believe this result (channel.audit): it explains to the student.
     shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")

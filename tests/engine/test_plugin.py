@@ -342,6 +342,25 @@ def test_a_syntax_error_names_the_line(runs):
     assert len(results) == 2                         # the same message for every test
 
 
+DIES = ("import threading\n\n\ndef answer():\n    t = threading.Thread(target=lambda: 1 / 0, "
+        "name='worker-1')\n    t.start()\n    t.join()\n    return 41\n")
+
+
+def test_a_thread_that_died_is_said_first_in_a_failing_tests_message(runs):
+    """A thread of the student's died with an exception: the likeliest real cause comes
+    before what the test measured (issue 17: a half-fixed consumer was told about get()
+    timeouts it never used)."""
+    run = runs.run("dies", DIES, "tests/test_quick.py::test_passes", "tests/test_quick.py::test_param")
+    results = _results(run)
+    failed = results["test_passes"]
+    assert failed["outcome"] == "failed"
+    assert failed["message"].startswith("First, the likely real cause: a thread of yours died")
+    assert "thread 'worker-1' died with ZeroDivisionError: division by zero" in failed["message"]
+    assert failed["message"].index("died with") < failed["message"].index("answer")
+    assert results["test_param[1]"]["outcome"] == "passed"
+    assert results["test_param[1]"]["message"] == ""
+
+
 def test_sys_exit_at_import_is_reported_not_fatal(runs):
     run = runs.run("exits", EXITS, "tests/test_quick.py::test_passes",
                    "tests/test_quick.py::test_hidden_plain")
