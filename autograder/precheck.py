@@ -1,16 +1,17 @@
 """Can the submission run at all? Asked once, on the trusted side, before any test runs.
 
 A file that is empty, does not compile, or names none of the functions the tests call
-cannot pass a single test; running every test on it only repeats the same
-message under each of them (13 s, 18 times, and no caret). So the grading stops here with
-one message, the line and a caret under the spot, in well under a second, and every test
-scores 0 pointing at it.
+cannot pass a single test; running every test on it only repeats the same message under
+each of them (13 s, 18 times, and no caret). So the grading stops here with one message,
+the line and a caret under the spot, in well under a second, and every test scores 0
+pointing at it.
 
 Nothing of the student's runs here: `compile()` parses, it does not execute, and the
-functions (those the tests ask for) are looked for in the file's text. Compiling uses the interpreter the
-code would run under (another Python may accept syntax this one does not, or refuse
-what this one accepts), in a child process when it is not the kit's own. Errors that
-only running shows (an import that fails, sys.exit() at the top) are the sandbox's.
+functions (those the tests ask for) are looked for in the file's text. Compiling uses the
+interpreter the code would run under (another Python may accept syntax this one does
+not, or refuse what this one accepts), in a child process when it is not the kit's own.
+Errors that only running shows (an import that fails, sys.exit() at the top) are the
+sandbox's.
 """
 from __future__ import annotations
 
