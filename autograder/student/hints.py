@@ -17,11 +17,13 @@ import argparse
 import dataclasses
 import os
 import re
+import textwrap
 from pathlib import Path
 
 from .. import console, manifest
 from ..manifest import Assignment
 from ..paths import LESSON
+from ..terminal import width_of
 from . import progress
 SECTIONS = ("I", "II", "III", "IV", "V")
 
@@ -176,6 +178,27 @@ def where(citation: Citation, lesson: Path = LESSON) -> str:
 
 # ------------------------------------------------------------------ the hint command
 
+def reflow(body: str, width: int | None) -> list[str]:
+    """The hint's prose paragraphs re-wrapped to `width` (hints.md is wrapped for the
+    file, and cutting the citation out of the first line leaves it ragged: "Your function
+    is" alone on a line); code, lists, tables and indented lines kept as they are."""
+    out: list[str] = []
+    fenced = False
+    for para in re.split(r"\n\s*\n", body):
+        lines = para.splitlines()
+        if any(line.lstrip().startswith("```") for line in lines):
+            fenced = fenced != (sum(line.lstrip().startswith("```") for line in lines) % 2 == 1)
+            out += lines + [""]
+            continue
+        literal = fenced or any(line.startswith(("    ", "\t", "- ", "* ", "|", "#", ">"))
+                                or re.match(r"\d+\. ", line) for line in lines)
+        text = " ".join(line.strip() for line in lines)
+        out += (lines if literal or not text else
+                textwrap.wrap(text, width=min(width or 88, 88), break_long_words=False,
+                              break_on_hyphens=False)) + [""]
+    return out[:-1]
+
+
 def show(a: Assignment, which: int | None = None) -> str:
     """The next hint (or hint `which`), and where the lesson says it."""
     all_hints = load(a.folder)
@@ -193,7 +216,7 @@ def show(a: Assignment, which: int | None = None) -> str:
     cite = _citation_text(body)
     if cite is not None:          # the citation is said below, with its lines
         body = body[len(cite) + 9:].lstrip(".* \n")
-    out += body.splitlines()
+    out += reflow(body, width_of())
     cites = [c for c in h.citations if c.quote] or list(h.citations)
     if cites:
         lesson = os.path.relpath(LESSON, Path.cwd()) if LESSON.exists() else None

@@ -149,3 +149,28 @@ def test_every_hint_cites_the_lesson_verbatim(assignment):
             if hints.locate(citation) is None:
                 offenders.append(f"{where}: not in the lesson: {hints.where(citation)}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_reflow_mends_the_line_the_citation_was_cut_from():
+    """hints.md is wrapped for the file; with the citation cut out of its first line the
+    rest read "Your function is" alone on a line (issue 17). Prose is re-wrapped; code,
+    lists and indented lines are kept as written."""
+    from autograder.student.hints import reflow
+    body = ("That `5` is the lesson's. Your function is\ngiven a `timeout` argument: which\n"
+            "one does the request use now?\n\n```python\nx = 1\n\ny = 2\n```\n\n- a list item\n"
+            "- another\n\n    indented code\n")
+    got = reflow(body, 60)
+    assert got[0] == "That `5` is the lesson's. Your function is given a `timeout`"
+    assert got[1] == "argument: which one does the request use now?"
+    assert got[3:8] == ["```python", "x = 1", "", "y = 2", "```"]
+    assert got[9:11] == ["- a list item", "- another"] and got[-1] == "    indented code"
+    assert all(len(line) <= 60 for line in got)
+
+
+def test_a_shown_hint_has_no_ragged_first_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("CK_STATE_DIR", str(tmp_path))
+    from autograder.student import hints
+    a = manifest.get(2)
+    hints.show(a)
+    text = hints.show(a).splitlines()
+    assert text[2].startswith("That `5` is the lesson's. Your function is given a `timeout`")
