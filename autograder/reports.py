@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from collections.abc import Sequence
 
 from .files import atomic_write
@@ -28,6 +29,15 @@ def test_line(r: TestResult, paint, width: int | None = None) -> str:
     text = clip(f"{label.ljust(5)} {pts(r.score).rjust(3)}/{pts(r.max_score)}  "
                 f"{r.info.name}{tag}", width)
     return paint(label.ljust(5), label) + text[5:]
+
+
+def test_lines(r: TestResult, paint, width: int | None) -> list[str]:
+    """test_line, wrapped to `width` under the name instead of cut (a report has room)."""
+    plain = test_line(r, lambda text, _style: text)
+    parts = textwrap.wrap(plain, width=width, subsequent_indent=" " * 13, break_long_words=False,
+                          break_on_hyphens=False) if width and len(plain) > width else [plain]
+    label = plain[:5]
+    return [paint(label, label.strip()) + parts[0][5:]] + parts[1:]
 
 
 def paint_line(line: str, paint) -> str:
@@ -86,7 +96,7 @@ def text(grade: Grade, *, colour: bool = False, source: str | None = None,
         out.extend(wrap(f"note: {note}", width))
     out.append("")
     for r in grade.tests:
-        out.append(test_line(r, paint))
+        out += test_lines(r, paint, width)
         body = [] if once else test_body(r)
         if r.info.visibility != "visible" and not show_hidden_details:
             body = ["(details of hidden tests are shown after the due date)"] if not r.passed else []

@@ -109,7 +109,8 @@ def screen(a, grade: Grade, *, width: int, height: int, colour: bool, saved: str
         if r.passed:
             continue
         label = reports.STATUS_LABEL.get(r.status, "FAIL")
-        block = ["", paint(terminal.clip(f"{label}: {r.info.name}", width), "bold")]
+        block = [""] + [paint(part, "bold")                 # the name whole, not cut
+                        for part in terminal.wrap(f"{label}: {r.info.name}", width)]
         for line in reports.test_body(r):
             block.extend(reports.paint_line(terminal.clip(part, width), paint)
                          for part in terminal.wrap("  " + line, width))

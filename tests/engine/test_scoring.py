@@ -182,3 +182,17 @@ def test_the_students_copy_of_a_graded_report_keeps_the_instructors_sections_out
     assert "Flagged for the instructor" not in student and "uid 61000" not in student
     assert "Sandbox" not in student and "Total: 2/2" in student
     assert student.splitlines()[1] == teacher.splitlines()[1] == "submission: Canvas marked it late"
+
+
+def test_a_long_test_name_is_wrapped_under_itself_not_cut():
+    """From issue 17: a test's line was cut at the terminal's width; the name is wrapped."""
+    name = "download_all: exactly min(max_workers, len(urls)) requests in flight at the peak"
+    r = _one(TestInfo("tests/test_x.py::x", name, 2.0, "hidden"), _result("x", "failed"))
+    text = reports.text(Grade(assignment=2, title="t", tests=[r], notes=[]), width=44)
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("FAIL"))
+    block = [lines[start]] + [line for line in lines[start + 1:start + 4]
+                              if line.startswith(" " * 13) and not line.startswith(" " * 14)]
+    assert all(len(line) <= 44 for line in block)
+    assert " ".join(part.strip() for part in block).endswith(f"{name} [hidden]")
+    assert block[0].startswith("FAIL    0/2  download_all:")
