@@ -7,6 +7,7 @@
 #   make hint ASSIGNMENT=1 [HINT=k]             the next hint (or hint k again)
 #   make status                                 every assignment: best visible score, hints
 #   make reset ASSIGNMENT=1                     your file back to the stub (old one kept)
+#   make submit ASSIGNMENT=1 [OUT=dir]          your file in a zip to upload, checked first
 #   make list                                   the assignments
 #   make sandbox                                what the tests run in on this machine
 # >>> instructor (release.py leaves these lines out of the student release)
@@ -48,9 +49,9 @@ PYTEST_ARGS ?=
 # The variables a command line may set (the instructor block adds its own). Any other
 # (a typo: `make check ASSIGMENT=2`) stops make before it runs anything, instead of
 # being ignored while assignment 1 is checked.
-KNOWN_VARIABLES := PYTHON ASSIGNMENT SUBMISSION HINT STUDENT_PYTHON
+KNOWN_VARIABLES := PYTHON ASSIGNMENT SUBMISSION HINT STUDENT_PYTHON OUT
 
-.PHONY: setup sandbox-tools sandbox check watch hint status reset list clean
+.PHONY: setup sandbox-tools sandbox check watch hint status reset submit list clean
 
 setup: $(VENV)/.installed
 
@@ -106,6 +107,9 @@ status: setup
 
 reset: setup
 	@$(BIN)/python -m autograder reset $(ASSIGNMENT)
+
+submit: setup
+	@$(BIN)/python -m autograder submit $(ASSIGNMENT) $(if $(OUT),--out $(OUT))
 
 list: setup
 	@$(BIN)/python -m autograder list
@@ -187,7 +191,7 @@ RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
-KNOWN_VARIABLES += SUBMISSIONS RESULTS OUT HTML PYTEST_ARGS RUNS N
+KNOWN_VARIABLES += SUBMISSIONS RESULTS HTML PYTEST_ARGS RUNS N
 # <<< instructor
 
 # Only the make a person typed checks: one started by another make's recipe (MAKELEVEL

@@ -103,7 +103,7 @@ def files(assignments: list[manifest.Assignment], built: str) -> dict[str, bytes
                                     assignments, built).encode(),
         "Makefile": student_makefile((KIT_ROOT / "Makefile").read_text(encoding="utf-8")).encode(),
         "pyproject.toml": KIT_ROOT / "pyproject.toml",
-        ".gitignore": b".venv/\n__pycache__/\n*.egg-info/\n/saved/\n"
+        ".gitignore": b".venv/\n__pycache__/\n*.egg-info/\n/saved/\n/submission-*.zip\n"
                       b"/.concurrency-kit/progress*\n",
         "assignments/manifest.toml": manifest.MANIFEST,
     }

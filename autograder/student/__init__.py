@@ -5,6 +5,7 @@
     hint     the next hint, with where the lesson says it
     status   every assignment: best visible score, last check, hints read
     reset    the file back to the stub, the old one kept
+    submit   the file(s) in a zip, ready to upload, checked first
 
 Built on the grading core (the `autograder` package itself); never imports the
 instructor's room, which the student release leaves out.
@@ -18,4 +19,5 @@ COMMANDS = {
     "hint": ("hints", "the next hint of an assignment (one more each time)"),
     "status": ("status", "every assignment: best visible score, last check, hints"),
     "reset": ("reset", "the student's file back to the stub (old one kept)"),
+    "submit": ("package", "the student's file(s) in a zip, ready to upload, checked first"),
 }

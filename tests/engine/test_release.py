@@ -90,7 +90,8 @@ def test_release_holds_what_students_need(built):
 def test_release_makefile_has_the_student_targets_only(built):
     root, _ = built
     text = (root / "Makefile").read_text()
-    for target in ("setup", "check", "watch", "hint", "status", "reset", "list", "sandbox"):
+    for target in ("setup", "check", "watch", "hint", "status", "reset", "submit", "list",
+                   "sandbox"):
         assert f"\n{target}:" in text, target
     for target in ("grade", "compare", "gradescope", "nbgrader", "test", "student-release", "bench"):
         assert f"\n{target}:" not in text, target
