@@ -30,9 +30,10 @@ import threading
 import time
 from pathlib import Path
 
-from .. import interpreters, manifest, reports, runner, terminal
+from .. import interpreters, manifest, reports, runner
 from . import exports, lms
-from .summary import clock, summary
+from .progressbar import Progress
+from .summary import summary
 from .rows import error_results, error_row, fingerprint, from_grade, from_json, to_json
 from ..checks.timing import cpu_budget
 from .records import GradeRow, Student, Unmatched
@@ -43,53 +44,6 @@ EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download
 RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
             "unmatched.csv"}
-
-
-# -------------------------------------------------------------------- progress
-
-class Progress:
-    """The batch's progress line (terminal.StatusLine): redrawn in place on a terminal, a
-    line per submission in a log; the last one stays."""
-
-    def __init__(self, total: int, stream=None, enabled: bool = True, clock=time.monotonic) -> None:
-        self.total, self.done, self.reused = total, 0, 0
-        self.status = terminal.StatusLine(stream or sys.stderr, log=True) if enabled else None
-        self.clock_now = clock
-        self.started = clock()
-        self.lock = threading.Lock()
-
-    def eta(self) -> float | None:
-        fresh = self.done - self.reused
-        left = self.total - self.done
-        if fresh <= 0 or left <= 0:
-            return None
-        rate = (self.clock_now() - self.started) / fresh   # throughput, all jobs together
-        return rate * left
-
-    clock = staticmethod(clock)
-
-    def line(self, last: str = "") -> str:
-        width = 24
-        filled = int(width * self.done / self.total) if self.total else width
-        bar = "#" * filled + "." * (width - filled)
-        text = (f"[{bar}] {self.done}/{self.total}  elapsed {self.clock(self.clock_now() - self.started)}"
-                f"  left ~{self.clock(self.eta())}")
-        return text + (f"  {last}" if last else "")
-
-    def step(self, row: GradeRow, reused: bool = False) -> None:
-        with self.lock:
-            self.done += 1
-            self.reused += reused
-            if self.status is None:
-                return
-            what = "reused" if reused else f"{row.score:g}/{row.max_score:g}"
-            if row.status == "error":
-                what = "ERROR"
-            text = self.line(f"{row.student.id}: {what}")
-            if self.done == self.total:
-                self.status.above(text)
-            else:
-                self.status.show(text)
 
 
 # ------------------------------------------------------------------- the batch
@@ -128,10 +82,11 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     work.mkdir()
     found = lms.discover(path, assignment, work)
     students = found.students
-    bar = Progress(len(students), stream=stream, enabled=progress)
+    jobs = jobs or default_jobs()
+    bar = Progress(len(students), stream=stream, enabled=progress, jobs=jobs)
     rows, todo = _reuse(students, assignment, out, bar, fresh=fresh, python=python)
     batch = _Batch(assignment, out, work, budget=budget, python=python)
-    interrupted = batch.grade_all(todo, jobs or default_jobs(), rows, bar)
+    interrupted = batch.grade_all(todo, jobs, rows, bar)
     ordered = [rows[s.id] for s in students if s.id in rows]
     files: list[Path] = []
     warnings: list[str] = list(found.notes)
@@ -196,18 +151,10 @@ class _Batch:
         """Grade `todo`, `jobs` at a time, into `rows`; whether Ctrl-C interrupted it."""
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs,
                                                      thread_name_prefix="ck-batch")
-        futures = {pool.submit(self.grade_one, s, fp): (s, fp) for s, fp in todo}
+        futures = {pool.submit(self.begin_and_grade, bar, s, fp): (s, fp) for s, fp in todo}
         try:
-            for fut in concurrent.futures.as_completed(futures):
-                student, fp = futures[fut]
-                try:
-                    row = fut.result()
-                except KeyboardInterrupt:
-                    continue
-                if row.status == "error":
-                    self.save_error(row, fp)
-                rows[student.id] = row
-                bar.step(row)
+            with bar.ticking():
+                self._collect(futures, rows, bar)
         except KeyboardInterrupt:
             self.stop.set()  # running gradings kill their children and return at once
             for f in futures:
@@ -216,6 +163,23 @@ class _Batch:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return False
+
+    def begin_and_grade(self, bar: Progress, student: Student, fp: str) -> GradeRow:
+        bar.begin(student.id)
+        return self.grade_one(student, fp)
+
+    def _collect(self, futures: dict, rows: dict[str, GradeRow], bar: Progress) -> None:
+        """Each grading's row as it finishes (an error row saved as such)."""
+        for fut in concurrent.futures.as_completed(futures):
+            student, fp = futures[fut]
+            try:
+                row = fut.result()
+            except KeyboardInterrupt:
+                continue
+            if row.status == "error":
+                self.save_error(row, fp)
+            rows[student.id] = row
+            bar.step(row)
 
     def grade_one(self, student: Student, fp: str) -> GradeRow:
         """One submission graded and its files written; an error row when the grader

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,49 @@ def test_the_command_line_refuses_what_it_cannot_do(tmp_path, capsys):
     assert batch.main(["1", str(down), "--out", str(down / "grades")]) == 2
     err = capsys.readouterr().err
     assert "no such file or folder" in err and "inside the download" in err
+
+
+def test_progress_shows_what_is_in_flight_and_its_estimate_does_not_jump(monkeypatch):
+    """From issue 17: the line showed nothing of the gradings under way, stood still for
+    36 s and its estimate jumped from 1:51 to 2:57 left. It names what is in flight, and
+    one slow submission moves the estimate half-way, not all the way."""
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "200")
+    now = [0.0]
+    stream = Terminal()
+    bar = batch.Progress(6, stream=stream, clock=lambda: now[0], jobs=2)
+
+    def row(sid):
+        return batch.GradeRow(student=batch.Student(sid, sid, Path("."), "folder"),
+                              status="graded", score=1, max_score=2)
+    bar.begin("ann")
+    bar.begin("bob")
+    now[0] = 10.0
+    bar.step(row("ann"))                  # 10 s each, 4 waiting, 2 jobs: 20 s
+    assert stream.getvalue().endswith("left ~0:20  grading bob  (last: ann: 1/2)")
+    bar.begin("cy")
+    now[0] = 40.0
+    bar.step(row("bob"))                  # a slow one (40 s): mean 25 s, 3 waiting: 37.5 s
+    shown = stream.getvalue().split("\r\033[K")[-1]
+    assert "left ~0:19" in shown and "grading cy" in shown      # half-way from 0 s left
+    now[0] = 41.0
+    bar.refresh()                         # the clock moves while nothing finishes
+    assert "elapsed 0:41" in stream.getvalue().split("\r\033[K")[-1]
+
+
+def test_progress_ticks_while_a_grading_runs(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    monkeypatch.setattr(batch.Progress, "TICK", 0.01)
+    stream = Terminal()
+    bar = batch.Progress(2, stream=stream)
+    bar.begin("ann")
+    with bar.ticking():
+        deadline = time.monotonic() + 2
+        while "grading ann" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert "grading ann" in stream.getvalue()
