@@ -585,3 +585,25 @@ def test_ctrl_c_as_the_gradings_start_cancels_both_too(monkeypatch, tmp_path, ca
         time.sleep(0.05)
     assert cancelled == [True, True]                  # not left to run out their budget
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_text_shows_a_long_measured_value_whole_on_lines_of_its_own():
+    """From issue 17: measured cells were cut until useless ("{'url': 'https://files...")."""
+    comp = _comparison()
+    long = str([{"url": f"https://files.ck.test/{i}.bin", "status": 200, "size": 1000 + i}
+                for i in range(4)])
+    pair = next(p for p in comp.pairs if p.student is not None and p.student.measurements)
+    pair.student.measurements.append({"label": "results", "value": long, "expected": None})
+    report = compare.render_text(comp)
+    section = report[report.index("Measured numbers"):report.index("What the student was told")]
+    lines = section.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "results:")
+    block = []
+    for line in lines[start + 1:]:
+        if not line.startswith(" " * 9):
+            break
+        block.append(line)
+    assert block[0].lstrip().startswith("student:")
+    joined = " ".join(part.strip() for part in block).replace("student: ", "", 1)
+    assert long.replace(" ", "") in joined.replace(" ", "")
+    assert all(len(line) <= 100 for line in block)

@@ -79,14 +79,35 @@ def _measured(comp: SideBySide, paint) -> list[str]:
         out.append(f"  {'>>' if pair.differs else '  '} {pair.name}")
         items = [("test duration", duration(pair.student), duration(pair.reference), ""),
                  *measurement_rows(pair)]
-        label_w = min(max(len(i[0]) for i in items), LABEL_WIDTH)
-        value_w = min(max(len(i[1]) for i in items), TERMINAL_VALUE_WIDTH)
+        short = [i for i in items if _fits(i)]
+        label_w = min(max([len(i[0]) for i in short] or [0]), LABEL_WIDTH)
+        value_w = min(max([len(i[1]) for i in short] or [0]), TERMINAL_VALUE_WIDTH)
         for label, sv, rv, exp in items:
-            line = (f"{INDENT}{cut(label, LABEL_WIDTH):<{label_w}}  "
-                    f"{cut(sv, TERMINAL_VALUE_WIDTH):<{value_w}} | {cut(rv, TERMINAL_VALUE_WIDTH)}")
+            if not _fits((label, sv, rv, exp)):
+                out += _long_row(label, sv, rv, exp)
+                continue
+            line = f"{INDENT}{label:<{label_w}}  {sv:<{value_w}} | {rv}"
             if exp:
-                line += f" | expected {cut(exp, 24)}"
+                line += f" | expected {exp}"
             out.append(line)
+    return out
+
+
+def _fits(item: tuple[str, str, str, str]) -> bool:
+    label, sv, rv, exp = item
+    return (len(label) <= LABEL_WIDTH and max(len(sv), len(rv)) <= TERMINAL_VALUE_WIDTH
+            and len(exp) <= 24)
+
+
+def _long_row(label: str, sv: str, rv: str, exp: str) -> list[str]:
+    """A measurement too long for the table, whole, each side on lines of its own (a
+    value cut to '{'url': 'https://files.ck.test/...' says nothing)."""
+    out = [f"{INDENT}{cut(label, 200)}:"]
+    for side, value in (("student", sv), ("reference", rv), ("expected", exp)):
+        if value:
+            out += textwrap.wrap(" ".join(value.split()), width=100,
+                                 initial_indent=f"{INDENT}  {side + ':':<11}",
+                                 subsequent_indent=INDENT + " " * 13, break_long_words=True)
     return out
 
 
