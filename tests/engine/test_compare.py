@@ -607,3 +607,15 @@ def test_text_shows_a_long_measured_value_whole_on_lines_of_its_own():
     joined = " ".join(part.strip() for part in block).replace("student: ", "", 1)
     assert long.replace(" ", "") in joined.replace(" ", "")
     assert all(len(line) <= 100 for line in block)
+
+
+def test_html_legend_swatches_are_boxes_and_feedback_wraps():
+    """From issue 17: the legend's note was drawn as a column of single words (it took the
+    swatches' fixed width), and feedback blocks hid the likely cause behind a scrollbar."""
+    page = compare.render_html(_comparison())
+    legend = page[page.index('<p class="legend">'):]
+    legend = legend[:legend.index("</p>")]
+    assert legend.count('<span class="swatch"') == 2 and '<span class="muted">' in legend
+    assert ".legend span.swatch{" in page and ".legend span{" not in page
+    assert "pre.feedback{white-space:pre-wrap" in page
+    assert page.count('<pre class="feedback">') >= 1 and "STUDENT-FEEDBACK-PEAK" in page

@@ -125,10 +125,11 @@ def _feedback(comp: SideBySide) -> list[str]:
                 if pair.reference and not pair.reference.passed else "")
         out.append(f"<h3>{_verdict(s)} &nbsp;{_e(pair.name)}{also}<br>"
                    f"<span class=\"nodeid\">{_e(pair.nodeid)}</span></h3>")
-        out.append(f"<pre>{_e(chr(10).join(reports.test_body(s)) or '(no message)')}</pre>")
+        out.append(f'<pre class="feedback">{_e(chr(10).join(reports.test_body(s)) or "(no message)")}'
+                   "</pre>")
         if s.output.strip():
             out.append("<p class=\"muted\">What the code printed during this test (last lines):</p>")
-            out.append(f"<pre>{_e(s.output[-1500:])}</pre>")
+            out.append(f'<pre class="feedback">{_e(s.output[-1500:])}</pre>')
     return out
 
 
