@@ -162,7 +162,7 @@ def chart_svg(items: list[tuple[str, float | None, float | None]], width: int = 
     if not items:
         return '<p class="muted">No test reported a duration or a time.</p>'
     top = max([v for _, s, r in items for v in (s, r) if v is not None] + [1e-9])
-    bar_w, bar_h, label_h, gap = width - 110, 11, 15, 9
+    bar_w, bar_h, label_h, gap = width - 110, 13, 18, 9    # room for 11 px value labels
     row_h = label_h + 2 * bar_h + gap
     parts = [f'<svg class="chart" width="{width}" height="{row_h * len(items) + 4}" '
              f'viewBox="0 0 {width} {row_h * len(items) + 4}" role="img" '
@@ -179,7 +179,7 @@ def chart_svg(items: list[tuple[str, float | None, float | None]], width: int = 
             w = 0.0 if value is None else max(1.0, bar_w * value / top)
             parts.append(f'<rect x="0" y="{by}" width="{w:.1f}" height="{bar_h - 2}" '
                          f'fill="{colour}"><title>{who}: {_e(secs(value))}</title></rect>')
-            parts.append(f'<text x="{w + 5:.1f}" y="{by + bar_h - 3}" fill="#444" '
+            parts.append(f'<text x="{w + 5:.1f}" y="{by + bar_h - 2}" fill="#444" '
                          f'font-size="11">{_e(secs(value))}</text>')
         parts.append('</g>')
     parts.append('</svg>')
