@@ -117,10 +117,11 @@ def _caret(error: dict) -> list[str]:
 
 def _no_contract(name: str, source: bytes, assignment: Assignment) -> str | None:
     """None unless the file names none of the functions the tests call, anywhere (in code,
-    a string or a comment: only a file that cannot define them is stopped here)."""
+    a string or a comment: only a file that cannot define them is stopped here), and
+    importing it runs nothing but definitions."""
     wanted = called_functions(assignment)
     text = source.decode("utf-8", errors="replace")
-    if not wanted or any(fn in text for fn in wanted):
+    if not wanted or any(fn in text for fn in wanted) or not _inert(source):
         return None
     listed = " and no function ".join(f"{f}()" for f in wanted)
     stub = _signatures(assignment.folder / assignment.files[0], wanted)
@@ -139,6 +140,31 @@ def _signatures(stub: Path, names: list[str]) -> list[str]:
     return [f"def {n}({ast.unparse(found[n].args)})"
             + (f" -> {ast.unparse(found[n].returns)}" if found[n].returns else "")
             for n in names if n in found]
+
+
+_INERT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+          ast.Pass)
+
+
+def _inert(source: bytes) -> bool:
+    """Does importing the file only define things? Code that runs at import (a loop, a
+    call, sys.exit()) is the sandbox's to run and report, with its limits: the verdict
+    is 0 either way, but the message must be about what that code did."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+    for node in body:
+        if isinstance(node, _INERT):
+            continue
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        if value is None:
+            return False
+        try:
+            ast.literal_eval(value)       # a docstring, NAME = 3: inert; a call: not
+        except ValueError:
+            return False
+    return True
 
 
 _CALLED = re.compile(r"""student_function\(\s*["']([A-Za-z_][A-Za-z_0-9]*)["']""")

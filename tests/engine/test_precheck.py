@@ -38,6 +38,8 @@ def test_a_syntax_error_is_the_line_and_a_caret_under_it(tmp_path):
     (b'x = "caf\xe9"\n', "The file is not UTF-8"),
     ("def something_else():\n    return 42\n",
      "has no function fetch_url_info() and no function download_all()"),
+    ('"""My downloader."""\nimport time\nLIMIT = 5\n\n\ndef other():\n    pass\n',
+     "has no function fetch_url_info()"),
 ])
 def test_each_kind_of_file_that_cannot_run_says_what_it_is(tmp_path, source, says):
     assert says in _why(tmp_path, source)
@@ -49,6 +51,8 @@ def test_each_kind_of_file_that_cannot_run_says_what_it_is(tmp_path, source, say
     "import sys\nsys.exit(0)\n" + REFERENCE,                             # the sandbox's to say
     "import numpyy\n" + REFERENCE,
     "globals()['fetch_url_info'] = print\n",                              # names one of them
+    "import sys\nsys.exit(0)\n",                       # runs at import: the sandbox reports it
+    "hog = []\nwhile True:\n    hog.append(bytearray(10**9))\n",
 ])
 def test_a_file_that_might_run_is_left_to_the_tests(tmp_path, source):
     assert _why(tmp_path, source) is None

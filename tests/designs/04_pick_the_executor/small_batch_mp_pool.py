@@ -5,6 +5,12 @@ multiprocessing.Pool with a chunksize for thinking work (no concurrent.futures a
 The batch's results are kept and put first.
 
 Scores: 32
+
+Its own timing of the batch costs about 3 ms on top of the 1 ms loop for 500 tiny items,
+against the test's 2.6 ms allowance: under a CI run with a second checkout grading and
+more alongside (2026-12-02), its fastest of 5 rounds took 4.3 ms against a bar of 4.2 ms.
+
+Borderline: test_run_best_tiny_near_best
 """
 import gc
 import os
