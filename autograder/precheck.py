@@ -124,14 +124,15 @@ def _no_contract(name: str, source: bytes, assignment: Assignment) -> str | None
     if not wanted or any(fn in text for fn in wanted) or not _inert(source):
         return None
     listed = " and no function ".join(f"{f}()" for f in wanted)
-    stub = _signatures(assignment.folder / assignment.files[0], wanted)
+    stub = signatures(assignment.folder / assignment.files[0], wanted)
     return (f"{name} has no function {listed}: those are what the tests call, so no test "
             f"could run. Keep the stub's function names and signatures, and fill them in."
             + "".join(f"\n    {line}" for line in stub))
 
 
-def _signatures(stub: Path, names: list[str]) -> list[str]:
-    """`def name(args) -> ret` for each of `names` the stub defines."""
+def signatures(stub: Path, names: list[str]) -> list[str]:
+    """`def name(args) -> ret` for each of `names` the stub defines (also the plugin's,
+    for a test that asks for a function the student renamed)."""
     try:
         tree = ast.parse(stub.read_bytes())
     except (OSError, SyntaxError, ValueError):

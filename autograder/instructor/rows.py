@@ -52,7 +52,7 @@ def fingerprint(assignment: manifest.Assignment, student: Student, python=None) 
 # ------------------------------------------------------------------------ rows
 
 def _summary_line(grade) -> str:
-    if getattr(grade, "cannot_run", ""):      # one reason, not "0 of 18 passed; lost: ..."
+    if grade.cannot_run:                     # one reason, not "0 of 18 passed; lost: ..."
         first = grade.cannot_run.splitlines()[0]
         return first if len(first) <= 300 else first[:297] + "..."
     lost = [t for t in grade.tests if not t.passed]

@@ -148,17 +148,14 @@ def what_it_said(exc: BaseException) -> str:
 
 
 def stub_signature_at(item: pytest.Item, name: str, module: str | None = None) -> str | None:
-    import ast
+    """`def name(args) -> ret` as the stub beside the tests declares it (precheck's reader)."""
+    from ..precheck import signatures
     try:
         module = module or item.config.getoption("--ck-module")
-        if not module:
-            return None
-        stub = Path(str(item.path)).resolve().parent.parent / f"{module}.py"
-        for node in ast.parse(stub.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                ret = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-                return f"def {name}({ast.unparse(node.args)}){ret}"
-    except (OSError, SyntaxError, ValueError, pytest.UsageError):
-        pass
-    return None
+    except pytest.UsageError:
+        return None
+    if not module:
+        return None
+    found = signatures(Path(str(item.path)).resolve().parent.parent / f"{module}.py", [name])
+    return found[0] if found else None
 
