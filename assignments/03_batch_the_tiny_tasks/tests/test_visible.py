@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from batching_speed import heavy_speedup, tiny_speedup
 from batching_support import (LEAK, SPAWN, check_batched, check_in_processes, check_in_workers,
-                              check_results, expected_meanwhile, fail_on, sized, slow_at, spin,
-                              spin_for, tiny, worked)
+                              check_results, children_need, expected_meanwhile, fail_on, sized,
+                              slow_at, spin, spin_for, tiny, worked)
 
 from autograder.checks import start_method
 from autograder.grading.ckworker.workloads import WorkerError
@@ -76,7 +76,7 @@ def test_heavy_items_run_in_several_processes(parallel_map, guard, tree_cpu, fee
             result = guard.call(parallel_map, func, items, max_workers=2, deadline=15,
                                 what="parallel_map() on 8 heavy items")
         want, work = expected()
-        if len(cpu.busy()) >= 2 and cpu.children >= 0.5 * work:
+        if len(cpu.busy()) >= 2 and cpu.children >= children_need(cpu, work):
             break
     check_results(feedback, result, items, func, expected=want, order=False)
     check_in_processes(feedback, cpu, work, workers=2)
