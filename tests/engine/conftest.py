@@ -28,3 +28,16 @@ def worker_of(tmp_path):
     yield make
     for w in made:
         w.kill()
+
+
+@pytest.fixture
+def sigint_handled():
+    """Python's own Ctrl-C handler for the test, whatever this process inherited: a
+    process started in the background by a shell without job control (`cmd &` in a
+    script, as a CI runner may) begins with SIGINT ignored, and then
+    _thread.interrupt_main() does nothing (its documentation: a signal "not handled by
+    Python")."""
+    import signal
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)

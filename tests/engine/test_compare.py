@@ -565,7 +565,7 @@ def _interrupting_grade(cancelled: list, *, when_waiting: bool):
     return grade
 
 
-def test_ctrl_c_cancels_both_gradings(monkeypatch, tmp_path, capsys):
+def test_ctrl_c_cancels_both_gradings(monkeypatch, tmp_path, capsys, sigint_handled):
     cancelled = []
     monkeypatch.setattr(runner, "grade", _interrupting_grade(cancelled, when_waiting=True))
     monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])
@@ -575,7 +575,8 @@ def test_ctrl_c_cancels_both_gradings(monkeypatch, tmp_path, capsys):
     assert "interrupted" in capsys.readouterr().err and not out_html.exists()
 
 
-def test_ctrl_c_as_the_gradings_start_cancels_both_too(monkeypatch, tmp_path, capsys):
+def test_ctrl_c_as_the_gradings_start_cancels_both_too(monkeypatch, tmp_path, capsys,
+                                                       sigint_handled):
     cancelled = []
     monkeypatch.setattr(runner, "grade", _interrupting_grade(cancelled, when_waiting=False))
     monkeypatch.setattr(runner, "expected_tests", lambda *a, **k: [])

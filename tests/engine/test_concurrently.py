@@ -47,7 +47,7 @@ def test_without_stop_on_error_the_others_finish():
 
 
 @pytest.mark.parametrize("when", ["while submitting", "while waiting"])
-def test_ctrl_c_sets_cancel_and_waits_for_what_runs(when):
+def test_ctrl_c_sets_cancel_and_waits_for_what_runs(when, sigint_handled):
     """A Ctrl-C that lands while the second call is still being handed to the pool
     (found by a helper's reproducer: the old run_all let it escape with cancel unset)
     and one that lands while the caller waits: cancel is set, and every call that runs
