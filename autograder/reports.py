@@ -14,6 +14,7 @@ import os
 import textwrap
 from collections.abc import Sequence
 
+from .checks import timeline
 from .files import atomic_write
 from .scoring import Grade, TestResult
 from .terminal import clip, painter, use_colour, width_of, wrap  # noqa: F401 (re-exported)
@@ -71,6 +72,8 @@ def test_body(result: TestResult) -> list[str]:
         # GradedFailure messages repeat measurements; keep the message whole anyway:
         # it is the part written for the student.
         lines.extend(result.message.rstrip().splitlines())
+    if not result.passed and result.timeline and result.timeline.get("lanes"):
+        lines.extend(timeline.text(result.timeline))
     return lines
 
 

@@ -11,6 +11,7 @@ ran out.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 
 from .textsafe import clean, clean_value
@@ -44,6 +45,7 @@ class TestResult:
     duration: float = 0.0
     output: str = ""
     flags: list[str] = dataclasses.field(default_factory=list)   # borderline passes
+    timeline: dict | None = None   # what the student's threads did (checks/timeline.py)
 
     @property
     def passed(self) -> bool:
@@ -110,11 +112,35 @@ def _measurements(value) -> list[dict]:
     return out
 
 
+def _timeline(value) -> dict | None:
+    """A timeline event field (checks/timeline.py) in its documented shape, names made safe
+    to show, or None."""
+    if not isinstance(value, dict) or not isinstance(value.get("lanes"), list):
+        return None
+    lanes = []
+    for lane in value["lanes"][:20]:
+        if not isinstance(lane, dict) or not isinstance(lane.get("bars"), list):
+            continue
+        bars = [[_finite(b[0]), _finite(b[1]), clean(b[2]) if isinstance(b[2], str) else ""]
+                for b in lane["bars"][:400] if isinstance(b, list) and len(b) == 3]
+        lanes.append({"name": clean(str(lane.get("name", ""))), "bars": bars})
+    return {"what": clean(str(value.get("what", "calls"))), "span": _finite(value.get("span")),
+            "of": "processes" if value.get("of") == "processes" else "threads",
+            "calls": int(_number(value.get("calls"))), "peak": int(_number(value.get("peak"))),
+            "lanes": lanes, "more_lanes": int(_number(value.get("more_lanes"))),
+            "note": clean(str(value.get("note") or ""))[:300]}
+
+
 def _number(value) -> float:
     try:
         return float(value or 0.0)
     except (TypeError, ValueError):
         return 0.0
+
+
+def _finite(value) -> float:
+    number = _number(value)
+    return number if math.isfinite(number) else 0.0
 
 
 def score(expected: Iterable[TestInfo], events: Iterable[dict],
@@ -146,5 +172,6 @@ def score(expected: Iterable[TestInfo], events: Iterable[dict],
                 notes=[clean(n) for n in notes] if isinstance(notes, list) else [],
                 duration=_number(event.get("duration")),
                 output=clean(event.get("output", "")),
-                flags=[clean(f) for f in flags if isinstance(f, str)] if isinstance(flags, list) else []))
+                flags=[clean(f) for f in flags if isinstance(f, str)] if isinstance(flags, list) else [],
+                timeline=_timeline(event.get("timeline"))))
     return out

@@ -46,14 +46,27 @@ def caller_thread() -> str:
     return remote.name if remote is not None else threading.current_thread().name
 
 
+_MADE: list[CallTracker] = []     # the trackers made since forget_trackers() (timeline.py)
+
+
+def trackers_made() -> list[CallTracker]:
+    return list(_MADE)
+
+
+def forget_trackers() -> None:
+    _MADE.clear()
+
+
 class CallTracker:
     """A thread-safe wrapper that logs every call of `func`.
 
     `func(arg)` is called with the tracker's own lock *released*, so the tracker adds
-    no serialization of its own.
+    no serialization of its own. `label` names its calls in a timeline ("requests").
     """
 
-    def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
+    def __init__(self, func: Callable[[Any], Any] | None = None, label: str = "") -> None:
+        _MADE.append(self)
+        self.label = label
         self.func = func if func is not None else (lambda x: x)
         # Look like the function to code that reads names or docstrings.
         self.__name__ = getattr(self.func, "__name__", "func")

@@ -160,6 +160,16 @@ class MockWeb:
 
     # ----------------------------------------------------------------- views
     @property
+    def tracker(self) -> CallTracker:
+        """The log of the requests (a test may install its own: HeldRequests)."""
+        return self._tracker
+
+    @tracker.setter
+    def tracker(self, value: CallTracker) -> None:
+        value.label = value.label or "requests"      # what its timeline is of
+        self._tracker = value
+
+    @property
     def peak(self) -> int:
         """Most requests in flight at once."""
         return self.tracker.peak

@@ -12,6 +12,8 @@ a worker can lie in every message, not in /proc.
                         the scheduler's count) over the call's wall time. Two workers
                         computing side by side show about 2, on a busy machine too (they
                         wait for a CPU together); a pool that runs one task at a time, 1
+    cpu.series          pid -> [(when, CPU seconds so far)] as sampled: what a timeline of
+                        the processes draws (checks/timeline.py)
     cpu.writes          write system calls the caller made (a pool's task queue is a pipe:
                         one or two writes per task shipped; the grader's channel is a
                         socket, whose sends do not count)
@@ -25,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 
+from ..checks import timeline
 from . import procfs
 
 
@@ -39,6 +42,7 @@ class TreeCpu:
         self.ready: dict[int, float] = {}        # pid -> most runnable time seen
         self.ready0: dict[int, float] = {}       # pid -> at the start (alive before)
         self.wall = 0.0
+        self.series: dict[int, list[tuple[float, float]]] = {}   # pid -> (when, CPU s)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ck-tree-cpu", daemon=True)
         self.caller = self.children = 0.0
@@ -64,9 +68,13 @@ class TreeCpu:
         self.ready0 = {child: procfs.sched(child) for child in self.start_cpu}
         self._began = time.monotonic()
         self._thread.start()
+        timeline.watch_cpu(self)
         return self
 
     def _sample(self) -> None:
+        at = time.monotonic()
+        run, _ = procfs.sched_times(self.session.pid)
+        self.series.setdefault(self.session.pid, []).append((at, run))
         for child, used in self._totals().items():
             # Read again while it lives: a process seen between its fork and its exec (a
             # spawn worker, the resource tracker, the fork server) still shows its
@@ -78,7 +86,9 @@ class TreeCpu:
                 self.parents[child] = procfs.ppid(child)
             if used >= self.cpu.get(child, 0.0):
                 self.cpu[child] = used
-            ready = procfs.sched(child)
+            run, delay = procfs.sched_times(child)
+            self.series.setdefault(child, []).append((at, run))
+            ready = run + delay
             if ready >= self.ready.get(child, 0.0):
                 self.ready[child] = ready
 

@@ -45,18 +45,25 @@ def stat(pid: int) -> list[str]:
     return text.rsplit(")", 1)[1].split()
 
 
-def _schedstat(pid: int, fields: int) -> float:
-    """The sum of the first `fields` numbers of /proc/PID/task/*/schedstat, in seconds."""
-    total = 0
+def sched_times(pid: int) -> tuple[float, float]:
+    """(seconds on a CPU, seconds waiting in the run queue) of the process's threads, from
+    /proc/PID/task/*/schedstat (kept by the scheduler to the nanosecond); zeros if gone."""
+    run = delay = 0
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return 0.0
+        return 0.0, 0.0
     for tid in tasks:
-        values = _read(f"/proc/{pid}/task/{tid}/schedstat").split()[:fields]
-        if len(values) == fields and all(v.isdigit() for v in values):
-            total += sum(int(v) for v in values)
-    return total / 1e9
+        values = _read(f"/proc/{pid}/task/{tid}/schedstat").split()[:2]
+        if len(values) == 2 and all(v.isdigit() for v in values):
+            run += int(values[0])
+            delay += int(values[1])
+    return run / 1e9, delay / 1e9
+
+
+def _schedstat(pid: int, fields: int) -> float:
+    """The sum of the first `fields` numbers of /proc/PID/task/*/schedstat, in seconds."""
+    return sum(sched_times(pid)[:fields])
 
 
 def sched(pid: int) -> float:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..checks import timeline
 from . import crossing, procfs
 from .ckworker import wire
 from .connection import Closed, Connection
@@ -168,6 +169,7 @@ class Session:
                 time.sleep(0.05)
                 raise WorkerDied(procfs.exit_code(self.pid) if self.pid else None) from None
             returned = _now()
+        timeline.note_span(started, returned if answer is not None else None)
         if answer is None:
             return Outcome(False, started=started, returned=returned)
         self._raise_if_garbled()

@@ -42,7 +42,7 @@ from pathlib import Path
 import pytest
 
 from .. import machine_lock
-from ..checks import stacks
+from ..checks import stacks, timeline
 from ..checks.feedback import GradedFailure
 from ..checks.timing import now, sleep
 from ..grading.judge import StudentImportError
@@ -211,8 +211,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     with machine_lock.hold(item.config.getoption("--ck-lock-fd"), exclusive=timed) as seat:
         state.current, state.current_since, state.current_reports = item, now(), []
         state.send("start", nodeid=item.nodeid, waited=round(seat["waited"], 3))
+        timeline.begin_test()
         yield
         event = _result_event(item, state.current_reports)
+        if (picture := _timeline()) is not None:
+            event["timeline"] = picture
         changed: list[str] = []
         end = item.stash.get(SESSION_END, None)
         if end is not None:
@@ -234,6 +237,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
             # Nothing after this test counts (runner.py): stop here rather than run them.
             sys.stdout.flush()
             os._exit(3)
+
+
+def _timeline() -> dict | None:
+    """What the student's threads did in the test (checks/timeline.py); never a reason for
+    a result to go missing."""
+    try:
+        return timeline.of_test()
+    except Exception:  # noqa: BLE001 - a picture is a bonus
+        return None
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -53,8 +53,10 @@ class LastCallHeld(CallTracker):
     then misses that result every time, not only when the scheduler happens to go that way.
     A correct design just waits for it."""
 
+    hold_note = "the test held the last call until the others were done"
+
     def __init__(self, func, n, threads):
-        super().__init__(func)
+        super().__init__(func, label="handle() calls")
         self.n, self.threads = n, threads
         self.held = 0.0
         self._started = 0
@@ -76,7 +78,7 @@ class LastCallHeld(CallTracker):
 
 def _tracker(func, hold):
     """hold: (n, threads) to hold the n-th call (LastCallHeld), or None."""
-    return LastCallHeld(func, *hold) if hold else CallTracker(func)
+    return LastCallHeld(func, *hold) if hold else CallTracker(func, label="handle() calls")
 
 
 def sleeping(delay, result=lambda x: x * 10, hold=None):
@@ -125,8 +127,11 @@ class FirstWaveHeld(CallTracker):
     has is busy; HOLD_LIMIT s at most), then lets every call run. The peak in flight is
     then what the design allows, not what a busy scheduler happened to give."""
 
+    hold_note = ("the test held the first calls until no new one started for a moment, to "
+                 "see how many run at once")
+
     def __init__(self, func, limit):
-        super().__init__(func)
+        super().__init__(func, label="handle() calls")
         self.limit = limit
         self._open = threading.Event()
         self._first = self._latest = None
@@ -184,7 +189,7 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
     """
     items = Items(range(n_items))
     gate = threading.Event()
-    handle = CallTracker(lambda x: (gate.wait(5), x * 10)[1])
+    handle = CallTracker(lambda x: (gate.wait(5), x * 10)[1], label="handle() calls")
     caller = threading.Thread(target=process_all, args=(items, handle, num_workers, queue_size),
                               name="ck-backpressure-caller", daemon=True)
     caller._ck_internal = True

@@ -122,7 +122,7 @@ def test_speedup_over_sequential(process_all, feedback):
     outputs = []
 
     def theirs():
-        t = CallTracker(handle)
+        t = CallTracker(handle, label="handle() calls")
         trackers.append(t)
         outputs.append(process_all(values, t, num_workers=4, queue_size=4))
 

@@ -100,6 +100,9 @@ class HeldRequests(CallTracker):
 
     def __init__(self, *, wave_limit=None, after=None):
         super().__init__()
+        self.hold_note = ("the fake web held the first requests until no new one started "
+                          "for a moment, to see how many run at once" if wave_limit else
+                          "the fake web held some requests until others had ended")
         self.wave_limit = wave_limit
         self.after = dict(after or {})
         self._open = threading.Event()

@@ -48,7 +48,7 @@ class Ledger:
         self.key = os.urandom(16)
         self.wait = wait
         self.web, self.urls = web, urls or {}
-        self.tracker = CallTracker()
+        self.tracker = CallTracker(label="tasks")
         self.values: dict[Any, list[int]] = {}
         self._lock = threading.Lock()
         self.__name__ = "ledger"

@@ -171,7 +171,7 @@ def make_stages(count, delay=0.01, fail=None, waits=None, crowds=None, wait_limi
             finally:
                 happened.mark("end", k, item)
         stage.__name__ = f"stage{k}"
-        return CallTracker(stage)
+        return CallTracker(stage, label="stage calls")
     stages = Stages(build(k) for k in range(count))
     stages.tokens, stages.happened, stages.crowds = tokens, happened, gates
     LAST[0] = count - 1
@@ -337,8 +337,8 @@ def producer_lead(run_pipeline, n_items, workers, queue_size, stages=3):
     what it returned, the stages)."""
     items = Items(range(n_items))
     gate = threading.Event()
-    first = CallTracker(lambda x: (gate.wait(5), x)[1])
-    rest = [CallTracker(lambda x: x) for _ in range(stages - 1)]
+    first = CallTracker(lambda x: (gate.wait(5), x)[1], label="stage calls")
+    rest = [CallTracker(lambda x: x, label="stage calls") for _ in range(stages - 1)]
     returned = []
 
     def call():

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.visibility("after_published")
 def test_none_and_falsy_items(run_pipeline, guard, feedback):
     """None, 0, '' and False are items like any other, not stop signals"""
     values = [1, None, 0, "", None, False, 2]
-    stages = [CallTracker(lambda x: (timing.sleep(0.005), x)[1]) for _ in range(3)]
+    stages = [CallTracker(lambda x: (timing.sleep(0.005), x)[1], label="stage calls")
+              for _ in range(3)]
     result = guard.call(run_pipeline, values, stages, deadline=3,
                         what="run_pipeline([1, None, 0, '', None, False, 2], 3 stages)",
                         hang_cause="a None item was taken for the stop signal: a worker stopped "

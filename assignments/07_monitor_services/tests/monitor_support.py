@@ -31,7 +31,7 @@ class Board:
 
     def __init__(self, release: threading.Event) -> None:
         self.release = release
-        self.tracker = CallTracker()
+        self.tracker = CallTracker(label="checks")
 
     def _make(self, name, fn):
         def check():
