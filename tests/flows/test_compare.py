@@ -9,8 +9,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder import manifest
+from autograder import manifest, reports
 from autograder.instructor import compare
+from autograder.instructor.compare import lanes
 from autograder.instructor.readtests import declared_failures
 
 VARIANT = manifest.get(2).broken_dir / "sequential.py"
@@ -77,13 +78,26 @@ def test_compare_sequential_downloader_with_the_reference(tmp_path, monkeypatch,
     assert "+    return [fetch_url_info(url) for url in urls]" in out
     assert re.search(r"most requests in flight at once\s+1\s+\|\s+5\s+\|\s+expected 5", out)
 
+    # What the threads did, from the judge's log of requests: one lane of back-to-back
+    # bars for the sequential loop, five overlapping lanes for the reference.
+    peak = next(p for p in comp.pairs if p.function == "test_concurrency_reaches_max_workers")
+    mine, theirs = peak.student.timeline, peak.reference.timeline
+    assert (len(mine["lanes"]), mine["peak"], mine["calls"]) == (1, 1, 10), mine
+    assert (len(theirs["lanes"]), theirs["peak"], theirs["calls"]) == (5, 5, 10), theirs
+    assert peak in lanes.pictured(comp)
+    assert "What the threads did, student above reference" in out
+    assert any(line.startswith("What your threads did (requests: 10 over")
+               for line in reports.test_body(peak.student))
+
     # The HTML page: well-formed, self-contained, with the chart.
     page = out_html.read_text(encoding="utf-8")
     parsed = _Page()
     parsed.feed(page)
     parsed.close()
     assert parsed.errors == [] and parsed.stack == []
-    assert parsed.tags.count("svg") == 1 and parsed.tags.count("rect") >= 2 * len(comp.pairs)
+    pictured = lanes.pictured(comp)
+    assert parsed.tags.count("svg") == 1 + len(pictured)     # the timings, then the lanes
+    assert parsed.tags.count("rect") >= 2 * len(comp.pairs)
     assert not {"script", "link", "iframe", "object", "embed", "img"} & set(parsed.tags)
     for tag, key, value in parsed.attrs:
         assert key not in ("src", "href", "srcset"), (tag, key, value)

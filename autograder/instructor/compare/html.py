@@ -28,6 +28,7 @@ from string import Template
 from ... import reports
 from ...reports import pts
 from ...scoring import TestResult
+from . import lanes
 from .model import (FileDiff, SideBySide, TestPair, cut, duration, measurement_rows, secs,
                     status_label, timings)
 
@@ -76,7 +77,8 @@ def render_html(comp: SideBySide) -> str:
         differing=len(comp.differing), tests=len(pairs),
         test_rows=_lines(_test_row(pair) for pair in pairs),
         student_colour=STUDENT_COLOUR, reference_colour=REFERENCE_COLOUR,
-        chart=Html(chart_svg(timings(comp))), measured=_lines(_measured(comp)),
+        chart=Html(chart_svg(timings(comp))), lanes=_lines(_lanes(comp)),
+        measured=_lines(_measured(comp)),
         lost=len(comp.lost), feedback=_lines(_feedback(comp)),
         files=_lines(line for f in comp.files for line in _file(f)),
         started=f"{comp.started:%Y-%m-%d %H:%M:%S}")
@@ -97,6 +99,26 @@ def _test_row(pair: TestPair) -> str:
             f"<td>{_e(pair.visibility)}</td><td>{_verdict(pair.student)}</td>"
             f"<td>{_verdict(pair.reference)}</td>"
             f"<td>{_e(duration(pair.student))}</td><td>{_e(duration(pair.reference))}</td></tr>")
+
+
+def _lanes(comp: SideBySide) -> list[str]:
+    """What the threads did in every test with a timeline, student above reference."""
+    pairs = lanes.pictured(comp)
+    if not pairs:
+        return []
+    out = ["<h2>What the threads did</h2>",
+           '<p class="muted">From the judge\'s log of the calls into the test\'s doubles '
+           "(requests, handle(), stages, checks) or, for processes, the kernel's CPU counts "
+           "sampled every 10 ms: a row per thread or process, a bar per call, student above "
+           "reference on one time axis. Dark red: a call that raised; grey: still running "
+           "when the test ended.</p>"]
+    for pair in pairs:
+        out.append(f"<h3>{NOT_EQUAL + ' ' if pair.differs else ''}{_e(pair.name)}</h3>")
+        out.append(lanes.lanes_svg(pair, (STUDENT_COLOUR, REFERENCE_COLOUR)))
+        notes = dict.fromkeys(t.timeline["note"] for t in (pair.student, pair.reference)
+                              if t and t.timeline and t.timeline.get("note"))
+        out += [f'<p class="muted">{_e(note)}</p>' for note in notes]
+    return out
 
 
 def _measured(comp: SideBySide) -> list[str]:

@@ -1,5 +1,5 @@
 """The terminal report of a SideBySide: header, test table, measured numbers, what the
-student was told, and the diffs.
+threads did in the tests the student lost, what the student was told, and the diffs.
 
     render_text(comp, colour=False)   the whole report, one string
 
@@ -14,6 +14,7 @@ import textwrap
 from ... import reports, terminal
 from ...reports import pts
 from ...scoring import TestResult
+from . import lanes
 from .model import FileDiff, SideBySide, cut, duration, measurement_rows, status_label
 
 TERMINAL_DIFF_LINES = 300    # per diff; the HTML page has all of it
@@ -26,7 +27,7 @@ INDENT = "       "           # what belongs to a test, under its line
 def render_text(comp: SideBySide, *, colour: bool = False) -> str:
     paint = terminal.painter(colour)
     out = _header(comp, paint) + _table(comp, paint) + _measured(comp, paint)
-    out += _feedback(comp, paint)
+    out += _lanes(comp, paint) + _feedback(comp, paint)
     for f in comp.files:
         out += _file(f, paint)
     return "\n".join(out)
@@ -108,6 +109,21 @@ def _long_row(label: str, sv: str, rv: str, exp: str) -> list[str]:
             out += textwrap.wrap(" ".join(value.split()), width=100,
                                  initial_indent=f"{INDENT}  {side + ':':<11}",
                                  subsequent_indent=INDENT + " " * 13, break_long_words=True)
+    return out
+
+
+def _lanes(comp: SideBySide, paint) -> list[str]:
+    """What the threads did in the tests the student lost, student above reference, on
+    one time scale (the HTML page draws every test that has a timeline)."""
+    lost = {p.nodeid for p in comp.lost}
+    pairs = [p for p in lanes.pictured(comp) if p.nodeid in lost]
+    if not pairs:
+        return []
+    out = ["", paint("What the threads did, student above reference (one time scale per test)",
+                     "bold")]
+    for pair in pairs:
+        out.append(f"  {pair.name}  [{pair.function}]")
+        out += [INDENT + line for line in lanes.lanes_text(pair)]
     return out
 
 
