@@ -5,8 +5,9 @@
 #   sh bench/compare_screenshot.sh [ASSIGNMENT] [SUBMISSION]
 #   (default: 2 tests/broken/02_parallelize_the_downloader/sequential.py)
 #
-# Writes bench/results/compare-<date>-top.png (header, table, timings) and -feedback.png
-# (what the student was told, the diffs). Needs Debian's chromium (installed if root).
+# Writes bench/results/compare-<date>-top.png (header, table, timings), -lanes.png (what the
+# threads did, student above reference) and -feedback.png (what the student was told, the
+# diffs). Needs Debian's chromium (installed if root).
 set -eu
 cd "$(dirname "$0")/.."
 n="${1:-2}"
@@ -22,8 +23,12 @@ make --no-print-directory setup
 import sys
 tmp = sys.argv[1]
 html = open(f"{tmp}/page.html", encoding="utf-8").read()
+head = html[:html.index("<body>") + 6]
 at = html.index("<h2>What the student was told")
-open(f"{tmp}/feedback.html", "w", encoding="utf-8").write(html[:html.index("<body>") + 6] + html[at:])
+open(f"{tmp}/feedback.html", "w", encoding="utf-8").write(head + html[at:])
+lanes = html.index("<h2>What the threads did")
+end = html.index("<h2>", lanes + 4)
+open(f"{tmp}/lanes.html", "w", encoding="utf-8").write(head + html[lanes:end] + "</body></html>")
 PY
 shot() {  # page, height, png
     chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
@@ -33,4 +38,5 @@ shot() {  # page, height, png
 }
 shot "$tmp/page.html" 2400 "$out/compare-$day-top.png"
 shot "$tmp/feedback.html" 1800 "$out/compare-$day-feedback.png"
-echo "$out/compare-$day-top.png $out/compare-$day-feedback.png"
+shot "$tmp/lanes.html" 2000 "$out/compare-$day-lanes.png"
+echo "$out/compare-$day-top.png $out/compare-$day-feedback.png $out/compare-$day-lanes.png"

@@ -216,6 +216,8 @@ def _fit(name: str) -> str:
 
 def secs(x: float) -> str:
     """0.2 -> '200 ms', 0.0042 -> '4.2 ms', 1.5 -> '1.50 s': a timeline's span."""
+    if x <= 0:
+        return "0 s"
     if x >= 1:
         return f"{x:.2f} s"
     return f"{x * 1000:.1f} ms" if x < 0.01 else f"{x * 1000:.0f} ms"
