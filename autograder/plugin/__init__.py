@@ -48,7 +48,7 @@ from ..checks.timing import now, sleep
 from ..grading.judge import StudentImportError
 from .fixtures import (ck_session, feedback, fork_by_default, guard, judge_of,  # noqa: F401
                        student, student_function, tree_cpu, web)             # (found here)
-from .messages import deaths_first, message, tampered
+from .messages import deaths_first, exits_first, message, tampered
 from .state import (CONFIG, FEEDBACK, HANG, HANG_CAUSE, HUNG_GRACE, KEY, SESSION_END,  # noqa: F401
                     VISIBILITIES, Grading, TestHung, graded_info, is_hidden, state_of,
                     state_or_none)
@@ -229,6 +229,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
                 event["output"] = (event["output"] + f"[printed by your code]\n{end['output']}")[-2000:]
             if end.get("deaths") and event["outcome"] != "passed":
                 event["message"] = deaths_first(end["deaths"], event["message"])
+            if end.get("exits") and event["outcome"] != "passed":
+                event["message"] = exits_first(end["exits"], event["message"])
         if changed:
             event.update(outcome="failed", tampered=changed[:20], message=tampered(changed))
         state.send("result", **event)

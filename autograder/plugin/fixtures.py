@@ -86,11 +86,16 @@ def ck_session(request: pytest.FixtureRequest):
     end = {"tampered": list(session.import_report.tampered), "output": ""}
     request.node.stash[SESSION_END] = end
     from ..grading import current
+    from ..grading.exits import ExitWatch
     current.SESSION[0] = session
+    watch = ExitWatch(session.pid).__enter__() if session.pid else None
     try:
         yield session
     finally:
         current.SESSION[0] = None
+        if watch is not None:                  # before the grader kills what is left
+            watch.stop()
+            end["exits"] = [f"process {e.pid} {e.text()}" for e in watch.deaths()][:20]
     # A test that timed out may have left its process unable to answer (holding the GIL):
     # ask it briefly, so the end of the test stays within its grace (plugin HUNG_GRACE).
     wait = 0.5 if request.node.stash.get(HANG, None) is not None else 5

@@ -48,6 +48,21 @@ def _one_of_each(deaths: str) -> list[str]:
     return out
 
 
+def exits_first(exits: list[str], message: str) -> str:
+    """A failing test's message with the processes of the student's that ended badly said
+    first ("process 4242 was killed by SIGSEGV"): the kernel's record (grading/exits.py),
+    the likeliest real cause of a BrokenProcessPool or of results that never came."""
+    kinds: dict[str, list[str]] = {}
+    for line in exits:
+        kinds.setdefault(line.split(" ", 2)[-1], []).append(line)
+    lines = [f"{same[0]}" + (f" ({len(same)} processes ended this way)" if len(same) > 1 else "")
+             for same in kinds.values()]
+    return ("First, the likely real cause: a process your code started ended badly (the "
+            "kernel's record of how it ended; a pool whose worker dies raises "
+            "BrokenProcessPool, or loses that worker's results):\n"
+            + "\n".join("  " + line for line in lines) + "\n\n" + message)
+
+
 def tampered(changed: list[str]) -> str:
     # The grader does not believe this result (channel.audit): it explains to the student.
     shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")

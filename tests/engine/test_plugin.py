@@ -361,6 +361,52 @@ def test_a_thread_that_died_is_said_first_in_a_failing_tests_message(runs):
     assert results["test_param[1]"]["message"] == ""
 
 
+PROCESS_DIES = """
+import multiprocessing as mp
+import os
+import signal
+
+
+def _crash():
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _square(x):
+    return x * x
+
+
+def answer():
+    ctx = mp.get_context("fork")
+    with ctx.Pool(2) as pool:          # its exit terminates the workers: SIGTERM, no death
+        pool.map(_square, range(4))
+    for target, args in ((_crash, ()), (os._exit, (3,))):
+        p = ctx.Process(target=target, args=args)
+        p.start()
+        p.join()
+    return 41
+"""
+
+
+def _connector() -> bool:
+    from autograder.grading.exits import ExitWatch
+    with ExitWatch(1) as watch:
+        return watch.available
+
+
+def test_a_worker_process_that_died_is_said_first_from_the_kernels_record(runs):
+    """Processes of the student's that ended badly come first in a failing test's message,
+    from the kernel (grading/exits.py), not from what the student's process says."""
+    if not _connector():
+        pytest.skip("the kernel's process events need root in the initial network namespace")
+    run = runs.run("process-dies", PROCESS_DIES, "tests/test_quick.py::test_passes")
+    message = _results(run)["test_passes"]["message"]
+    assert message.startswith("First, the likely real cause: a process your code started "
+                              "ended badly"), message
+    assert "was killed by SIGSEGV (a crash in C code)" in message
+    assert "exited with code 3" in message and "SIGTERM" not in message
+    assert message.index("SIGSEGV") < message.index("answer")
+
+
 def test_sys_exit_at_import_is_reported_not_fatal(runs):
     run = runs.run("exits", EXITS, "tests/test_quick.py::test_passes",
                    "tests/test_quick.py::test_hidden_plain")

@@ -22,7 +22,8 @@ change them; bench/golden_sweep.py proves it):
   the tokens a stage of assignment 6 returns ('out-' and 8 letters, keyed per test)
   -> 'out-<token>', and assignment 3's keyed tags ('tag-' and 4 letters) -> 'tag-<token>';
   thread names (Thread-11 (consumer) -> Thread-N (consumer), 'stage1-worker2' ->
-  'stageN-workerN'), pids and bar lengths ("#####" -> "#"); lists of measured numbers or
+  'stageN-workerN'), pids (and "process 4242 was killed" -> "process N was killed", without
+  how many processes ended that way) and bar lengths ("#####" -> "#"); lists of measured numbers or
   names -> one item and "..." (how many items a drain lost, which workers leaked), and a
   measured list of URLs -> [<URLs>] (they are in the order they came back); a measured
   list of lost outputs -> [<items>], a run of counts "<n>, <n>, <n>" -> "<n>...";
@@ -116,6 +117,8 @@ def _numbers(text: str, *, ints: bool) -> str:
     text = re.sub(r"ForkProcess-\d+|SpawnProcess-\d+|ForkServerProcess-\d+",
                   lambda m: m.group(0).split("-")[0] + "-N", text)
     text = re.sub(r"\bpids? \d+", "pid N", text)
+    text = re.sub(r"\bprocess \d+ (was killed|exited)", r"process N \1", text)   # exits.py
+    text = re.sub(r" \(\d+ processes ended this way\)", "", text)     # how many: a race
     text = re.sub(r"PIDs seen: \[[^\]]*\]", "PIDs seen: [...]", text)
     text = re.sub(r"the grader is \d+", "the grader is N", text)
     text = re.sub(r"#+", "#", text)
