@@ -22,6 +22,7 @@ import pytest
 from autograder import KIT_ROOT, manifest
 from autograder.instructor import batch
 from flows.lms_download import canvas_download, moodle_download
+from flows.signals import default_sigint
 
 A2 = manifest.get(2)
 N = 22              # Moodle submissions: 2 broken variants, 19 of every other kind, 1 more
@@ -218,7 +219,7 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     cmd = [sys.executable, "-m", "autograder", "batch", "2", str(archive), "--out", str(out),
            "--jobs", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob("*/row.json")):
         time.sleep(0.2)

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from autograder import KIT_ROOT, files, manifest, paths, runner
+from flows.signals import default_sigint
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("student_release")]
 
@@ -150,6 +151,7 @@ def test_watch_in_a_terminal_sees_a_saved_fix(fresh, checked):
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
 
     def terminal():          # the child's controlling terminal, as a login shell has
+        default_sigint()
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
     proc = subprocess.Popen(["make", "watch", "ASSIGNMENT=1"], cwd=root, env=env,
