@@ -19,9 +19,9 @@ RUNS=${1:-5}
 ROOT=${CHROOTS:-/srv/ck-pythons}/sid
 KIT=/ck-kit
 OUT=bench/results/interrupt-3.14-$(date +%Y-%m-%d).txt
-TESTS="tests/engine/test_concurrently.py tests/engine/test_compare.py
- tests/flows/test_batch.py::test_an_interrupted_batch_resumes_without_regrading
- tests/flows/test_student_release.py::test_watch_in_a_terminal_sees_a_saved_fix"
+TESTS="tests/engine/test_concurrently.py tests/engine/test_compare.py"
+TESTS="$TESTS tests/flows/test_batch.py::test_an_interrupted_batch_resumes_without_regrading"
+TESTS="$TESTS tests/flows/test_student_release.py::test_watch_in_a_terminal_sees_a_saved_fix"
 
 [ -x "$ROOT/usr/bin/python3.14" ] || { echo "no $ROOT: run bench/other_pythons.sh first"; exit 1; }
 mounted=""
@@ -42,7 +42,7 @@ done
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/ca-certificates.crt"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 in_root() { chroot "$ROOT" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
-    PIP_CERT=/etc/ssl/certs/ca-certificates.crt "$@"; }
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt DEBIAN_FRONTEND=noninteractive "$@"; }
 if ! in_root sh -c 'command -v make >/dev/null && python3 -m venv --help >/dev/null 2>&1 &&
                     python3 -c "import ensurepip"' 2>/dev/null; then
     in_root apt-get -o Acquire::Check-Valid-Until=false -q update >/dev/null
