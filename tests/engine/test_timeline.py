@@ -120,29 +120,11 @@ def test_processes_are_drawn_where_the_kernel_saw_them_compute():
     assert timeline.of_cpu(_view({1: idle}, workers=set())) is None
 
 
-POOL_SOURCE = '''
-    import multiprocessing as mp
-    import time
-    from concurrent.futures import ProcessPoolExecutor
-
-
-    def burn(seconds):
-        end = time.thread_time() + seconds
-        while time.thread_time() < end:
-            pass
-        return seconds
-
-
-    def side_by_side(seconds):
-        with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(burn, [seconds / 4] * 4))
-'''
-
-
 def test_a_real_pool_reads_as_worker_lanes(worker_of):
     """The kernel's samples of a fork pool computing side by side, through TreeCpu."""
     from autograder.grading.evidence import TreeCpu
-    worker, report = worker_of(POOL_SOURCE)
+    from test_evidence import SOURCE             # burn() in a fork pool, side by side
+    worker, report = worker_of(SOURCE)
     assert report.ok, report
     session = worker.session()
     try:
