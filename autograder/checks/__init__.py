@@ -2,6 +2,7 @@
 
 Import from here in tests:  `from autograder.checks import CallTracker, exactly_once, timing`
 """
+from ..terminal import clip
 from . import hygiene, procs, stacks, timing, web
 from .feedback import Feedback, GradedFailure, Measurement
 from .hygiene import Leaks, wait_for
@@ -15,5 +16,5 @@ __all__ = [
     "hygiene", "procs", "web", "MockWeb", "start_method", "stacks", "timing", "Feedback",
     "GradedFailure", "Measurement", "Leaks", "wait_for", "CpuBudget", "Comparison",
     "SpeedupVerdict", "compare", "cpu_budget", "judge_speedup", "now", "CallTracker", "Ledger",
-    "exactly_once", "max_overlap",
+    "exactly_once", "max_overlap", "clip",
 ]

@@ -234,7 +234,7 @@ def check_results(feedback, result, values, handle, *, expect=lambda x: x * 10):
             cause=_loss_cause(ledger, missing, values))
     if extra:
         feedback.fail("process_all() returned keys that are not input indexes.",
-                      measured=f"unexpected keys: {extra[:8]}",
+                      measured=f"unexpected keys: {extra[:8]}{' ...' if len(extra) > 8 else ''}",
                       expected=f"keys exactly 0..{n - 1} (the position of each item in `items`)",
                       cause="results keyed by the item itself, or by a counter, instead of its index")
     wrong = [i for i in range(n) if not isinstance(result[i], BaseException)

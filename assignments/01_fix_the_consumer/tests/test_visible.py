@@ -9,6 +9,8 @@ from consumer_support import (PAUSE_HANG, Boom, PausingItems, check_did_the_work
                               producer_lead, raising_for, sleeping, threads_of, unreached,
                               waiting_wave)
 
+from autograder.checks import clip
+
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
@@ -28,7 +30,7 @@ def test_empty_input(process_all, guard, feedback):
     result = guard.call(process_all, [], handle, deadline=3)
     feedback.measure("returned after", f"{guard.elapsed:.3f} s")
     feedback.check(result == {}, "process_all([], handle) must return an empty dict.",
-                   measured=repr(result)[:100], expected="{}")
+                   measured=clip(repr(result), 100), expected="{}")
     feedback.check(guard.elapsed < 0.5, "process_all([], handle) took too long to return.",
                    measured=f"{guard.elapsed:.2f} s", expected="well under 0.5 s",
                    cause="the consumers wait out a get(timeout=...) before they stop, even "

@@ -5,7 +5,7 @@ import os
 import threading
 from collections import Counter
 
-from autograder.checks import CallTracker, timing
+from autograder.checks import CallTracker, clip, timing
 
 KEYS = {"url", "status", "size", "time", "success", "error"}
 HOST = "https://files.ck.test"
@@ -57,7 +57,7 @@ def check_in_order(feedback, results, urls, sizes, *, order=True):
     if not order:
         feedback.check(sorted(map(str, got)) == sorted(urls),
                        "download_all() must return one result for each URL.",
-                       measured=repr(got)[:300], expected=repr(urls)[:300])
+                       measured=clip(repr(got), 300), expected=clip(repr(urls), 300))
         by_url = {}
         for r in results:
             by_url.setdefault(r.get("url"), []).append(r)

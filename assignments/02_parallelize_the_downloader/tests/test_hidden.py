@@ -8,6 +8,8 @@ import pytest
 from downloader_support import (HOST, LOCKED, SEQUENTIAL, HeldRequests, check_in_order,
                                  check_requested, check_shape, serve)
 
+from autograder.checks import clip
+
 pytestmark = pytest.mark.visibility("after_published")
 
 
@@ -40,9 +42,9 @@ def test_errors_recorded_in_batch(download_all, web, guard, feedback):
                             "requests.RequestException inside fetch_url_info")
     feedback.check(isinstance(results, list) and [r.get("url") for r in results] == urls,
                    "download_all() must return one result per URL, in input order.",
-                   measured=(repr([r.get("url") if isinstance(r, dict) else r for r in results])[:300]
-                             if isinstance(results, list) else repr(results)[:200]),
-                   expected=repr(urls)[:300],
+                   measured=(clip(repr([r.get("url") if isinstance(r, dict) else r for r in results]), 300)
+                             if isinstance(results, list) else clip(repr(results), 200)),
+                   expected=clip(repr(urls), 300),
                    cause="results collected in the order the downloads finished (as_completed), "
                          "or lost: executor.map() returns one result per URL in input order")
     wrong = [(url, r.get("success"), r.get("status")) for (url, ok, status), r in zip(cases, results)

@@ -10,7 +10,7 @@ import pytest
 from downloader_support import (HOST, LOCKED, SEQUENTIAL, HeldRequests, check_in_order,
                                  check_requested, check_shape, grader_fetch, serve)
 
-from autograder.checks import timing
+from autograder.checks import clip, timing
 
 
 @pytest.mark.points(2)
@@ -97,7 +97,7 @@ def test_fetch_honours_timeout(fetch_url_info, web, guard, feedback):
     except Exception as exc:  # noqa: BLE001 - the student's exception is the finding
         feedback.fail(f"fetch_url_info(slow_url, timeout=0.3) raised {type(exc).__name__} "
                       f"after {guard.elapsed:.2f} s.",
-                      measured=f"{type(exc).__name__}: {exc}"[:300],
+                      measured=clip(f"{type(exc).__name__}: {exc}", 300),
                       expected="a result dict with success=False and the timeout as text, "
                                "after about 0.3 s",
                       cause="the timeout was passed on (good), but the Timeout it raises is not "
@@ -208,7 +208,7 @@ def test_empty_list(download_all, web, guard, feedback):
     """download_all([]) returns [] at once"""
     result = guard.call(download_all, [], deadline=3)
     feedback.check(result == [], "download_all([]) must return an empty list.",
-                   measured=repr(result)[:100], expected="[]")
+                   measured=clip(repr(result), 100), expected="[]")
     feedback.check(guard.elapsed < 0.5, "download_all([]) took too long.",
                    measured=f"{guard.elapsed:.2f} s", expected="well under 0.5 s",
                    cause="waiting for something with nothing to wait for")

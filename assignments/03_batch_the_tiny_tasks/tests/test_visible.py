@@ -13,7 +13,7 @@ from batching_support import (LEAK, SPAWN, check_batched, check_in_processes, ch
                               check_results, children_need, expected_meanwhile, fail_on, sized,
                               slow_at, spin, spin_for, tiny, worked)
 
-from autograder.checks import start_method
+from autograder.checks import clip, start_method
 from autograder.grading.ckworker.workloads import WorkerError
 
 
@@ -145,7 +145,7 @@ def test_start_methods(parallel_map, guard, tree_cpu, feedback, method):
                                     what=f"parallel_map() under the {method} start method")
         except Exception as exc:  # noqa: BLE001 - the exception is the finding
             feedback.fail(f"parallel_map() failed when workers start with {method}.",
-                          measured=f"{type(exc).__name__}: {exc}"[:300],
+                          measured=clip(f"{type(exc).__name__}: {exc}", 300),
                           expected="the same results as with fork (spawn is the default on "
                                    "macOS and Windows, forkserver on Linux from Python 3.14)",
                           cause=SPAWN)

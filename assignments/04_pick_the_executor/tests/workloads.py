@@ -31,7 +31,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable
 
-from autograder.checks import CallTracker, timing
+from autograder.checks import CallTracker, clip, timing
 from autograder.grading.ckworker import workloads as w
 
 _thread_time = time.thread_time
@@ -266,7 +266,7 @@ CHOICES = ("sequential", "threads", "processes")
 def check_choice_value(feedback, choice) -> None:
     if choice not in CHOICES:
         feedback.fail("choose_executor() must return 'sequential', 'threads' or 'processes'.",
-                      measured=repr(choice)[:100], expected="one of " + ", ".join(map(repr, CHOICES)),
+                      measured=clip(repr(choice), 100), expected="one of " + ", ".join(map(repr, CHOICES)),
                       cause="a different spelling ('thread', 'ThreadPoolExecutor', 'threads first') "
                             "or a missing return")
 

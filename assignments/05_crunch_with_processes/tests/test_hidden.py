@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from crunch_support import check_did_the_work, check_results, seq_cpu
 
+from autograder.checks import clip
+
 pytestmark = pytest.mark.visibility("after_published")
 
 
@@ -73,7 +75,7 @@ def test_bad_arguments_other_values(crunch, guard, feedback):
             continue
         except Exception as exc:  # noqa: BLE001 - the wrong type is the finding
             feedback.fail(f"{call} raised {type(exc).__name__}, not ValueError.",
-                          measured=f"{type(exc).__name__}: {exc}"[:200], expected="ValueError",
+                          measured=clip(f"{type(exc).__name__}: {exc}", 200), expected="ValueError",
                           cause="check the arguments first and raise ValueError")
         feedback.fail(f"{call} returned instead of raising ValueError.",
                       measured=f"returned {result!r:.120}", expected="ValueError",

@@ -9,7 +9,7 @@ from crunch_support import (LEAK, SPAWN, check_did_the_work, check_in_processes,
                             check_results, crunch_speedup, expected, measure_seq, seq_cpu,
                             structural)
 
-from autograder.checks import start_method
+from autograder.checks import clip, start_method
 
 @pytest.mark.points(3)
 @pytest.mark.visibility("visible")
@@ -38,19 +38,19 @@ def test_no_items(crunch, guard, tree_cpu, feedback):
             result = guard.call(crunch, 0, max_workers=2, deadline=10, what="crunch(0)")
         except Exception as exc:  # noqa: BLE001 - the exception is the finding
             feedback.fail("crunch(0) raised instead of returning.",
-                          measured=f"{type(exc).__name__}: {exc}"[:200],
+                          measured=clip(f"{type(exc).__name__}: {exc}", 200),
                           expected="{'items': 0, 'sum': 0.0, 'average': None, 'min': None, "
                                    "'max': None}",
                           cause="with no values, the average divides by zero and min()/max() "
                                 "of an empty list raise ValueError: handle n_items == 0 first, "
                                 "before any chunk is made")
     want = expected(0)
-    feedback.measure("returned", repr(result)[:120], expected=repr(want))
+    feedback.measure("returned", clip(repr(result), 120), expected=repr(want))
     ok = (isinstance(result, dict) and set(result) == set(want) and result["items"] == 0
           and result["sum"] == 0 and not isinstance(result["sum"], bool)
           and all(result[k] is None for k in ("average", "min", "max")))
     feedback.check(ok, "crunch(0) returned the wrong result.",
-                   measured=repr(result)[:200], expected=repr(want),
+                   measured=clip(repr(result), 200), expected=repr(want),
                    cause="for no values there is no average, min or max: the contract says "
                          "None for those three (not 0, not float('inf')), and items 0, sum 0")
     feedback.measure("returned after", f"{guard.elapsed:.3f} s", expected="< 0.5 s")
@@ -74,11 +74,11 @@ def test_bad_arguments_raise_value_error(crunch, guard, feedback, args):
         result = guard.call(crunch, n_items, chunk_size=chunk_size, max_workers=2,
                             deadline=10, what=call)
     except ValueError as exc:
-        feedback.measure("raised", f"ValueError: {exc}"[:120], expected="ValueError")
+        feedback.measure("raised", clip(f"ValueError: {exc}", 120), expected="ValueError")
         return
     except Exception as exc:  # noqa: BLE001 - the wrong type is the finding
         feedback.fail(f"{call} raised {type(exc).__name__}, not ValueError.",
-                      measured=f"{type(exc).__name__}: {exc}"[:200], expected="ValueError",
+                      measured=clip(f"{type(exc).__name__}: {exc}", 200), expected="ValueError",
                       cause="the arguments are not checked, so something else failed later: "
                             "check them first and raise ValueError with a message saying "
                             "which argument is wrong")
@@ -138,7 +138,7 @@ def test_start_methods(crunch, guard, workers_cpu, feedback, method):
                                 deadline=20, what=what)
         except Exception as exc:  # noqa: BLE001 - the exception is the finding
             feedback.fail(f"crunch() failed when workers start with {method}.",
-                          measured=f"{type(exc).__name__}: {exc}"[:300],
+                          measured=clip(f"{type(exc).__name__}: {exc}", 300),
                           expected="the same result as with fork (spawn is the default on "
                                    "macOS and Windows, forkserver on Linux from Python 3.14)",
                           cause=SPAWN)
@@ -146,7 +146,7 @@ def test_start_methods(crunch, guard, workers_cpu, feedback, method):
     ok = isinstance(result, dict) and result.get("items") == want["items"] \
         and result.get("max") == want["max"]
     feedback.check(ok, f"crunch() under {method} returned a wrong result.",
-                   measured=repr(result)[:200],
+                   measured=clip(repr(result), 200),
                    expected=f"items {want['items']}, max {want['max']!r}", cause=SPAWN)
     check_did_the_work(feedback, cpu, seq_cpu(600_000), result, 600_000, what)
     guard.check_no_leaks(expected="every worker stopped before crunch() returns", cause=LEAK)

@@ -24,7 +24,7 @@ import random
 import threading
 from collections import Counter
 
-from autograder.checks import CallTracker, Items, exactly_once, timing
+from autograder.checks import CallTracker, Items, clip, exactly_once, timing
 from autograder.checks.hygiene import settled
 
 WAIT_LIMIT = 2.0                # how long a stage call waits for what it waits for
@@ -263,7 +263,7 @@ def check_worked(feedback, result, stages, n, *, what, raised=None):
     """No points for hygiene without the work: before a test judges how the pipeline
     stopped, it must have returned one output per item, every item through stage 0."""
     if raised is not None:
-        first_line = (str(raised).splitlines() or [""])[0][:150]
+        first_line = clip((str(raised).splitlines() or [""])[0], 150)
         feedback.fail(f"{what} only counts once the pipeline has done its work, and it did "
                       f"not: run_pipeline() did not return its outputs.",
                       measured=f"{type(raised).__name__}: {first_line}",

@@ -8,7 +8,7 @@ import pytest
 from pipeline_support import (Items, check_calls, check_outputs, check_worked, expected,
                               make_stages)
 
-from autograder.checks import CallTracker, timing
+from autograder.checks import CallTracker, clip, timing
 
 pytestmark = pytest.mark.visibility("after_published")
 
@@ -26,7 +26,7 @@ def test_none_and_falsy_items(run_pipeline, guard, feedback):
                                    "sentinel, since None can be an item")
     feedback.check(isinstance(result, list) and list(map(repr, result)) == list(map(repr, values)),
                    "The outputs of None and falsy items are wrong or missing.",
-                   measured=repr(result)[:200], expected=repr(values),
+                   measured=clip(repr(result), 200), expected=repr(values),
                    cause="None taken for the stop signal, or `if not item` skipping falsy "
                          "items. The sentinel must be something no item can be: object()")
 

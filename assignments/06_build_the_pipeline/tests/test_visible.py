@@ -16,7 +16,7 @@ from pipeline_support import (WAIT_LIMIT, Boom, check_calls, check_outputs, chec
                               expected, make_stages, producer_lead, same_items,
                               shuffled_delays)
 
-from autograder.checks import max_overlap, timing
+from autograder.checks import clip, max_overlap, timing
 
 STOP_CAUSE = ("one stop signal for several workers: the worker that takes it stops, the "
               "others wait in get() forever. After the last item, put one sentinel per "
@@ -143,7 +143,7 @@ def test_queues_bounded(run_pipeline, guard, feedback):
                    "not: once the first stage was released, the 40 items did not all come out.",
                    measured=f"calls per stage {calls}; returned "
                             + (f"{len(result)} outputs" if isinstance(result, list)
-                               else repr(result)[:60]),
+                               else clip(repr(result), 60)),
                    expected="40 calls per stage and the 40 items back",
                    cause="items lost while the first stage was blocked: a worker that gave up "
                          "on a get() timeout, or a producer that stopped reading")
@@ -248,7 +248,7 @@ def test_empty_input(run_pipeline, guard, feedback):
     result = guard.call(run_pipeline, [], stages, workers_per_stage=2, deadline=3)
     feedback.measure("returned after", f"{guard.elapsed:.3f} s")
     feedback.check(result == [], "run_pipeline([], stages) must return an empty list.",
-                   measured=repr(result)[:100], expected="[]",
+                   measured=clip(repr(result), 100), expected="[]",
                    cause="with no items there is no output")
     feedback.check(guard.elapsed < 1.0, "run_pipeline([], stages) took too long to return.",
                    measured=f"{guard.elapsed:.2f} s", expected="well under 1 s",

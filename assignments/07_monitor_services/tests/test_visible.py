@@ -11,7 +11,7 @@ import pytest
 from monitor_support import (HANG_DEADLINE, NO_DEADLINE, Recorder, call as _call,
                              check_statuses, settle)
 
-from autograder.checks import timing
+from autograder.checks import clip, timing
 
 
 @pytest.mark.points(2)
@@ -202,7 +202,7 @@ def test_empty_checks(check_services, board, guard, feedback):
     rec = Recorder()
     got = _call(guard, feedback, check_services, {}, timeout=2.0, on_result=rec)
     feedback.check(got == {}, "check_services({}) must return {}.",
-                   measured=repr(got)[:100], expected="{}")
+                   measured=clip(repr(got), 100), expected="{}")
     feedback.check(not rec.calls, "on_result was called with no checks.",
                    measured=rec.names, expected="no calls")
     feedback.check(guard.elapsed < 0.3, f"check_services({{}}) took {guard.elapsed:.2f} s.",
