@@ -59,7 +59,8 @@ def of_test() -> dict | None:
     made = [(t, _students(t.calls)) for t in tracking.trackers_made()]
     calls = _window([c for _, log in made for c in log])
     if not calls:
-        return next((of_cpu(v) for v in reversed(_CPU_VIEWS) if of_cpu(v)), None)
+        pictures = (of_cpu(v) for v in reversed(_CPU_VIEWS))
+        return next((p for p in pictures if p is not None), None)
     chosen = {id(c) for c in calls}
     used = [t for t, log in made if any(id(c) in chosen for c in log)]
     out = build(", ".join(dict.fromkeys(label_of(t) for t in used)), calls)
@@ -129,7 +130,7 @@ def of_cpu(view) -> dict | None:
     """A row per process of the student's tree from a TreeCpu's samples: your own process
     and each worker process (multiprocessing's helpers left out), a bar where it was on a
     CPU for most of a sampling interval. None if no process computed."""
-    began = getattr(view, "_began", None)
+    began = getattr(view, "began", None)
     if began is None or not view.series:
         return None
     workers = view.workers()
@@ -148,7 +149,8 @@ def of_cpu(view) -> dict | None:
     if not lanes:
         return None
     span = max(view.wall, max(b for _, b in intervals))
-    return {"what": "computing, sampled every 10 ms", "of": "processes",
+    every = getattr(view, "interval", 0.01) * 1000
+    return {"what": f"computing, sampled every {every:.0f} ms", "of": "processes",
             "span": round(max(span, 1e-6), 4), "calls": len(intervals),
             "peak": tracking.max_overlap(intervals), "lanes": lanes[:MAX_LANES],
             "more_lanes": max(0, len(lanes) - MAX_LANES)}

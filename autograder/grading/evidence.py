@@ -119,6 +119,11 @@ class TreeCpu:
 
     # ------------------------------------------------------------------ views
     @property
+    def began(self) -> float | None:
+        """When the block began (time.monotonic(), the clock of `series`); None before."""
+        return getattr(self, "_began", None)
+
+    @property
     def pids(self) -> set[int]:
         """Processes under the test's process seen while the call ran (helpers included)."""
         return set(self.cpu)

@@ -121,7 +121,10 @@ class ExitWatch:
             if self._stop_r in ready:
                 self._drain()
                 return
-            self._read()
+            try:
+                self._read()
+            except OSError:         # ENOBUFS: the kernel dropped events (a busy machine);
+                continue            # a death missed is no evidence, never a false one
 
     def _drain(self) -> None:
         """What the kernel queued before the stop: exits just before the end count."""
@@ -159,6 +162,7 @@ class ExitWatch:
             if pid == tgid and tgid in self.tree and tgid != self.root:
                 killed = status & 0x7F
                 with self._lock:
+                    self.tree.discard(tgid)         # its pid may be reused by a stranger
                     self.exits.append(Exit(tgid, None if killed else (status >> 8) & 0xFF,
                                            killed or None))
 

@@ -102,7 +102,7 @@ def test_lanes_and_bars_are_capped():
 
 
 def _view(series, workers, pid=1):
-    return types.SimpleNamespace(series=series, _began=0.0, wall=0.3,
+    return types.SimpleNamespace(series=series, began=0.0, wall=0.3, interval=0.01,
                                  session=types.SimpleNamespace(pid=pid),
                                  workers=lambda: set(workers))
 
