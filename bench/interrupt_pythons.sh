@@ -12,7 +12,7 @@
 #     cancels both (tests/engine/test_compare.py, test_concurrently.py).
 #
 #   sh bench/interrupt_pythons.sh [RUNS] [PYTHON]   (as root: chroot, mounts; PYTHON is
-#       python3.14 (default) or python3.15, both sid packages; writes
+#       python3.14 (default), python3.13 or python3.15, all sid packages; writes
 #       bench/results/interrupt-<version>-<date>.txt)
 set -eu
 cd "$(dirname "$0")/.."
