@@ -2,6 +2,7 @@
 and how a failing test's message says it first (plugin/messages.exits_first)."""
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import socket
@@ -23,12 +24,17 @@ def _forked(body) -> int:
     return pid
 
 
+def _crash():
+    faulthandler.disable()        # pytest's would print "Fatal Python error" into the log
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
 def test_exits_under_the_root_are_recorded_with_code_or_signal():
     go_r, go_w = os.pipe()
 
     def tree():
         os.read(go_r, 1)                       # wait until the watch listens
-        kids = [_forked(lambda: os.kill(os.getpid(), signal.SIGSEGV)),
+        kids = [_forked(_crash),
                 _forked(lambda: os._exit(3)),
                 _forked(lambda: os.kill(os.getpid(), signal.SIGTERM)),
                 _forked(lambda: None)]
