@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import os
 
+from ..terminal import clip
 from . import tracking
 from .timing import now
 
@@ -202,7 +203,7 @@ def text(timeline: dict, width: int = 50, scale: float | None = None,
                 "▓" if i % 2 and rows == "threads" else "█")
             for j in range(first, last + 1):
                 cells[j] = glyph
-        out.append(f"  {_fit(lane['name'])} {''.join(cells)}")
+        out.append(f"  {clip(lane['name'], NAME_WIDTH).ljust(NAME_WIDTH)} {''.join(cells)}")
     if timeline.get("more_lanes"):
         out.append(f"  (and {timeline['more_lanes']} more thread(s) not drawn)")
     axis = f"0 s{secs(full).rjust(width - 3)}"
@@ -210,10 +211,6 @@ def text(timeline: dict, width: int = 50, scale: float | None = None,
     if timeline.get("note"):
         out.append(f"  ({timeline['note']})")
     return out
-
-
-def _fit(name: str) -> str:
-    return name.ljust(NAME_WIDTH) if len(name) <= NAME_WIDTH else name[:NAME_WIDTH - 1] + "…"
 
 
 def secs(x: float) -> str:

@@ -61,22 +61,17 @@ def sched_times(pid: int) -> tuple[float, float]:
     return run / 1e9, delay / 1e9
 
 
-def _schedstat(pid: int, fields: int) -> float:
-    """The sum of the first `fields` numbers of /proc/PID/task/*/schedstat, in seconds."""
-    return sum(sched_times(pid)[:fields])
-
-
 def sched(pid: int) -> float:
     """Seconds the process's threads were runnable: on a CPU or waiting in the run queue
     for one (/proc/PID/task/*/schedstat: run time + run delay, kept by the scheduler to
     the nanosecond). 0.0 if gone or unknown."""
-    return _schedstat(pid, 2)
+    return sum(sched_times(pid))
 
 
 def run_time(pid: int) -> float:
     """Seconds the process's threads spent on a CPU, to the nanosecond (schedstat's run
     time; /proc/PID/stat's utime+stime count in 10 ms ticks). 0.0 if gone or unknown."""
-    return _schedstat(pid, 1)
+    return sched_times(pid)[0]
 
 
 def exit_code(pid: int) -> int | None:

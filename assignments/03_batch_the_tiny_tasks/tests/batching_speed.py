@@ -11,7 +11,7 @@ import time
 
 from batching_pools import per_item_pool
 from batching_support import (AT_ONCE, NO_WORKER, ONE_PROCESS, PER_ITEM, TURNS, check_in_workers,
-                              expected_and_cpu, parallel_evidence, spin, tiny)
+                              expected_and_cpu, half_the_work, parallel_evidence, spin, tiny)
 
 from autograder.checks import timing
 from autograder.checks.pools import start_method_of, startup_seconds
@@ -167,7 +167,7 @@ def tiny_speedup(parallel_map, guard, tree_cpu, feedback, *, n_items, workers, r
                              "func: every call must compute func(x) for its own items")
     children = sum(cpu.children for _, _, cpu in runs)
     tree = sum(cpu.children + cpu.caller for _, _, cpu in runs)
-    floor = 0.5 * min(work * len(runs), max(tree, 0.5 * work * len(runs)))  # children_need()
+    floor = half_the_work(work * len(runs), tree)
     feedback.check(children >= floor,
                    "Hardly any work reached a worker process in the timed runs.",
                    measured=f"{children:.2f} s of CPU in child processes over {len(runs)} "

@@ -217,7 +217,13 @@ def children_need(cpu, work_cpu) -> float:
     grader's price): two cores of a shared machine can differ 2x in speed at the same
     moment, and the split of your own tree's CPU, counted together, does not depend on
     which core was slow."""
-    return 0.5 * min(work_cpu, max(cpu.children + cpu.caller, 0.5 * work_cpu))
+    return half_the_work(work_cpu, cpu.children + cpu.caller)
+
+
+def half_the_work(work_cpu: float, tree_cpu: float) -> float:
+    """children_need() from its two numbers: the grader's price of the work and what the
+    student's tree used (one call, or several calls summed)."""
+    return 0.5 * min(work_cpu, max(tree_cpu, 0.5 * work_cpu))
 
 
 def in_workers(cpu, work_cpu) -> bool:

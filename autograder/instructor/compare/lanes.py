@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 
 from ...checks import timeline
+from ...terminal import clip
 from .model import SideBySide, TestPair
 
 ROW, NAME_W, AXIS_H, HEAD_H = 14, 190, 18, 18
@@ -50,7 +51,7 @@ def lanes_svg(pair: TestPair, colours: tuple[str, str], width: int = 900) -> str
         y += HEAD_H
         for lane in (tl or {}).get("lanes", []):
             parts.append(f'<text x="0" y="{y + 11}" fill="#444" font-size="11">'
-                         f'{_e(_cut(lane["name"]))}</text>')
+                         f'{_e(clip(lane["name"], 30))}</text>')
             parts.append(f'<rect x="{NAME_W}" y="{y + 1}" width="{plot}" height="{ROW - 2}" '
                          f'fill="#f3f3f3"/>')
             for i, (a, b, state) in enumerate(lane["bars"]):
@@ -109,7 +110,3 @@ def lanes_text(pair: TestPair, width: int = 50) -> list[str]:
         out.append(f"{who}: " + lines[0][0].lower() + lines[0][1:])
         out += lines[1:]
     return out
-
-
-def _cut(name: str, width: int = 30) -> str:
-    return name if len(name) <= width else name[:width - 1] + "…"
