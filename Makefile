@@ -18,6 +18,10 @@
 #                                               grade a whole LMS download (folder or .zip)
 #   make compare ASSIGNMENT=1 SUBMISSION=path [HTML=file]
 #                                               a submission beside the reference (for TAs)
+#   make push LMS=canvas OUT=dir URL=https://... COURSE=c LMS_ASSIGNMENT=a [DRY_RUN=1]
+#   make push LMS=moodle OUT=dir URL=https://... LMS_ASSIGNMENT=id [DRY_RUN=1]
+#                                               a batch's grades and feedback into the LMS
+#                                               (token: CANVAS_TOKEN / MOODLE_TOKEN)
 #   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
 #   make student-release [OUT=dir]              what students get: a folder and a zip
@@ -119,7 +123,7 @@ clean:
 
 # >>> instructor (release.py leaves everything from here to the closing mark out of the
 # student release: grading with hidden tests, LMS exports, the kit's own tests)
-.PHONY: setup-nbgrader setup-lint grade compare gradescope nbgrader student-release test test-fast dev-check lint bench bench-batch bench-check bench-hostile bench-pythons stability
+.PHONY: setup-nbgrader setup-lint setup-lms push grade compare gradescope nbgrader student-release test test-fast dev-check lint bench bench-batch bench-check bench-hostile bench-pythons stability
 
 # nbgrader (and the Jupyter stack it brings) only for `make nbgrader` and the kit's tests.
 setup-nbgrader: $(VENV)/.installed-nbgrader
@@ -127,6 +131,21 @@ setup-nbgrader: $(VENV)/.installed-nbgrader
 $(VENV)/.installed-nbgrader: $(VENV)/.installed
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[nbgrader]'
 	@touch $@
+
+# canvasapi (Canvas's Python client) for `make push` and the kit's tests of it.
+setup-lms: $(VENV)/.installed-lms
+
+$(VENV)/.installed-lms: $(VENV)/.installed
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lms]'
+	@touch $@
+
+LMS ?=
+URL ?=
+COURSE ?=
+LMS_ASSIGNMENT ?=
+DRY_RUN ?=
+push: setup-lms
+	@$(BIN)/python -m autograder push $(LMS) $(OUT) --url '$(URL)' $(if $(COURSE),--course $(COURSE)) --assignment '$(LMS_ASSIGNMENT)' $(if $(DRY_RUN),--dry-run)
 
 grade: setup
 ifneq ($(strip $(SUBMISSIONS)),)
@@ -150,12 +169,12 @@ student-release: setup
 # Everything in parallel (pytest-xdist): the kit's tests grade whole submissions, and the
 # machine lock (autograder/machine_lock.py) still runs their timed tests one at a time.
 # loadgroup keeps tests that share an expensive fixture (a batch) on one worker.
-test: setup setup-nbgrader dev-check
+test: setup setup-nbgrader setup-lms dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/test_kit.py tests/test_designs.py tests/flows -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # dev check and the engine's unit tests (about 80 s): the loop while changing autograder/.
-test-fast: setup dev-check
+test-fast: setup setup-lms dev-check
 	$(BIN)/python -m pytest tests/engine -n 2 $(PYTEST_ARGS)
 
 # Every manifest entry against its folders, without grading (CONTRIBUTING.md).
@@ -191,7 +210,7 @@ RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
-KNOWN_VARIABLES += SUBMISSIONS RESULTS HTML PYTEST_ARGS RUNS N
+KNOWN_VARIABLES += SUBMISSIONS RESULTS HTML PYTEST_ARGS RUNS N LMS URL COURSE LMS_ASSIGNMENT DRY_RUN
 # <<< instructor
 
 # Only the make a person typed checks: one started by another make's recipe (MAKELEVEL

@@ -3,6 +3,7 @@ the kit builds for others. The student release leaves this folder out whole.
 
     grade             every test of one submission, visible and hidden
     batch             a whole LMS download: grades.csv, LMS exports, per-student feedback
+    push              a batch's grades and feedback into Canvas or Moodle, by their API
     compare           a submission beside the reference, for teaching assistants
     gradescope        the Gradescope autograder zip of an assignment
     nbgrader          an nbgrader course of the kit
@@ -16,6 +17,7 @@ reads); the core never imports this room.
 COMMANDS = {
     "grade": ("grade", "run every graded test (visible and hidden)"),
     "batch": ("batch", "grade every submission of an LMS download, write grades and exports"),
+    "push": ("push", "send a batch's grades and feedback to Canvas or Moodle, by their API"),
     "compare": ("compare", "grade a submission and the reference side by side (for TAs)"),
     "gradescope": ("gradescope", "build the Gradescope autograder zip of an assignment"),
     "nbgrader": ("nbgrader.build", "build an nbgrader course from the kit"),

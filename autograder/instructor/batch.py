@@ -43,7 +43,7 @@ from ..submission import SubmissionError
 EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download
 RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
-            "unmatched.csv"}
+            "unmatched.csv", "push-ledger.jsonl"}
 
 
 # ------------------------------------------------------------------- the batch

@@ -65,7 +65,12 @@ def feedback_text(row: GradeRow) -> str:
 
 def feedback_html(row: GradeRow) -> str:
     """Moodle stores Feedback comments as HTML: escape, keep the line breaks."""
-    body = "<br>\n".join(html.escape(line, quote=True) for line in feedback_text(row).split("\n"))
+    return text_html(feedback_text(row))
+
+
+def text_html(text: str) -> str:
+    """Plain text as Moodle's HTML: escaped, its line breaks kept."""
+    body = "<br>\n".join(html.escape(line, quote=True) for line in text.split("\n"))
     return f"<p>{body}</p>"
 
 

@@ -1,0 +1,232 @@
+"""Moodle, through its REST web services (POST /webservice/rest/server.php).
+
+    connect   core_webservice_get_site_info      the token, and the functions its service has
+              mod_assign_get_assignments          the assignment's name and maximum grade
+              mod_assign_get_user_mappings        participant id -> user id
+    deliver   /webservice/upload.php              feedback.txt into a draft area (filearea=draft)
+              mod_assign_save_grade               grade, feedback comment (HTML), the draft's file
+              mod_assign_get_grades (since)       the grade read back
+
+The participant id in a "Download all submissions" name is not the user id: it is the
+assignment's assign_user_mapping id (locallib.php get_uniqueid_for_user), hence the
+mappings. save_grade answers null whatever it did: it checks no enrolment, and drops a
+grade above the maximum or a workflow state the token may not set without a word. So
+every grade is read back, and one Moodle did not keep is Rejected with that reason.
+Moodle keeps one grade and one feedback comment per attempt: sending again replaces
+them, so a resumed push never doubles a comment.
+
+Moodle reports errors with HTTP 200 and {"exception", "errorcode", "message"}; an empty
+body means web services (or REST) are switched off. Sources: moodle/moodle
+mod/assign/externallib.php (save_grade, get_user_mappings, get_grades, get_assignments),
+webservice/rest/locallib.php (parse_request, generate_error), webservice/upload.php,
+webservice/externallib.php (get_site_info); Moodle's API docs under Site administration >
+Server > Web services > API Documentation, which print the same parameter names.
+"""
+from __future__ import annotations
+
+import time
+
+import requests
+
+from ..exports.common import clean, num
+from ..exports.moodle import text_html
+from .deliver import Plan, Refused, Rejected, Throttled
+from .outbox import Parcel
+
+NEEDED = ("mod_assign_save_grade", "mod_assign_get_user_mappings", "mod_assign_get_grades")
+FORMAT_HTML = 1                   # FORMAT_HTML in Moodle's lib/weblib.php
+
+
+class MoodleError(Exception):
+    def __init__(self, errorcode: str, message: str):
+        super().__init__(f"{message} ({errorcode})")
+        self.errorcode = errorcode
+
+
+class MoodleTarget:
+    lms = "Moodle"
+
+    def __init__(self, url: str, token: str, assignment: str, *, timeout: float = 60.0):
+        self.url, self.token, self.timeout = url.rstrip("/"), token, timeout
+        self.assignment_id = str(assignment)
+        self.key = f"moodle {self.url} assignment {self.assignment_id}"
+        self.title, self.points = "", None
+        self.users: dict[str, str] = {}          # participant (mapping id) -> user id
+        self.session = requests.Session()
+        self.uploads = True
+
+    # ------------------------------------------------------------------ the wire
+
+    def call(self, function: str, **params) -> object:
+        """One web service function; MoodleError for Moodle's exception answer."""
+        body = {"wstoken": self.token, "wsfunction": function, "moodlewsrestformat": "json",
+                **_flatten(params)}
+        try:
+            answer = self.session.post(f"{self.url}/webservice/rest/server.php", data=body,
+                                       timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise Throttled(f"no answer from {self.url} ({type(exc).__name__})") from exc
+        if answer.status_code in (429, 503):
+            raise Throttled(f"Moodle answered {answer.status_code}")
+        if not answer.text.strip():
+            raise Refused(f"{self.url} answered nothing to {function}: are web services and "
+                          "the REST protocol enabled (Site administration > Server > Web "
+                          "services)?")
+        try:
+            data = answer.json()
+        except ValueError as exc:
+            raise Refused(f"{self.url} did not answer JSON to {function} (HTTP "
+                          f"{answer.status_code}): is this the Moodle site's address?") from exc
+        if isinstance(data, dict) and "exception" in data:
+            raise MoodleError(str(data.get("errorcode", "")), str(data.get("message", "")))
+        return data
+
+    # ------------------------------------------------------------------ connect
+
+    def connect(self) -> list[str]:
+        try:
+            info = self.call("core_webservice_get_site_info")
+        except MoodleError as exc:
+            raise Refused(f"Moodle refused the token: {exc}; check MOODLE_TOKEN") from exc
+        have = {f.get("name") for f in info.get("functions", [])}
+        missing = [f for f in NEEDED if have and f not in have]
+        if missing:
+            raise Refused(f"the token's web service lacks {', '.join(missing)}: add them to "
+                          "the service (Site administration > Server > Web services > "
+                          "External services > Functions)")
+        self.uploads = bool(info.get("uploadfiles", 1))
+        notes = [f"Moodle site {info.get('sitename', self.url)}, as {info.get('username', '?')}"]
+        notes += self._assignment()
+        self._mappings()
+        if not self.uploads:
+            notes.append("the service may not upload files: feedback goes as the comment only "
+                         "(tick 'Can upload files' on the service to attach feedback.txt)")
+        return notes
+
+    def _assignment(self) -> list[str]:
+        try:
+            data = self.call("mod_assign_get_assignments")
+        except MoodleError as exc:
+            return [f"could not read the assignment's maximum grade ({exc}): grades are sent "
+                    "on the kit's scale"]
+        for course in data.get("courses", []):
+            for a in course.get("assignments", []):
+                if str(a.get("id")) == self.assignment_id:
+                    self.title, self.points = a.get("name", ""), float(a.get("grade") or 0) or None
+                    return [f"Moodle assignment {self.assignment_id}: {self.title}, maximum grade "
+                            f"{num(self.points) if self.points else 'not a number (a scale?)'}"]
+        raise Refused(f"Moodle has no assignment {self.assignment_id} this token can see: use "
+                      "the assignment's id (mod_assign_get_assignments 'id'), not the course "
+                      "module id in the page's URL")
+
+    def _mappings(self) -> None:
+        try:
+            data = self.call("mod_assign_get_user_mappings", assignmentids=[self.assignment_id])
+        except MoodleError as exc:
+            raise Refused(f"Moodle would not map participants to users: {exc}") from exc
+        for a in data.get("assignments", []):
+            for m in a.get("mappings", []):
+                self.users[str(m["id"])] = str(m["userid"])
+        if not self.users:
+            why = "; ".join(w.get("message", "") for w in data.get("warnings", []))
+            raise Refused("Moodle gave no participant ids for this assignment"
+                          + (f" ({why})" if why else "") + ": the token's user needs "
+                          "mod/assign:revealidentities, and the submissions must have been "
+                          "downloaded from this assignment")
+
+    # --------------------------------------------------------------------- plan
+
+    def grade(self, parcel: Parcel) -> float:
+        if parcel.status != "graded":
+            return 0.0
+        if self.points and parcel.max_score and abs(self.points - parcel.max_score) > 1e-9:
+            return round(parcel.score * self.points / parcel.max_score, 2)
+        return parcel.score
+
+    def plan(self, parcel: Parcel) -> Plan:
+        participant = parcel.lms.get("participant", "")
+        if not participant:
+            raise Rejected("no Moodle participant id: this submission did not come from a "
+                           "Moodle download")
+        user = self.users.get(participant) if self.users else f"participant {participant}"
+        if user is None:
+            raise Rejected(f"participant {participant} is not one of this Moodle assignment's "
+                           "participants: a download from another assignment?")
+        grade = self.grade(parcel)
+        scale = self.points or parcel.max_score
+        what = {"grade": num(grade), "feedback": parcel.feedback_digest(),
+                "files": bool(self.uploads and parcel.feedback)}
+        shown = (f"grade {num(grade)} of {num(scale)}, a feedback comment"
+                 + (", feedback.txt as a feedback file" if what["files"] else ""))
+        return Plan(lms_id=user, what=what, shown=shown)
+
+    # ------------------------------------------------------------------ deliver
+
+    def deliver(self, parcel: Parcel, plan: Plan, fp: str) -> str:
+        plugindata = {"assignfeedbackcomments_editor": {
+            "text": _comment(parcel, self.title, plan.what["grade"], self.points),
+            "format": FORMAT_HTML}}
+        if plan.what["files"]:
+            plugindata["files_filemanager"] = self._upload(parcel)
+        since = int(time.time()) - 1
+        try:
+            self.call("mod_assign_save_grade", assignmentid=self.assignment_id,
+                      userid=plan.lms_id, grade=plan.what["grade"], attemptnumber=-1,
+                      addattempt=0, workflowstate="", applytoall=1, plugindata=plugindata)
+            kept = self._grade_now(plan.lms_id, since)
+        except MoodleError as exc:
+            raise Rejected(f"Moodle answered: {exc}") from exc
+        if kept is None or abs(kept - float(plan.what["grade"])) > 0.005:
+            raise Rejected(f"Moodle took the request but kept {'no grade' if kept is None else num(kept)}"
+                           f" for {plan.what['grade']}: a grade above the maximum, or a marking "
+                           "workflow state this token may not set")
+        return f"grade {plan.what['grade']}, feedback" + (" + feedback.txt" if plan.what["files"] else "")
+
+    def _upload(self, parcel: Parcel) -> int:
+        """feedback.txt into a new draft area; its item id."""
+        with open(parcel.feedback, "rb") as f:
+            answer = self.session.post(f"{self.url}/webservice/upload.php",
+                                       data={"token": self.token, "filearea": "draft", "itemid": 0},
+                                       files={"file_1": ("feedback.txt", f, "text/plain")},
+                                       timeout=self.timeout)
+        try:
+            data = answer.json()
+        except ValueError as exc:
+            raise Rejected(f"Moodle's upload.php did not answer JSON (HTTP {answer.status_code})") from exc
+        if isinstance(data, dict):                    # the AJAX error shape: {"error", ...}
+            raise Rejected(f"Moodle refused feedback.txt: {data.get('error', data)}")
+        if not data or "itemid" not in data[0]:
+            why = data[0].get("error", data) if data else "no answer"
+            raise Rejected(f"Moodle refused feedback.txt: {why}")
+        return int(data[0]["itemid"])
+
+    def _grade_now(self, user: str, since: int) -> float | None:
+        data = self.call("mod_assign_get_grades", assignmentids=[self.assignment_id], since=since)
+        for a in data.get("assignments", []):
+            for g in a.get("grades", []):
+                if str(g.get("userid")) == user and g.get("grade") not in (None, ""):
+                    return float(g["grade"])
+        return None
+
+
+def _comment(parcel: Parcel, title: str, grade: str, points: float | None) -> str:
+    head = f"{title}: " if title else ""
+    scale = num(points) if points else num(parcel.max_score)
+    text = f"<p>{head}{grade}/{scale}</p>"
+    return text + text_html(clean(parcel.feedback_text()))
+
+
+def _flatten(params: dict, prefix: str = "") -> dict:
+    """Moodle's bracket form: {"a": [1], "p": {"x": {"y": 2}}} -> a[0]=1, p[x][y]=2."""
+    out: dict = {}
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(_flatten(value, name))
+        elif isinstance(value, (list, tuple)):
+            out.update(_flatten(dict(enumerate(value)), name))
+        elif isinstance(value, bool):
+            out[name] = int(value)
+        else:
+            out[name] = value
+    return out
