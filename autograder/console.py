@@ -2,7 +2,8 @@
 `grade` (the instructor's, every test) share.
 
     add_options(parser)                 the assignment, the path and the common options
-    run(args, visibility, ...)          grade, print the report (or results.json), exit code
+    run(args, visibility, ...)          grade, print the report (or results.json, or
+                                        Classroom's runner JSON), exit code
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader could
 not grade (no such assignment, unreadable path, broken test suite); 130 on Ctrl-C.
@@ -10,6 +11,8 @@ not grade (no such assignment, unreadable path, broken test suite); 130 on Ctrl-
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from pathlib import Path
@@ -35,7 +38,11 @@ def add_options(sp: argparse.ArgumentParser) -> None:
                          "(default: the assignment's working copy under assignments/)")
     sp.add_argument("--results", metavar="FILE",
                     help="also write Gradescope results.json to FILE")
-    sp.add_argument("--json", action="store_true", help="print results.json instead of text")
+    sp.add_argument("--format", choices=("text", "json", "classroom"), default="text",
+                    help="what to print: the report (text), results.json (json), or GitHub "
+                         "Classroom's runner JSON for autograding-grading-reporter (classroom)")
+    sp.add_argument("--json", action="store_const", const="json", dest="format",
+                    help="the same as --format json")
     sp.add_argument("--budget", type=float, default=None,
                     help="override the manifest's wall-clock budget (seconds)")
     sp.add_argument("--python", metavar="PATH", default=None,
@@ -64,7 +71,30 @@ class Ticker:
         self.line.clear()
 
 
-def run(args, visibility: str, *,
+def run(args, visibility: str, **kw) -> int:
+    """run_report(), with --format classroom answering runner JSON even when nothing
+    could be graded (the reporter reads every runner's output)."""
+    if args.format != "classroom":
+        return run_report(args, visibility, **kw)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = run_report(args, visibility, **kw)
+    sys.stderr.write(err.getvalue())
+    if code != 0:
+        reason = err.getvalue().strip().removeprefix("error: ") or f"exit status {code}"
+        print(json.dumps(reports.classroom_error(_visible_points(args.assignment, visibility),
+                                                 f"assignment {args.assignment}", reason)))
+    return code
+
+
+def _visible_points(assignment: str, visibility: str) -> float:
+    try:
+        return sum(t.points for t in runner.expected_tests(manifest.get(assignment), visibility))
+    except Exception:           # no such assignment, a broken suite: the reporter still reads it
+        return 0
+
+
+def run_report(args, visibility: str, *,
         durations: Callable[[manifest.Assignment], dict] | None = None,
         after: Callable[[manifest.Assignment, Path | None, Grade], list[str]] | None = None) -> int:
     """Grade `args.path` for `args.assignment` and print the report. `durations(a)` are
@@ -93,7 +123,7 @@ def run(args, visibility: str, *,
 
 
 def _grade(args, assignment, path, visibility, python, durations) -> Grade | int:
-    ticker = Ticker(runner.expected_tests(assignment, visibility)) if not args.json else None
+    ticker = Ticker(runner.expected_tests(assignment, visibility)) if args.format == "text" else None
     try:
         return shards.grade_interruptibly(assignment, path, visibility=visibility,
                                           budget=args.budget, progress_cb=ticker,
@@ -115,8 +145,11 @@ def _report(args, assignment, path, grade: Grade, footer: list[str]) -> None:
     data = reports.gradescope(grade)
     if args.results:
         reports.write_json(data, args.results)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(data, indent=2))
+        return
+    if args.format == "classroom":
+        print(json.dumps(reports.classroom(grade)))
         return
     source = str(path) if path else f"assignments/{assignment.slug}"
     width = terminal.width_of()

@@ -198,5 +198,42 @@ def gradescope(grade: Grade, *, stdout_visibility: str = "hidden") -> dict:
     }
 
 
+CLASSROOM_MESSAGE = 4000     # characters of a failed test's feedback in the runner JSON
+
+
+def classroom(grade: Grade) -> dict:
+    """GitHub Classroom's runner result, as classroom-resources/autograding-command-grader
+    writes it (version 1; src/main.js generateResult) for autograding-grading-reporter,
+    which shows "Points x/y" with x the sum of tests[].score and y max_score
+    (src/notify-classroom.js), and fails the job on a top-level status fail or error
+    (src/main.js). Partial credit: each test scores its own points."""
+    status = "pass" if all(r.passed for r in grade.tests) else \
+        ("error" if grade.cannot_run else "fail")
+    return {"version": 1, "status": status, "max_score": _number(grade.max_score),
+            "tests": [classroom_test(r, grade) for r in grade.tests]}
+
+
+def classroom_test(r: TestResult, grade: Grade) -> dict:
+    failed = "error" if grade.cannot_run else "fail"
+    message = "" if r.passed else (grade.cannot_run or _test_output(r))
+    return {"name": r.info.name, "status": "pass" if r.passed else failed,
+            "score": _number(r.score), "message": message[:CLASSROOM_MESSAGE],
+            "test_code": r.info.nodeid, "filename": "", "line_no": 0,
+            "duration": int(round(r.duration * 1000))}
+
+
+def classroom_error(max_score: float, name: str, message: str) -> dict:
+    """The runner result when nothing could be graded: the reporter still gets JSON it
+    reads (a missing or empty one makes it fail with another error's message)."""
+    return {"version": 1, "status": "error", "max_score": _number(max_score),
+            "tests": [{"name": name, "status": "error", "score": 0, "message": message,
+                       "test_code": "", "filename": "", "line_no": 0, "duration": 0}]}
+
+
+def _number(x: float) -> float | int:
+    """Points as the reporter adds them: an int when whole (10/9 nine times is not 10)."""
+    return int(x) if float(x).is_integer() else round(float(x), 2)
+
+
 def write_json(data: dict, path: str | os.PathLike) -> None:
     atomic_write(path, json.dumps(data, indent=2) + "\n")

@@ -138,3 +138,34 @@ def test_multi_line_notes_and_measurements_stay_indented_under_their_test():
     chart_lines = [ln for ln in out.splitlines() if "0.800s" in ln or "0.200s" in ln]
     assert len(chart_lines) == 2
     assert all(ln.startswith(" " * 8) for ln in chart_lines), out
+
+
+# ---------------------------------------------------------------- classroom
+
+def test_classroom_runner_json_has_the_command_graders_shape():
+    from standins.classroom_reporter import report
+    import base64
+    g = _grade()
+    data = reports.classroom(g)
+    assert data["version"] == 1 and data["status"] == "fail" and data["max_score"] == 8
+    assert [t["status"] for t in data["tests"]] == ["pass", "fail", "fail", "pass", "fail"]
+    assert [t["score"] for t in data["tests"]] == [3, 0, 0, 1.5, 0]      # partial credit
+    assert all(set(t) == {"name", "status", "score", "message", "test_code", "filename",
+                          "line_no", "duration"} for t in data["tests"])
+    assert data["tests"][0]["duration"] == 123 and data["tests"][0]["message"] == ""
+    assert "no sentinel" in data["tests"][1]["message"]
+    env = {"ASSIGNMENT-1_RESULTS": base64.b64encode(json.dumps(data).encode()).decode()}
+    got = report(env, "assignment-1")
+    assert got.points == "Points 4.5/8" and got.failed == "Some tests failed."
+
+
+def test_classroom_status_is_pass_only_when_every_test_passed_and_error_when_none_ran():
+    g = _grade()
+    for r in g.tests:
+        r.status = "passed"
+    assert reports.classroom(g)["status"] == "pass"
+    g = _grade()
+    g.cannot_run = "consumer.py: SyntaxError at line 3"
+    data = reports.classroom(g)
+    assert data["status"] == "error" and {t["status"] for t in data["tests"]} == {"pass", "error"}
+    assert data["tests"][1]["message"] == "consumer.py: SyntaxError at line 3"
