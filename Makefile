@@ -132,7 +132,7 @@ $(VENV)/.installed-nbgrader: $(VENV)/.installed
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[nbgrader]'
 	@touch $@
 
-# canvasapi (Canvas's Python client) for `make push` and the kit's tests of it.
+# canvasapi (Canvas's Python client) for `make push`; PyYAML for the kit's tests.
 setup-lms: $(VENV)/.installed-lms
 
 $(VENV)/.installed-lms: $(VENV)/.installed

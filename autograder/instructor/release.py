@@ -12,6 +12,8 @@
                            tests/ without test_hidden.py, plus tests/hidden_tests.json (how
                            many hidden tests, what each covers in one line, their points)
         .concurrency-kit/  release.json, and the pristine stubs `make reset` restores
+        .github/workflows/classroom.yml   (--git) GitHub Classroom's autograding: the
+                           visible tests of each assignment, "Points x/y" on every push
 
 Never in it: reference/, the kit's tests/ (broken and hostile variants), a hidden test, a
 cache. `check_release` looks for each of these, by path and by content (a reference
@@ -35,6 +37,7 @@ from pathlib import Path
 from .. import KIT_ROOT, __version__, console, manifest, paths
 from ..files import is_junk, tree
 from ..student import check as student
+from . import classroom
 
 NAME = "concurrency-kit-student"
 INSTRUCTOR_ROOM = paths.INSTRUCTOR_ROOM.relative_to(KIT_ROOT).as_posix()   # autograder/instructor
@@ -237,7 +240,10 @@ def build(out_dir: str | os.PathLike, *, numbers: list[int] | None = None,
     try:
         staging.mkdir()
         work = staging / NAME
-        _write_tree(work, files(assignments, built))
+        content = files(assignments, built)
+        if git:                      # the template repository of a GitHub Classroom
+            content[classroom.WORKFLOW] = classroom.workflow(assignments).encode()
+        _write_tree(work, content)
         problems = check_release(work, assignments)
         if problems:
             raise ReleaseError("the release would leak or is incomplete:\n  "
@@ -260,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--assignments", default="",
                    help="numbers to include, comma-separated (default: all)")
     p.add_argument("--git", action="store_true",
-                   help="also make the folder a git repository with one commit")
+                   help="also make the folder a git repository with one commit, with GitHub "
+                        "Classroom's autograding workflow (.github/workflows/classroom.yml)")
     args = p.parse_args(argv)
     try:
         numbers = [int(x) for x in args.assignments.split(",") if x.strip()] or None
