@@ -500,9 +500,9 @@ def test_every_student_stages_its_consumer(tmp_path):
 
 # ------------------------------------------------------------------ another layout
 
-class _ClassroomLayout(lms.Layout):
-    """GitHub Classroom's `gh classroom clone student-repos`: a folder <assignment>-<login>."""
-    kind, what = "classroom", "from GitHub Classroom folders"
+class _PrefixedLayout(lms.Layout):
+    """A made-up LMS that names each student's folder hw1-<login>."""
+    kind, what = "hw", "from hw1- folders"
 
     def match(self, item):
         prefix = "hw1-"
@@ -512,7 +512,7 @@ class _ClassroomLayout(lms.Layout):
 
     def claim(self, item, ids):
         self._group(ids["login"], lambda: lms.Candidate(
-            self.kind, ids["login"], ids["login"], "classroom", {"login": ids["login"]},
+            self.kind, ids["login"], ids["login"], "prefixed", {"login": ids["login"]},
             path=item.path, first_rel=item.rel))
         self.files += not item.is_dir
 
@@ -521,14 +521,60 @@ class _ClassroomLayout(lms.Layout):
 
 
 def test_a_layout_plugs_in(tmp_path, monkeypatch):
-    monkeypatch.setattr(lms, "LAYOUTS", (_ClassroomLayout, *lms.LAYOUTS))
+    monkeypatch.setattr(lms, "LAYOUTS", (_PrefixedLayout, *lms.LAYOUTS))
     download = _tree(tmp_path / "dl", {"hw1-octocat/consumer.py": CODE, "hw1-Ada/consumer.py": CODE,
                                        "ada/consumer.py": CODE, "notes.txt": "x"})
     found = lms.discover(download, A1, tmp_path / "work")
     got = [(s.id, s.source, s.lms, s.path.name) for s in found.students]
-    assert got == [("Ada", "classroom", {"login": "Ada"}, "hw1-Ada"),
+    assert got == [("Ada", "prefixed", {"login": "Ada"}, "hw1-Ada"),
                    ("ada-2", "folder", {}, "ada"),
-                   ("octocat", "classroom", {"login": "octocat"}, "hw1-octocat")]
+                   ("octocat", "prefixed", {"login": "octocat"}, "hw1-octocat")]
     assert [u.path for u in found.unmatched] == ["notes.txt"]
     assert found.layout == "mixed"
-    assert _has(found.notes, "2 from GitHub Classroom folders", "1 plain")
+    assert _has(found.notes, "2 from hw1- folders", "1 plain")
+
+
+# --------------------------------------------------------------- GitHub Classroom
+
+def _repo(root: Path, name: str, code: str, *, commit: str | None = None) -> Path:
+    """One student's clone of the release, as `gh classroom clone student-repos` leaves it."""
+    repo = _tree(root / name, {".concurrency-kit/release.json": "{}",
+                               "assignments/manifest.toml": "",
+                               f"assignments/{A1.slug}/consumer.py": code,
+                               "assignments/02_parallelize_the_downloader/downloader.py": "stub",
+                               "README.md": "the release"})
+    if commit:
+        _tree(repo / ".git", {"HEAD": "ref: refs/heads/main\n", "refs/heads/main": commit + "\n"})
+    return repo
+
+
+def test_classroom_clone_of_student_repos_is_one_student_per_username(tmp_path):
+    down = tmp_path / "fix-the-consumer-submissions"
+    _repo(down, "fix-the-consumer-adalovelace", CODE, commit="a" * 40)
+    _repo(down, "fix-the-consumer-alan-turing", CODE + "# mine\n")
+    _tree(down, {"notes.txt": "x"})
+    found = lms.discover(down, A1, tmp_path / "work")
+    assert found.layout == "classroom"
+    by_id = {s.id: s for s in found.students}
+    assert set(by_id) == {"adalovelace", "alan-turing"}
+    ada = by_id["adalovelace"]
+    assert ada.path == down / "fix-the-consumer-adalovelace" / "assignments" / A1.slug
+    assert ada.lms == {"repository": "fix-the-consumer-adalovelace", "github": "adalovelace",
+                       "commit": "a" * 40}
+    assert any("graded commit aaaaaaaaaaaa" in n for n in ada.notes)
+    assert "commit" not in by_id["alan-turing"].lms
+    assert [u.path for u in found.unmatched] == ["notes.txt"]
+
+
+def test_classroom_repo_without_the_assignment_is_a_plain_folder_and_git_is_never_run(tmp_path):
+    down = tmp_path / "subs"
+    repo = _repo(down, "hw-bob", CODE, commit="b" * 40)
+    (repo / ".git" / "config").write_text("[core]\n\tfsmonitor = touch /tmp/ck-pwned\n")
+    _tree(down, {"hw-carol/consumer.py": CODE})
+    found = lms.discover(down, A1, tmp_path / "work")
+    assert found.layout == "mixed"
+    assert {s.id: s.source for s in found.students} == {"hw-bob": "classroom", "hw-carol": "folder"}
+    (repo / ".git" / "refs" / "heads" / "main").write_text("../../../../etc/passwd\n")
+    again = lms.discover(down, A1, tmp_path / "work2")
+    assert "commit" not in next(s for s in again.students if s.id == "hw-bob").lms
+    assert not Path("/tmp/ck-pwned").exists()

@@ -2,7 +2,7 @@
 
     discover(path, assignment, workdir) -> Discovery(students, unmatched, notes, layout)
 
-`path` is the download as it came (a .zip) or unpacked (a folder). Three layouts are
+`path` is the download as it came (a .zip) or unpacked (a folder). Four layouts are
 recognised, and may be mixed in one download (layout "mixed"):
 
 canvas  "Download Submissions": one zip of flat files, each named
@@ -32,6 +32,11 @@ moodle  "Download all submissions" (mod/assign/locallib.php, assign::download_su
         <Full Name>_<participant>_assignsubmission_file_<filename>. Blind marking
         writes "Participant" for the name, team submissions "<group>-<name>".
         lms = {"participant": id}.
+classroom  GitHub Classroom's students' repositories (`gh classroom clone student-repos`:
+        <slug>-submissions/<slug>-<username>/, each a clone of the kit's student
+        release): the folder assignments/<slug>/ of each is graded; the id is the GitHub
+        username (the repository name without the prefix all share). lms = {"github",
+        "repository", "commit"}.
 plain   one folder, one .py or one .zip per student at the top level; the id is the
         name (without .py/.zip). Whatever is inside a folder is left for
         submission.stage to find (another file name, one folder down).
@@ -56,7 +61,7 @@ The package, in the order discover() uses it:
                   limits), looked through single wrappers, its entries listed as Items
     layout.py     what a layout is: match(item) -> the ids in its name, or None; claim(item);
                   candidates(); materialise(candidate, id) -> Student
-    moodle.py  canvas.py  plain.py    the layouts, offered every item in that order
+    moodle.py  canvas.py  classroom.py  plain.py    the layouts, offered every item in that order
     names.py      junk, printable names, folder-safe ids
     discover()    every item to the first layout that matches it (what none claims is
                   Unmatched), ids made unique, every candidate materialised, a summary
@@ -68,6 +73,7 @@ Sources (read for this package):
   https://github.com/moodle/moodle/blob/main/mod/assign/locallib.php
   https://github.com/moodle/moodle/commit/381bb721538cbba98ac84447a6da22fdb4dc94a2
       (MDL-62831, the 'Download submissions in folders' help text)
+  https://github.com/github/gh-classroom/blob/main/cmd/gh-classroom/clone/student-repos/student-repos.go
 """
 from __future__ import annotations
 
@@ -79,6 +85,7 @@ from ...manifest import Assignment
 from ..records import Student, Unmatched
 from . import download
 from .canvas import CanvasLayout
+from .classroom import ClassroomLayout
 from .download import MAX_DOWNLOAD_BYTES, MAX_DOWNLOAD_ENTRIES
 from .layout import Candidate, Context, Item, Layout, point_at_zip
 from .moodle import MoodleLayout
@@ -89,7 +96,7 @@ __all__ = ["Discovery", "discover", "LAYOUTS", "Layout", "Candidate", "Item",
            "MAX_DOWNLOAD_BYTES", "MAX_DOWNLOAD_ENTRIES", "MARKER"]
 
 # Offered every item in this order; the first whose match() answers claims it.
-LAYOUTS: tuple[type[Layout], ...] = (MoodleLayout, CanvasLayout, PlainLayout)
+LAYOUTS: tuple[type[Layout], ...] = (MoodleLayout, CanvasLayout, ClassroomLayout, PlainLayout)
 UNCLAIMED = "not a .py, .zip or folder: no submission could be attributed to it"
 
 
@@ -98,7 +105,7 @@ class Discovery:
     students: list[Student]
     unmatched: list[Unmatched]
     notes: list[str]
-    layout: str                   # "canvas", "moodle", "plain" or "mixed"
+    layout: str                   # "canvas", "moodle", "classroom", "plain" or "mixed"
 
 
 def discover(path: Path, assignment: Assignment, workdir: Path) -> Discovery:
@@ -166,7 +173,7 @@ def _summarise(path: Path, candidates: list[Candidate], students: list[Student],
     """The download's layout ("mixed" when several), and the notes that sum it up."""
     counts = Counter(c.kind for c in candidates)
     what = {lay.kind: lay.what for lay in layouts}
-    kinds = [k for k in sorted(what) if counts[k]]     # canvas, moodle, plain
+    kinds = [k for k in sorted(what) if counts[k]]     # canvas, classroom, moodle, plain
     kind = kinds[0] if len(kinds) == 1 else ("mixed" if kinds else "plain")
     if not students:
         ctx.notes.append(f"no submissions found in {path}")
