@@ -41,6 +41,7 @@ class Assignment:
     lesson: str = ""
     memory_mb: int = 4096     # memory of a whole grading, all its processes (jail.py)
     cpu_speedup: bool = False  # graded tests time CPU-bound work against a process pool
+    late: str = ""            # the late policy ("10%/day, cap 50%"): instructor/late.py
 
     @property
     def module(self) -> str:
@@ -104,14 +105,17 @@ def _parse(entry: dict, where: str) -> Assignment:
     cpu_speedup = entry.get("cpu_speedup", False)
     if not isinstance(cpu_speedup, bool):
         raise ManifestError(f"{where}: 'cpu_speedup' must be true or false")
-    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb", "cpu_speedup"}
+    late = entry.get("late", "")
+    if not isinstance(late, str):
+        raise ManifestError(f"{where}: 'late' must be a string such as \"10%/day, cap 50%\"")
+    unknown = set(entry) - set(_REQUIRED) - {"lesson", "memory_mb", "cpu_speedup", "late"}
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}")
     return Assignment(
         number=entry["number"], slug=entry["slug"], title=entry["title"],
         files=tuple(entry["files"]), points=float(entry["points"]),
         budget=float(entry["budget"]), test_timeout=float(entry["test_timeout"]),
-        lesson=entry.get("lesson", ""), memory_mb=memory, cpu_speedup=cpu_speedup,
+        lesson=entry.get("lesson", ""), memory_mb=memory, cpu_speedup=cpu_speedup, late=late,
     )
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import interpreters, manifest, reports, runner
 from . import exports, lms
 from .progressbar import Progress
+from .late import LatePolicy, LatePolicyError, penalise
 from .summary import summary
 from .rows import error_results, error_row, fingerprint, from_grade, from_json, to_json
 from ..checks.timing import cpu_budget
@@ -43,7 +44,7 @@ from ..submission import SubmissionError
 EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download
 RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
-            "unmatched.csv", "push-ledger.jsonl"}
+            "unmatched.csv", "push-ledger.jsonl", "batch.json"}
 
 
 # ------------------------------------------------------------------- the batch
@@ -71,10 +72,13 @@ def _student_dir(out: Path, student: Student) -> Path:
 
 def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | None = None,
         fresh: bool = False, budget: float | None = None, progress: bool = True,
-        export_options: dict | None = None, stream=None, python=None) -> BatchResult:
+        export_options: dict | None = None, stream=None, python=None,
+        late: str | None = None) -> BatchResult:
     """Grade every submission of the download `path` into `out`: find them, reuse what an
     earlier run graded, grade the rest `jobs` at a time, then the exports and the
-    summary (not after Ctrl-C: half a batch exports nothing)."""
+    summary (not after Ctrl-C: half a batch exports nothing). `late`: the late policy
+    (default: the manifest's), applied to the exports, never to the saved rows."""
+    policy = LatePolicy.parse(assignment.late if late is None else late)
     out.mkdir(parents=True, exist_ok=True)
     work = out / WORK
     if work.exists():
@@ -91,6 +95,8 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     files: list[Path] = []
     warnings: list[str] = list(found.notes)
     if not interrupted:
+        ordered = penalise(ordered, policy)
+        write_batch_json(out, assignment, policy)
         result = exports.write_all(ordered, assignment, out, **(export_options or {}))
         files, warnings = list(result.paths), warnings + list(result.warnings)
         if found.unmatched:
@@ -101,6 +107,16 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
         files.append(out / "summary.txt")
     return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
                        files=files, warnings=warnings, interrupted=interrupted)
+
+
+BATCH_JSON = "batch.json"
+
+
+def write_batch_json(out: Path, assignment: manifest.Assignment, policy: LatePolicy) -> None:
+    """DIR/batch.json: what `push` needs from the batch (the assignment, its late policy)."""
+    atomic_write(out / BATCH_JSON, json.dumps(
+        {"assignment": assignment.number, "slug": assignment.slug, "points": assignment.points,
+         "late": policy.spec}, indent=1) + "\n")
 
 
 def _reuse(students: list[Student], assignment: manifest.Assignment, out: Path, bar: Progress,
@@ -261,6 +277,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the Canvas assignment id (from its URL), for the column header")
     p.add_argument("--moodle-template", metavar="CSV",
                    help="the grading worksheet downloaded from Moodle: moodle.csv fills it")
+    p.add_argument("--late", metavar="POLICY", default=None,
+                   help="the late policy, e.g. '10%%/day, cap 50%%, grace 15m' or 'none' "
+                        "(default: the manifest's); the exports keep the raw score beside")
     return p
 
 
@@ -282,7 +301,8 @@ def main(argv: list[str]) -> int:
           + f". Results in {out}/", file=sys.stderr)
     try:
         result = run(assignment, path, out, jobs=jobs, fresh=args.fresh, budget=args.budget,
-                     progress=not args.no_progress, export_options=options, python=python)
+                     progress=not args.no_progress, export_options=options, python=python,
+                     late=args.late)
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
@@ -320,6 +340,10 @@ def _checked(args):
             python = interpreters.probe(args.python, needs=interpreters.needs(assignment))
         except interpreters.InterpreterError as exc:
             raise _CannotGrade(exc) from None
+    try:
+        LatePolicy.parse(assignment.late if args.late is None else args.late)
+    except LatePolicyError as exc:
+        raise _CannotGrade(exc) from None
     return assignment, path, out, options, python
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .. import console, manifest, paths
 from ..student import hints
+from .late import LatePolicy, LatePolicyError
 from .readtests import (GradedTest, declared_borderline, declared_failures, declared_score,
                         graded_tests, kit_relative)
 
@@ -216,11 +217,20 @@ def check_scored(folder: Path, a: manifest.Assignment, names: set[str] | None = 
     return out
 
 
+def check_late(a: manifest.Assignment) -> list[Finding]:
+    """The manifest's late policy reads (a typo would only show when grades go out)."""
+    try:
+        LatePolicy.parse(a.late)
+    except LatePolicyError as exc:
+        return [Finding("assignments/manifest.toml", f"assignment {a.number}: {exc}")]
+    return []
+
+
 def check_assignment(a: manifest.Assignment) -> list[Finding]:
     found, names = check_tests(a)
     return (check_stub_and_reference(a) + check_readme(a) + check_hints(a) + found
             + check_broken(a, names) + check_golden(a) + check_scored(a.hostile_dir, a)
-            + check_scored(a.designs_dir, a, names))
+            + check_scored(a.designs_dir, a, names) + check_late(a))
 
 
 # ------------------------------------------------------------------ the kit as a whole

@@ -50,6 +50,8 @@ class GradeRow:
     # per test: {"name", "nodeid", "score", "max_score", "status", "visibility", "duration",
     #            "output"}
     # (status: passed, failed, error, hung, crashed, not-run; output: the feedback text)
+    raw_score: float | None = None   # the grader's score, when a late penalty changed it
+    late: str = ""                # why a late policy took points (or took none), for people
 
     @property
     def percent(self) -> float:

@@ -78,6 +78,7 @@ def summary(rows: list[GradeRow], unmatched: list[Unmatched], assignment, elapse
                 trouble[t["status"]] = trouble.get(t["status"], 0) + 1
     if trouble:
         out.append("  tests that " + ", ".join(f"{k}: {v}" for k, v in sorted(trouble.items())))
+    out.extend(f"  LATE {r.student.id}: {r.late}" for r in rows if r.late)
     out.extend(f"  BORDERLINE {r.student.id}: {t['name']}: {flag}"
                for r in rows for t in r.tests for flag in t.get("flags", []))
     out.extend(f"  NOTE {r.student.id}: {note}" for r in rows for note in r.student.notes)

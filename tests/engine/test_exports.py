@@ -170,25 +170,26 @@ def test_grades_csv_every_row_and_cell(tmp_path):
     got = _by_first(table)
     assert got["lovelace_ada_101"] == [
         "lovelace_ada_101", "Lovelace, Ada", "10", "10", "100.0", "graded", "10/10: all passed", "",
-        "12.5", "canvas", "101", "9001", "", "", "4", "3", "2", "1"]
+        "12.5", "canvas", "101", "9001", "", "", "10", "", "4", "3", "2", "1"]
     assert got["unal_zoe_102"] == [
         "unal_zoe_102", "Zoë Ünal", "4", "10", "40.0", "graded",
         'Line one, with "quotes"\nline two and colour; ok',
         "Canvas marked it late; graded the zip inside, submission.zip", "40.0", "canvas", "102", "9002",
-        "yes", "", "4", "0", "0", "0"]
+        "yes", "", "4", "", "4", "0", "0", "0"]
     assert got["eq_103"] == [
         "eq_103", "'=1+2", "5", "10", "50.0", "graded", "'-2 points: @everyone +1", "", "3.0",
-        "canvas", "103", "9003", "", "", "4", "0", "0", "1"]
+        "canvas", "103", "9003", "", "", "5", "", "4", "0", "0", "1"]
     assert got["broken_104"] == [
         "broken_104", "Bob Broken", "0", "10", "0.0", "error", "could not unzip: bad CRC", "",
         "0.2",
-        "canvas", "104", "9004", "", "", "0", "0", "0", "0"]
-    assert got["anon_x9"][10:] == ["", "9005", "", "", "4", "3", "2", "0"]
+        "canvas", "104", "9004", "", "", "0", "", "0", "0", "0", "0"]
+    assert got["anon_x9"][10:] == ["", "9005", "", "", got["anon_x9"][2], "", "4", "3", "2", "0"]
     assert got["Grace Hopper_7"] == [
         "Grace Hopper_7", "Grace Hopper", "8", "10", "80.0", "graded", "8/10", "", "20.0", "moodle",
-        "", "", "", "7", "4", "3", "0", "1"]
+        "", "", "", "7", "8", "", "4", "3", "0", "1"]
     assert got["Alan Turing_8"][6] == 'said "hi" \\"there\\"'
-    assert got["plain_student"][9:] == ["folder", "", "", "", "", "4", "0", "2", "1"]
+    assert got["plain_student"][9:] == ["folder", "", "", "", "", got["plain_student"][2], "",
+                                        "4", "0", "2", "1"]
     raw = path.read_text(encoding="utf-8-sig")
     assert "\x00" not in raw and "\x1b" not in raw
     assert ",10,10,100.0,graded," in raw            # numbers are bare, never quoted/prefixed

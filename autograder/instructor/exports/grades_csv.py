@@ -1,7 +1,9 @@
 """grades.csv: the kit's own sheet, for the instructor (Excel, LibreOffice, pandas).
 
 One row per submission, then one column per graded test (points earned, in the
-manifest's test order). UTF-8 *with* a byte-order mark: Excel opens a BOM-less UTF-8 CSV
+manifest's test order). `score` is after any late penalty; `raw_score` is the
+grader's, and `late_penalty` says what the policy took and why (empty: on time, or no
+policy). UTF-8 *with* a byte-order mark: Excel opens a BOM-less UTF-8 CSV
 in the legacy ANSI code page ("ZoÃ«"), with the BOM it reads UTF-8; LibreOffice, Google
 Sheets and Python's csv (encoding="utf-8-sig") all accept it.
 """
@@ -14,7 +16,7 @@ from .common import GRADES_CSV, ExportResult, cell, csv_text, names, num, sorted
 
 GRADES_FIELDS = ["student", "name", "score", "max_score", "percent", "status", "message",
                  "notes", "duration_s", "source", "canvas_user_id", "canvas_submission_id",
-                 "canvas_late", "moodle_participant"]
+                 "canvas_late", "moodle_participant", "raw_score", "late_penalty"]
 
 
 def write_grades_csv(rows: list[GradeRow], assignment, out_dir) -> ExportResult:
@@ -66,7 +68,8 @@ def _record(row: GradeRow, columns: list[tuple[str, str]]) -> list[str]:
               f"{row.percent:.1f}", cell(row.status), cell(row.message),
               cell("; ".join(s.notes)), f"{row.duration:.1f}", cell(s.source), cell(lms.get("user_id", "")),
               cell(lms.get("submission_id", "")),
-              "yes" if lms.get("late") else "", cell(lms.get("participant", ""))]
+              "yes" if lms.get("late") else "", cell(lms.get("participant", "")),
+              num(row.raw_score if row.raw_score is not None else row.score), cell(row.late)]
     for key, _ in columns:
         t = by_key.get(key)
         record.append(num(t.get("score", 0) or 0) if t is not None else "")

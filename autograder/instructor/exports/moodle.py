@@ -52,6 +52,8 @@ def feedback_text(row: GradeRow) -> str:
     """Plain-text feedback for one submission: the summary, then one line per test with
     its points, and the feedback of tests that did not pass."""
     lines = [clean(row.message) or f"{num(row.score)}/{num(row.max_score)} points"]
+    if row.late:
+        lines.append(f"Late: {clean(row.late)}")
     for t in row.tests:
         status = t.get("status", "")
         label = STATUS_LABEL.get(status, status.upper() or "?")
