@@ -3,6 +3,7 @@ output folder made here (the flow test pushes a real batch): what each request c
 the ledger, resuming, rejection, throttling, dry runs and refusals."""
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -356,3 +357,50 @@ def test_moodle_flatten_is_php_bracket_form():
 def test_targets_have_distinct_ledger_keys():
     assert CanvasTarget("https://c.edu", "t", 1, 2).key != CanvasTarget("https://c.edu", "t", 1, 3).key
     assert MoodleTarget("https://m.edu", "t", 2).key.startswith("moodle https://m.edu")
+
+
+# --------------------------------------------------------------------- late policy
+
+def test_canvas_late_policy_reads_canvas_seconds_late(tmp_path, monkeypatch, capsys):
+    """The policy named once, at the batch (batch.json), applied at the push from what
+    Canvas says: seconds_late, not just the download's LATE mark."""
+    app = CanvasApp(token=TOKEN, course=7, assignment=42, points=32.0,
+                    users={"101": "Ada", "102": "Alan"}, late={"101": 90000})   # 1 d 1 h
+    out = batch_out(tmp_path, [("ada_101", {"user_id": "101", "late": "1"}, 30.0, "graded"),
+                               ("alan_102", {"user_id": "102"}, 30.0, "graded")])
+    (out / "batch.json").write_text(json.dumps({"assignment": 1, "late": "10%/day"}))
+    with StandIn(app) as server:
+        dry, said_dry = run(canvas_argv(server, out, "--dry-run"), monkeypatch, capsys,
+                            {"CANVAS_TOKEN": TOKEN})
+        code, said = run(canvas_argv(server, out), monkeypatch, capsys, {"CANVAS_TOKEN": TOKEN})
+    assert "posted_grade 23.6 of 32 (kit 30/32, -20% late)" in said_dry.out
+    assert code == 0, said.out
+    assert app.submissions["101"]["score"] == 23.6 and app.submissions["102"]["score"] == 30.0
+    comment = app.submissions["101"]["submission_comments"][0]["comment"]
+    assert "23.6/32 points (the kit's 30/32; late: 1 d 1 h late (Canvas's seconds_late)" in comment
+    assert ("late policy: 10% per day late (a day begun counts), from Canvas's seconds_late "
+            "(1 late)") in said.out
+
+
+def test_moodle_late_policy_reads_submission_times_and_extensions(tmp_path, monkeypatch, capsys):
+    due = 1_764_633_600                                     # 2025-12-02 00:00 UTC
+    app = MoodleApp(token=TOKEN, assignment=12, points=32.0,
+                    mappings={"5": "205", "6": "206", "7": "207"}, duedate=due,
+                    submitted={"205": due + 3 * 3600, "206": due + 3 * 3600, "207": due - 60},
+                    extensions={"206": due + 86400})        # 206 had a day more
+    out = batch_out(tmp_path, MOODLE_STUDENTS + [("Grace_7", {"participant": "7"}, 32.0, "graded")])
+    with StandIn(app) as server:
+        code, said = run(moodle_argv(server, out, "--late", "25%/day"), monkeypatch, capsys,
+                         {"MOODLE_TOKEN": TOKEN})
+    assert code == 0, said.out
+    assert {u: g["grade"] for u, g in app.grades.items()} == {"205": 16.0, "206": 30.0, "207": 32.0}
+    assert "3 h late (Moodle's submission time against the due date): -25% of 32" in \
+        html.unescape(app.grades["205"]["feedback"])
+    assert "(1 late)" in said.out
+
+
+def test_a_late_policy_that_does_not_read_stops_the_push(canvas, monkeypatch, capsys):
+    app, server, out = canvas
+    code, said = run(canvas_argv(server, out, "--late", "ten percent"), monkeypatch, capsys,
+                     {"CANVAS_TOKEN": TOKEN})
+    assert code == 2 and "cannot read 'ten percent'" in said.err and writes(server) == []

@@ -1,8 +1,9 @@
 """A stand-in Canvas: the REST endpoints a grade push uses, answering as Canvas does.
 
 Built from Canvas's API pages and code:
-  https://canvas.instructure.com/doc/api/submissions.html   (show, update: submission[posted_grade],
-      comment[text_comment], comment[file_ids][]; the Submission object)
+  https://canvas.instructure.com/doc/api/submissions.html   (index, show, update:
+      submission[posted_grade], comment[text_comment], comment[file_ids][]; the Submission
+      object with late and seconds_late)
   https://canvas.instructure.com/doc/api/submission_comments.html  (create_file: name, size)
   https://canvas.instructure.com/doc/api/file.file_uploads.html    (upload_url + upload_params,
       the POST without the token, 201 with the File, or a 3xx to create_success)
@@ -35,7 +36,8 @@ def _now() -> str:
 class CanvasApp:
     def __init__(self, *, token: str, course: int, assignment: int, points: float,
                  users: dict[str, str], throttle=(), throttle_status: int = 403,
-                 bad_grade=(), redirect: bool = False, name: str = "Fix the consumer"):
+                 bad_grade=(), redirect: bool = False, name: str = "Fix the consumer",
+                 late: dict[str, int] | None = None):
         self.token, self.course, self.assignment = token, course, assignment
         self.points, self.name = points, name
         self.users = dict(users)                  # user id -> name, the course's students
@@ -47,11 +49,14 @@ class CanvasApp:
         self.files: dict[int, dict] = {}
         self.submissions = {uid: {"id": 9000 + i, "user_id": int(uid),
                                   "assignment_id": assignment, "score": None, "grade": None,
-                                  "workflow_state": "submitted", "submission_comments": []}
+                                  "workflow_state": "submitted", "submission_comments": [],
+                                  "late": uid in (late or {}), "seconds_late": (late or {}).get(uid, 0),
+                                  "submitted_at": "2026-12-01T12:00:00Z"}
                             for i, uid in enumerate(sorted(self.users, key=int))}
         self._routes = [
             ("GET", rf"{API}/courses/(\d+)", self.course_json),
             ("GET", rf"{API}/courses/(\d+)/assignments/(\d+)", self.assignment_json),
+            ("GET", rf"{API}/courses/(\d+)/assignments/(\d+)/submissions", self.index),
             ("GET", rf"{API}/courses/(\d+)/assignments/(\d+)/submissions/(\d+)", self.show),
             ("PUT", rf"{API}/courses/(\d+)/assignments/(\d+)/submissions/(\d+)", self.update),
             ("POST", rf"{API}/courses/(\d+)/assignments/(\d+)/submissions/(\d+)/comments/files",
@@ -95,6 +100,12 @@ class CanvasApp:
             return answer(404, NOT_FOUND)
         return answer(200, {"id": self.assignment, "course_id": self.course, "name": self.name,
                             "points_possible": self.points, "grading_type": "points"})
+
+    def index(self, seen, course, assignment):
+        """submissions_api#index: one page (canvasapi follows a Link: next it is not sent)."""
+        if not self._ours(course, assignment):
+            return answer(404, NOT_FOUND)
+        return answer(200, [self.submissions[u] for u in sorted(self.submissions, key=int)])
 
     def show(self, seen, course, assignment, user):
         sub = self.submissions.get(user)

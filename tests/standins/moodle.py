@@ -5,8 +5,10 @@ same names: Site administration > Server > Web services > API Documentation):
   webservice/rest/server.php, webservice/rest/locallib.php   (POST or GET fields wstoken,
       wsfunction, moodlewsrestformat; errors as HTTP 200 {"exception","errorcode","message"})
   webservice/externallib.php      core_webservice_get_site_info (functions, uploadfiles)
-  mod/assign/externallib.php      mod_assign_get_assignments, mod_assign_get_user_mappings,
-      mod_assign_save_grade (its required fields, answers null), mod_assign_get_grades (since)
+  mod/assign/externallib.php      mod_assign_get_assignments (grade, duedate),
+      mod_assign_get_user_mappings, mod_assign_save_grade (its required fields, answers
+      null), mod_assign_get_grades (since), mod_assign_get_submissions (timemodified,
+      status), mod_assign_get_user_flags (extensionduedate)
   mod/assign/locallib.php         update_grade: a grade above the maximum is dropped, no error
   webservice/upload.php           token (not wstoken), filearea=draft, itemid 0 -> a new draft;
       answers a JSON list of file records with itemid
@@ -21,7 +23,8 @@ import time
 from .http import Seen, answer
 
 FUNCTIONS = ("core_webservice_get_site_info", "mod_assign_get_assignments",
-             "mod_assign_get_user_mappings", "mod_assign_save_grade", "mod_assign_get_grades")
+             "mod_assign_get_user_mappings", "mod_assign_save_grade", "mod_assign_get_grades",
+             "mod_assign_get_submissions", "mod_assign_get_user_flags")
 SAVE_GRADE_REQUIRED = ("assignmentid", "userid", "grade", "attemptnumber", "addattempt",
                        "workflowstate", "applytoall")
 
@@ -33,11 +36,15 @@ def _error(exception: str, errorcode: str, message: str):
 class MoodleApp:
     def __init__(self, *, token: str, assignment: int, points: float,
                  mappings: dict[str, str], ignore=(), uploadfiles: int = 1,
-                 functions=FUNCTIONS, name: str = "Parallelize the downloader"):
+                 functions=FUNCTIONS, name: str = "Parallelize the downloader",
+                 duedate: int = 0, submitted: dict[str, int] | None = None,
+                 extensions: dict[str, int] | None = None):
         self.token, self.assignment, self.points, self.name = token, assignment, points, name
         self.mappings = dict(mappings)     # participant (assign_user_mapping id) -> user id
         self.ignore = set(ignore)          # user ids whose grade Moodle drops without a word
         self.uploadfiles, self.functions = uploadfiles, tuple(functions)
+        self.duedate, self.submitted = duedate, dict(submitted or {})   # user id -> time
+        self.extensions = dict(extensions or {})                         # user id -> time
         self.grades: dict[str, dict] = {}
         self.drafts: dict[int, list[tuple[str, bytes]]] = {}
 
@@ -67,7 +74,8 @@ class MoodleApp:
         return answer(200, {"courses": [{"id": 3, "fullname": "Concurrency 101", "shortname": "CS101",
                                          "assignments": [{"id": self.assignment, "cmid": 77,
                                                           "course": 3, "name": self.name,
-                                                          "grade": self.points}]}],
+                                                          "grade": self.points,
+                                                          "duedate": self.duedate}]}],
                             "warnings": []})
 
     def mod_assign_get_user_mappings(self, seen):
@@ -78,6 +86,18 @@ class MoodleApp:
         return answer(200, {"assignments": [{"assignmentid": self.assignment, "mappings": [
             {"id": int(p), "userid": int(u)} for p, u in sorted(self.mappings.items())]}],
             "warnings": []})
+
+    def mod_assign_get_submissions(self, seen):
+        return answer(200, {"assignments": [{"assignmentid": self.assignment, "submissions": [
+            {"id": 800 + i, "userid": int(u), "attemptnumber": 0, "timecreated": t,
+             "timemodified": t, "status": "submitted", "groupid": 0, "plugins": []}
+            for i, (u, t) in enumerate(sorted(self.submitted.items()))]}], "warnings": []})
+
+    def mod_assign_get_user_flags(self, seen):
+        return answer(200, {"assignments": [{"assignmentid": self.assignment, "userflags": [
+            {"id": 900 + i, "userid": int(u), "locked": 0, "mailed": 0, "extensionduedate": t,
+             "workflowstate": "", "allocatedmarker": 0}
+            for i, (u, t) in enumerate(sorted(self.extensions.items()))]}], "warnings": []})
 
     def mod_assign_save_grade(self, seen):
         missing = [k for k in SAVE_GRADE_REQUIRED if seen.field(k) is None]

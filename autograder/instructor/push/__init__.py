@@ -2,17 +2,19 @@
 
     python -m autograder push canvas OUTDIR --url URL --course C --assignment A
     python -m autograder push moodle OUTDIR --url URL --assignment ID
-        [--dry-run] [--include-errors] [--backoff SECONDS]
+        [--dry-run] [--include-errors] [--backoff SECONDS] [--late POLICY]
 
 The token comes from the environment only (CANVAS_TOKEN, MOODLE_TOKEN): never from the
 command line (it would sit in the shell's history and in `ps`), never in a file the kit
 writes. The pipeline:
 
     outbox.read       OUTDIR/<student>/row.json and feedback.txt -> one Parcel each
-    <target>.connect  the token checked, the assignment found (its points, its name)
+    <target>.connect  the token checked, the assignment found (its points, its name), and
+                      with a late policy each student's lateness, in the LMS's own words
     deliver.push      each parcel planned, skipped when the ledger says it was sent,
                       sent with back-off under the LMS's rate limit, recorded
     ledger            OUTDIR/push-ledger.jsonl: what went where, for the next run
+    scored.py         a grade's way to the LMS: the late policy, then the LMS's points
 
     canvas.py   Canvas via canvasapi: posted_grade + a comment, feedback.txt attached
     moodle.py   Moodle's web services: mod_assign_save_grade with the feedback comment
@@ -26,10 +28,13 @@ not start (no token, a refused token, no such course or assignment); 130 on Ctrl
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
+from ..batch import BATCH_JSON
+from ..late import LatePolicy, LatePolicyError
 from . import outbox
 from .canvas import CanvasTarget, check_url
 from .deliver import Refused, Tally, push
@@ -62,13 +67,27 @@ def _parser() -> argparse.ArgumentParser:
                              "the reason as the comment (default: leave them out)")
         sp.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
                         help="first wait when the LMS says slow down; it doubles (default 1)")
+        sp.add_argument("--late", metavar="POLICY", default=None,
+                        help="the late policy, applied from the LMS's own times (default: the "
+                             "batch's, in OUTDIR/batch.json); 'none' for no penalty")
     return p
 
 
-def target_of(args, token: str):
+def policy_of(args) -> LatePolicy:
+    """--late, else the policy the batch was run with (OUTDIR/batch.json)."""
+    if args.late is not None:
+        return LatePolicy.parse(args.late)
+    try:
+        spec = json.loads((args.outdir / BATCH_JSON).read_text(encoding="utf-8")).get("late")
+    except (OSError, ValueError, AttributeError):
+        spec = None
+    return LatePolicy.parse(spec)
+
+
+def target_of(args, token: str, policy: LatePolicy):
     if args.lms == "canvas":
-        return CanvasTarget(args.url, token, args.course, args.assignment)
-    return MoodleTarget(args.url, token, args.assignment)
+        return CanvasTarget(args.url, token, args.course, args.assignment, policy=policy)
+    return MoodleTarget(args.url, token, args.assignment, policy=policy)
 
 
 def main(argv: list[str]) -> int:
@@ -84,7 +103,11 @@ def main(argv: list[str]) -> int:
     why = check_url(args.url)
     if why and not args.dry_run:
         return _cannot(why)
-    target = target_of(args, token)
+    try:
+        policy = policy_of(args)
+    except LatePolicyError as exc:
+        return _cannot(str(exc))
+    target = target_of(args, token, policy)
     for line in problems:
         print(f"note: {line}")
     try:

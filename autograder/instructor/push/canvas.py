@@ -33,8 +33,10 @@ import warnings
 import requests
 
 from ..exports.common import num
+from ..late import NO_POLICY, Lateness, LatePolicy, lateness_of_lms
 from .deliver import Plan, Refused, Rejected, Throttled
 from .outbox import Parcel, comment_text
+from .scored import score_for
 
 MARKER = "(concurrency-kit push {fp})"
 
@@ -52,8 +54,10 @@ def _canvasapi():
 class CanvasTarget:
     lms = "Canvas"
 
-    def __init__(self, url: str, token: str, course: str, assignment: str, title: str = ""):
-        self.url, self.token = url.rstrip("/"), token
+    def __init__(self, url: str, token: str, course: str, assignment: str, title: str = "",
+                 policy: LatePolicy = NO_POLICY):
+        self.url, self.token, self.policy = url.rstrip("/"), token, policy
+        self.late_of: dict[str, Lateness] = {}     # user id -> what Canvas says
         self.course_id, self.assignment_id = str(course), str(assignment)
         self.key = f"canvas {self.url} course {self.course_id} assignment {self.assignment_id}"
         self.title = title
@@ -84,18 +88,26 @@ class CanvasTarget:
             raise Refused(f"could not reach {self.url} ({type(exc).__name__})") from exc
         self.title = getattr(self._assignment, "name", "") or self.title
         self.points = getattr(self._assignment, "points_possible", None)
-        return [f"Canvas assignment {self.assignment_id}: {self.title or '(no name)'}, "
-                f"{num(self.points) if self.points is not None else 'no'} points possible"]
+        notes = [f"Canvas assignment {self.assignment_id}: {self.title or '(no name)'}, "
+                 f"{num(self.points) if self.points is not None else 'no'} points possible"]
+        if self.policy:
+            self._read_lateness(errors)
+            notes.append(f"late policy: {self.policy.describe()}, from Canvas's seconds_late "
+                         f"({sum(v.late for v in self.late_of.values())} late)")
+        return notes
+
+    def _read_lateness(self, errors) -> None:
+        """Every submission's late and seconds_late, one paginated list for the class."""
+        try:
+            for sub in self._assignment.get_submissions():
+                self.late_of[str(sub.user_id)] = Lateness(
+                    bool(getattr(sub, "late", False)), float(getattr(sub, "seconds_late", 0) or 0),
+                    "Canvas's seconds_late")
+        except errors.CanvasException as exc:
+            raise Refused(f"Canvas would not list the submissions ({_words(exc)}), which the "
+                          "late policy needs") from exc
 
     # --------------------------------------------------------------------- plan
-
-    def grade(self, parcel: Parcel) -> float:
-        """The score on Canvas's scale (its points_possible) when it differs from the kit's."""
-        if parcel.status != "graded":
-            return 0.0
-        if self.points and parcel.max_score and abs(self.points - parcel.max_score) > 1e-9:
-            return round(parcel.score * self.points / parcel.max_score, 2)
-        return parcel.score
 
     def plan(self, parcel: Parcel) -> Plan:
         uid = parcel.lms.get("user_id", "")
@@ -105,15 +117,18 @@ class CanvasTarget:
                    if parcel.lms.get("anonymous_id") else
                    "no Canvas user id: this submission did not come from a Canvas download")
             raise Rejected(why)
-        grade = self.grade(parcel)
-        scale = self.points if self.points is not None else parcel.max_score
-        what = {"posted_grade": num(grade), "comment": _points(grade, scale, parcel),
+        scored = score_for(parcel, self.points, self.policy, self._lateness(uid, parcel))
+        what = {"posted_grade": num(scored.grade), "comment": scored.headline(),
                 "feedback": parcel.feedback_digest()}
-        shown = (f"posted_grade {num(grade)} of {num(scale)}"
-                 + (f" (kit {num(parcel.score)}/{num(parcel.max_score)})"
-                    if grade != parcel.score else "")
-                 + ", a comment" + (", feedback.txt attached" if parcel.feedback else ""))
+        shown = (f"posted_grade {scored.shown()}, a comment"
+                 + (", feedback.txt attached" if parcel.feedback else ""))
         return Plan(lms_id=uid, what=what, shown=shown)
+
+    def _lateness(self, uid: str, parcel: Parcel) -> Lateness | None:
+        """Canvas's own word (seconds_late, read at connect), else the download's mark."""
+        if uid in self.late_of:
+            return self.late_of[uid]
+        return lateness_of_lms(parcel.lms)
 
     # ------------------------------------------------------------------ deliver
 
@@ -148,15 +163,6 @@ def _already(sub, marker: str) -> tuple[bool, bool]:
     if at is None:
         return False, False
     return True, any(c.get("attachments") for c in comments[at + 1:])
-
-
-def _points(grade: float, scale: float, parcel: Parcel) -> str:
-    text = f"{num(grade)}/{num(scale)} points"
-    if parcel.status != "graded":
-        text += " (the grader could not grade this submission)"
-    elif grade != parcel.score:
-        text += f" (the kit's {num(parcel.score)}/{num(parcel.max_score)}, scaled)"
-    return text
 
 
 def _student_error(exc, errors, uid: str) -> Exception:

@@ -1,8 +1,10 @@
 """Moodle, through its REST web services (POST /webservice/rest/server.php).
 
     connect   core_webservice_get_site_info      the token, and the functions its service has
-              mod_assign_get_assignments          the assignment's name and maximum grade
+              mod_assign_get_assignments          the assignment's name, maximum grade, due date
               mod_assign_get_user_mappings        participant id -> user id
+              (with a late policy) mod_assign_get_user_flags (extensions) and
+              mod_assign_get_submissions (each one's timemodified, status submitted)
     deliver   /webservice/upload.php              feedback.txt into a draft area (filearea=draft)
               mod_assign_save_grade               grade, feedback comment (HTML), the draft's file
               mod_assign_get_grades (since)       the grade read back
@@ -30,8 +32,10 @@ import requests
 
 from ..exports.common import clean, num
 from ..exports.moodle import text_html
+from ..late import NO_POLICY, Lateness, LatePolicy
 from .deliver import Plan, Refused, Rejected, Throttled
 from .outbox import Parcel
+from .scored import score_for
 
 NEEDED = ("mod_assign_save_grade", "mod_assign_get_user_mappings", "mod_assign_get_grades")
 FORMAT_HTML = 1                   # FORMAT_HTML in Moodle's lib/weblib.php
@@ -46,8 +50,11 @@ class MoodleError(Exception):
 class MoodleTarget:
     lms = "Moodle"
 
-    def __init__(self, url: str, token: str, assignment: str, *, timeout: float = 60.0):
-        self.url, self.token, self.timeout = url.rstrip("/"), token, timeout
+    def __init__(self, url: str, token: str, assignment: str, *, timeout: float = 60.0,
+                 policy: LatePolicy = NO_POLICY):
+        self.url, self.token, self.timeout, self.policy = url.rstrip("/"), token, timeout, policy
+        self.late_of: dict[str, Lateness] = {}     # user id -> from Moodle's own times
+        self.due = 0                                # the assignment's duedate (Unix time)
         self.assignment_id = str(assignment)
         self.key = f"moodle {self.url} assignment {self.assignment_id}"
         self.title, self.points = "", None
@@ -98,6 +105,8 @@ class MoodleTarget:
         notes = [f"Moodle site {info.get('sitename', self.url)}, as {info.get('username', '?')}"]
         notes += self._assignment()
         self._mappings()
+        if self.policy:
+            notes.append(self._read_lateness(have))
         if not self.uploads:
             notes.append("the service may not upload files: feedback goes as the comment only "
                          "(tick 'Can upload files' on the service to attach feedback.txt)")
@@ -113,6 +122,7 @@ class MoodleTarget:
             for a in course.get("assignments", []):
                 if str(a.get("id")) == self.assignment_id:
                     self.title, self.points = a.get("name", ""), float(a.get("grade") or 0) or None
+                    self.due = int(a.get("duedate") or 0)
                     return [f"Moodle assignment {self.assignment_id}: {self.title}, maximum grade "
                             f"{num(self.points) if self.points else 'not a number (a scale?)'}"]
         raise Refused(f"Moodle has no assignment {self.assignment_id} this token can see: use "
@@ -134,14 +144,32 @@ class MoodleTarget:
                           "mod/assign:revealidentities, and the submissions must have been "
                           "downloaded from this assignment")
 
-    # --------------------------------------------------------------------- plan
+    def _read_lateness(self, have: set) -> str:
+        """Each user's last submission time against the due date (or their extension)."""
+        if not self.due:
+            return "late policy: the assignment has no due date in Moodle, so nobody is late"
+        if have and "mod_assign_get_submissions" not in have:
+            raise Refused("the late policy needs mod_assign_get_submissions in the token's "
+                          "web service (Moodle's submission times)")
+        due = {u: self.due for u in self.users.values()}
+        if not have or "mod_assign_get_user_flags" in have:
+            flags = self.call("mod_assign_get_user_flags", assignmentids=[self.assignment_id])
+            for a in flags.get("assignments", []):
+                for f in a.get("userflags", []):
+                    if f.get("extensionduedate"):
+                        due[str(f["userid"])] = int(f["extensionduedate"])
+        data = self.call("mod_assign_get_submissions", assignmentids=[self.assignment_id])
+        for a in data.get("assignments", []):
+            for sub in a.get("submissions", []):
+                user, when = str(sub.get("userid")), int(sub.get("timemodified") or 0)
+                if user in due and when and sub.get("status") == "submitted":
+                    seconds = when - due[user]
+                    self.late_of[user] = Lateness(seconds > 0, max(0, seconds),
+                                                  "Moodle's submission time against the due date")
+        late = sum(v.late for v in self.late_of.values())
+        return f"late policy: {self.policy.describe()}, from Moodle's submission times ({late} late)"
 
-    def grade(self, parcel: Parcel) -> float:
-        if parcel.status != "graded":
-            return 0.0
-        if self.points and parcel.max_score and abs(self.points - parcel.max_score) > 1e-9:
-            return round(parcel.score * self.points / parcel.max_score, 2)
-        return parcel.score
+    # --------------------------------------------------------------------- plan
 
     def plan(self, parcel: Parcel) -> Plan:
         participant = parcel.lms.get("participant", "")
@@ -152,11 +180,10 @@ class MoodleTarget:
         if user is None:
             raise Rejected(f"participant {participant} is not one of this Moodle assignment's "
                            "participants: a download from another assignment?")
-        grade = self.grade(parcel)
-        scale = self.points or parcel.max_score
-        what = {"grade": num(grade), "feedback": parcel.feedback_digest(),
-                "files": bool(self.uploads and parcel.feedback)}
-        shown = (f"grade {num(grade)} of {num(scale)}, a feedback comment"
+        scored = score_for(parcel, self.points, self.policy, self.late_of.get(user))
+        what = {"grade": num(scored.grade), "headline": scored.headline(),
+                "feedback": parcel.feedback_digest(), "files": bool(self.uploads and parcel.feedback)}
+        shown = (f"grade {scored.shown()}, a feedback comment"
                  + (", feedback.txt as a feedback file" if what["files"] else ""))
         return Plan(lms_id=user, what=what, shown=shown)
 
@@ -164,7 +191,7 @@ class MoodleTarget:
 
     def deliver(self, parcel: Parcel, plan: Plan, fp: str) -> str:
         plugindata = {"assignfeedbackcomments_editor": {
-            "text": _comment(parcel, self.title, plan.what["grade"], self.points),
+            "text": _comment(parcel, self.title, plan.what["headline"]),
             "format": FORMAT_HTML}}
         if plan.what["files"]:
             plugindata["files_filemanager"] = self._upload(parcel)
@@ -209,11 +236,9 @@ class MoodleTarget:
         return None
 
 
-def _comment(parcel: Parcel, title: str, grade: str, points: float | None) -> str:
+def _comment(parcel: Parcel, title: str, headline: str) -> str:
     head = f"{title}: " if title else ""
-    scale = num(points) if points else num(parcel.max_score)
-    text = f"<p>{head}{grade}/{scale}</p>"
-    return text + text_html(clean(parcel.feedback_text()))
+    return text_html(f"{head}{headline}") + text_html(clean(parcel.feedback_text()))
 
 
 def _flatten(params: dict, prefix: str = "") -> dict:
