@@ -133,7 +133,9 @@ def check_format(data: dict) -> None:
         assert t.get("output_format", "text") in FORMATS
         assert t["visibility"] in VISIBILITY
     if data["tests"]:
-        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+        raw = data.get("extra_data", {}).get("raw_score", data["score"])
+        assert raw == pytest.approx(sum(t["score"] for t in data["tests"]))
+        assert data["score"] == raw or data["extra_data"]["late"] in data["output"]
 
 
 def max_points(data: dict) -> float:
@@ -556,3 +558,35 @@ def test_setup_sh_then_run_autograder_with_its_own_venv(zips, python_bin, tmp_pa
     data = run_autograder(root, None, path="/usr/bin:/bin")       # only the venv setup.sh made
     assert data["score"] == max_points(data) == A5.points, data["output"]
     assert f"engine {root / 'source' / 'autograder'}\n" in data["_stdout"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("submitted, score, late", [
+    ("2026-12-02T01:00:00-08:00", 24.0, "1 d 2 h late"),      # past due by a day and 2 h
+    ("2026-11-30T20:00:00-08:00", 30.0, None)])               # on time
+def test_late_policy_from_submission_metadata_and_a_leaderboard(tmp_path, python_bin,
+                                                                submitted, score, late):
+    """`gradescope 2 --late '10%/day'`: the run reads Gradescope's submission_metadata.json
+    (created_at against assignment.due_date), keeps the raw score beside the penalised one
+    and says why; the leaderboard gets the measured speedup; extra_data the numbers."""
+    out = tmp_path / "dist"
+    assert gradescope.main(["2", "--out", str(out), "--late", "10%/day, cap 50%"]) == 0
+    root = layout(out / f"gradescope-{A2.slug}.zip", tmp_path / "gs",
+                  A2.reference_dir / "downloader.py")
+    (root / "submission_metadata.json").write_text(json.dumps({
+        "id": 1, "created_at": submitted, "submission_method": "upload",
+        "assignment": {"due_date": "2026-11-30T23:00:00-08:00", "late_due_date": None,
+                       "title": A2.title, "total_points": "30.0"},
+        "users": [{"email": "ada@example.edu", "id": 7, "name": "Ada"}]}))
+    data = run_autograder(root, python_bin)
+    assert data["score"] == score and data["extra_data"]["raw_score"] == 30.0
+    assert data["extra_data"]["late_policy"] == "10% per day late (a day begun counts), at most 50%"
+    if late:
+        assert data["output"].startswith(f"Late: {late} (Gradescope's submission time")
+        assert "30 -> 24" in data["extra_data"]["late"]
+    else:
+        assert "late" not in data["extra_data"] and not data["output"].startswith("Late")
+    (board,) = data["leaderboard"]
+    assert board["name"] == "Speedup" and board["order"] == "desc" and board["value"] > 1
+    measured = data["extra_data"]["measured"]
+    assert any(m["label"].startswith("speedup") for ms in measured.values() for m in ms)

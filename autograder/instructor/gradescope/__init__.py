@@ -49,6 +49,7 @@ from ... import manifest
 from . import build, run
 from .build import BuildError, bundle, check_zip, write_zip
 from .common import SETTING, VENV
+from ..late import LatePolicy, LatePolicyError
 from .run import cpu_note, measured_cpus
 
 __all__ = ["BuildError", "VENV", "build", "bundle", "check_zip", "cpu_note", "main",
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", help="assignment number or slug (see `python -m autograder list`)")
     p.add_argument("--out", default="dist", metavar="DIR",
                    help="where to write the zip (default: dist)")
+    p.add_argument("--late", metavar="POLICY", default=None,
+                   help="the late policy the autograder applies from Gradescope's submission "
+                        "time and due date, e.g. '10%%/day, cap 50%%' (default: the manifest's)")
     p.add_argument("--run", action="store_true",
                    help="(inside Gradescope, used by run_autograder) grade "
                         "$CK_GRADESCOPE_ROOT/submission into results/results.json")
@@ -78,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         return run.grade(args.assignment)
     try:
         assignment = manifest.get(args.assignment)
-        path = build.write_zip(assignment, args.out)
-    except (manifest.ManifestError, manifest.UnknownAssignment, BuildError, OSError) as exc:
+        path = build.write_zip(assignment, args.out, late=args.late)
+    except (manifest.ManifestError, manifest.UnknownAssignment, BuildError, OSError,
+            LatePolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_BUILD
     with zipfile.ZipFile(path) as zf:
@@ -90,4 +95,6 @@ def main(argv: list[str] | None = None) -> int:
           "Ubuntu 22.04 or newer.")
     if assignment.cpu_speedup:
         print(f"This assignment measures process-pool speedups: on Gradescope, {SETTING}.")
+    policy = LatePolicy.parse(args.late if args.late is not None else assignment.late)
+    print(f"Late policy: {policy.describe()} (from Gradescope's submission time and due date).")
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ... import KIT_ROOT, __version__, manifest, paths
 from ...files import is_junk, tree
+from ..late import LatePolicy
 from . import pins
 from .common import SETTING, VENV
 
@@ -80,7 +81,7 @@ def _toml_value(value) -> str:
 def manifest_text(assignment: manifest.Assignment) -> str:
     """A manifest with this assignment only, checked by reading it back."""
     fields = {f.name: getattr(assignment, f.name) for f in dataclasses.fields(assignment)}
-    fields = {k: v for k, v in fields.items() if v is not False}   # flags only when set
+    fields = {k: v for k, v in fields.items() if v is not False and v != ""}   # only when set
     lines = ["# The Gradescope autograder's manifest: this one assignment "
              "(the kit's assignments/manifest.toml has them all).", "", "[[assignment]]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
@@ -203,8 +204,13 @@ def check_zip(zip_path: Path, assignment: manifest.Assignment) -> list[str]:
     return problems
 
 
-def write_zip(assignment: manifest.Assignment, out_dir: str | os.PathLike) -> Path:
-    """Write out_dir/gradescope-<slug>.zip and check it; returns its path."""
+def write_zip(assignment: manifest.Assignment, out_dir: str | os.PathLike,
+              late: str | None = None) -> Path:
+    """Write out_dir/gradescope-<slug>.zip and check it; returns its path. `late`: the
+    late policy its run applies (default: the manifest's), in the zip's manifest."""
+    if late is not None:
+        LatePolicy.parse(late)                       # LatePolicyError: said before building
+        assignment = dataclasses.replace(assignment, late=late)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"gradescope-{assignment.slug}.zip"

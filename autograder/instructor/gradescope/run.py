@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ... import __version__, manifest, paths
 from .common import CPUS_FOR_SPEEDUP, DEFAULT_ROOT, ROOT_ENV, SETTING
+from .extras import add_extras
 
 STARTED = "started"      # extra_data.ck_state of the placeholder (run_autograder reads it)
 
@@ -103,6 +104,7 @@ def _graded(assignment: manifest.Assignment, submission: Path, results: Path) ->
     note = cpu_note(assignment, cpus)
     data["output"] = "\n\n".join(head + [data["output"]] + ([note] if note else []))
     data["extra_data"] = {"ck_state": "graded", "cpus": cpus.describe()}
+    add_extras(data, grade, assignment, results.parent.parent)
     reports.write_json(data, results)
     print(reports.text(grade, source=str(submission)))
     if note:
