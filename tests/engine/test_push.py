@@ -404,3 +404,22 @@ def test_a_late_policy_that_does_not_read_stops_the_push(canvas, monkeypatch, ca
     code, said = run(canvas_argv(server, out, "--late", "ten percent"), monkeypatch, capsys,
                      {"CANVAS_TOKEN": TOKEN})
     assert code == 2 and "cannot read 'ten percent'" in said.err and writes(server) == []
+
+
+def test_canvas_running_low_on_its_quota_pauses_between_students(tmp_path):
+    """X-Rate-Limit-Remaining 40 of Canvas's bucket: (100 - 40) / 10 units a second = 6 s
+    before the next student, so Canvas need not refuse one."""
+    app = CanvasApp(token=TOKEN, course=7, assignment=42, points=32.0,
+                    users={"101": "Ada", "102": "Alan"}, remaining=40)
+    out = batch_out(tmp_path, CANVAS_STUDENTS[:2])
+    waits = []
+    with StandIn(app) as server:
+        target = CanvasTarget(server.url, TOKEN, 7, 42)
+        target.connect()
+        tally = deliver.push(target, outbox.read(out)[0], Ledger(out / LEDGER),
+                             say=lambda _: None, sleep=waits.append)
+        assert tally.sent == ["ada_101", "alan_102"] and waits == [6.0, 6.0]
+        assert tally.waited == 12.0
+        app.remaining = 650
+        target.connect()                          # a fresh answer: plenty left
+        assert target.pace() == 0.0

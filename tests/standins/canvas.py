@@ -37,7 +37,7 @@ class CanvasApp:
     def __init__(self, *, token: str, course: int, assignment: int, points: float,
                  users: dict[str, str], throttle=(), throttle_status: int = 403,
                  bad_grade=(), redirect: bool = False, name: str = "Fix the consumer",
-                 late: dict[str, int] | None = None):
+                 late: dict[str, int] | None = None, remaining: float = 699.75):
         self.token, self.course, self.assignment = token, course, assignment
         self.points, self.name = points, name
         self.users = dict(users)                  # user id -> name, the course's students
@@ -46,6 +46,7 @@ class CanvasApp:
         self.bad_grade = set(bad_grade)           # user ids whose grade Canvas refuses (400)
         self.redirect = redirect                  # the local-storage upload path (302)
         self.api_calls = 0
+        self.remaining = remaining                # X-Rate-Limit-Remaining on every answer
         self.files: dict[int, dict] = {}
         self.submissions = {uid: {"id": 9000 + i, "user_id": int(uid),
                                   "assignment_id": assignment, "score": None, "grade": None,
@@ -81,7 +82,8 @@ class CanvasApp:
             m = re.fullmatch(pattern, seen.path)
             if m and method == seen.method:
                 status, headers, body = handler(seen, *m.groups())
-                headers.update({"X-Request-Cost": "0.25", "X-Rate-Limit-Remaining": "699.75"})
+                headers.update({"X-Request-Cost": "0.25",
+                                "X-Rate-Limit-Remaining": f"{self.remaining:g}"})
                 return status, headers, body
         return answer(404, NOT_FOUND)
 

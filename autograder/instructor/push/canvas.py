@@ -19,6 +19,8 @@ What Canvas answers, and what becomes of it (canvasapi's exceptions):
     400 / 401 / other 403 on a student                              Rejected, Canvas's words
     403 "Rate Limit Exceeded" (self-hosted Canvas) or 429            Throttled: wait, retry
         (RateLimitExceeded; Instructure's cloud since 2025-10)
+    X-Rate-Limit-Remaining under LOW_WATER on any answer      pace(): a pause first, so the
+        (canvasapi keeps the last answers in its requester)   bucket refills before a 403
 
 Sources: https://canvas.instructure.com/doc/api/submissions.html (update, show),
 .../submission_comments.html (create_file), .../file.file_uploads.html,
@@ -39,6 +41,8 @@ from .outbox import Parcel, comment_text
 from .scored import score_for
 
 MARKER = "(concurrency-kit push {fp})"
+LOW_WATER = 100.0    # X-Rate-Limit-Remaining below this: pause (Canvas's hwm is 600-700)
+LEAK = 10.0          # units a second Canvas's bucket drains (request_throttle.rb outflow)
 
 
 def _canvasapi():
@@ -154,6 +158,17 @@ class CanvasTarget:
             raise _student_error(exc, errors, plan.lms_id) from exc
         except requests.RequestException as exc:        # the network: try this one again
             raise Throttled(f"no answer from Canvas ({type(exc).__name__})") from exc
+
+
+    def pace(self) -> float:
+        """Seconds to wait before the next student: Canvas's bucket leaks LEAK units a
+        second, and its last answer said how many are left (X-Rate-Limit-Remaining)."""
+        cache = getattr(getattr(self._assignment, "_requester", None), "_cache", None) or []
+        try:
+            remaining = float(cache[0].headers.get("X-Rate-Limit-Remaining"))
+        except (IndexError, TypeError, ValueError, AttributeError):
+            return 0.0
+        return max(0.0, (LOW_WATER - remaining) / LEAK)
 
 
 def _already(sub, marker: str) -> tuple[bool, bool]:

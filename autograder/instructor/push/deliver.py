@@ -10,6 +10,8 @@ Everything else is here, the same for every LMS:
   include_errors says so;
 - a student whose ledger line has the fingerprint of what would be sent now is skipped
   ("unchanged"): pushing twice sends nothing new;
+- a target's pace() (Canvas: its X-Rate-Limit-Remaining running low) pauses between
+  students before the LMS has to refuse one;
 - Throttled (the LMS's rate limit) waits and tries the same student again, the wait
   doubling from `backoff` seconds up to BACKOFF_CAP, at most TRIES times; Rejected (this
   student only: not in the course, a refused grade) is reported with the LMS's reason
@@ -117,6 +119,10 @@ def push(target: Target, parcels: list[Parcel], ledger: Ledger, *, dry_run: bool
         ledger.record(target.key, parcel.student, fp, plan.lms_id, {"done": done})
         tally.sent.append(parcel.student)
         say(f"  sent {parcel.student} ({target.lms} {plan.lms_id}): {done}")
+        pause = min(BACKOFF_CAP, getattr(target, "pace", lambda: 0.0)())
+        if pause > 0:                # the LMS says its quota runs low: let it refill
+            sleep(pause)
+            tally.waited += pause
     return tally
 
 
