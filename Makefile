@@ -24,7 +24,8 @@
 #                                               (token: CANVAS_TOKEN / MOODLE_TOKEN)
 #   make gradescope ASSIGNMENT=1 [OUT=dir]      the Gradescope autograder zip
 #   make nbgrader [OUT=dir]                     an nbgrader course of every assignment
-#   make student-release [OUT=dir]              what students get: a folder and a zip
+#   make student-release [OUT=dir] [GIT=1]      what students get: a folder and a zip (GIT=1:
+#                                               also a git repo, a GitHub Classroom template)
 #   make test                                   the kit's own test suite (CI runs this)
 #   make test-fast                              dev check and the engine's unit tests (~80 s)
 #   make dev-check                              every assignment against its files (seconds)
@@ -163,8 +164,9 @@ gradescope: setup
 nbgrader: setup-nbgrader
 	@$(BIN)/python -m autograder nbgrader --out $(or $(OUT),build/nbgrader)
 
+GIT ?=
 student-release: setup
-	@$(BIN)/python -m autograder student-release --out $(or $(OUT),dist)
+	@$(BIN)/python -m autograder student-release --out $(or $(OUT),dist) $(if $(GIT),--git)
 
 # Everything in parallel (pytest-xdist): the kit's tests grade whole submissions, and the
 # machine lock (autograder/machine_lock.py) still runs their timed tests one at a time.
@@ -210,7 +212,7 @@ RUNS ?= 20
 stability: setup
 	$(BIN)/python bench/stability.py --runs $(RUNS) $(if $(ASSIGNMENT),--assignments $(ASSIGNMENT))
 
-KNOWN_VARIABLES += SUBMISSIONS RESULTS HTML PYTEST_ARGS RUNS N LMS URL COURSE LMS_ASSIGNMENT DRY_RUN
+KNOWN_VARIABLES += SUBMISSIONS RESULTS HTML PYTEST_ARGS RUNS N LMS URL COURSE LMS_ASSIGNMENT DRY_RUN GIT
 # <<< instructor
 
 # Only the make a person typed checks: one started by another make's recipe (MAKELEVEL

@@ -106,3 +106,10 @@ def test_setup_says_what_it_is_doing_before_the_long_install(tmp_path):
     run = _make("-n", "setup", cwd=kit)
     assert run.returncode == 0, run.stderr
     assert "first run only, about 15 s" in run.stdout
+
+
+def test_student_release_git_makes_the_classroom_template():
+    run = _make("-n", "student-release", "GIT=1")
+    assert run.returncode == 0, run.stderr
+    assert "-m autograder student-release --out dist --git" in run.stdout
+    assert "--git" not in _make("-n", "student-release").stdout
