@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from .. import interpreters, manifest, reports, runner
-from . import exports, lms
+from . import exports, lms, sharding
 from .progressbar import Progress
 from .late import LatePolicy, LatePolicyError, penalise
 from .summary import summary
@@ -44,7 +44,7 @@ from ..submission import SubmissionError
 EXIT_CANNOT_GRADE = 2
 WORK = ".work"                    # DIR/.work: the unpacked download
 RESERVED = {WORK, "grades.csv", "canvas.csv", "moodle.csv", "junit.xml", "summary.txt",
-            "unmatched.csv", "push-ledger.jsonl", "batch.json"}
+            "unmatched.csv", "push-ledger.jsonl", "batch.json", "shard.json"}
 
 
 # ------------------------------------------------------------------- the batch
@@ -65,19 +65,24 @@ def default_jobs() -> int:
     return max(1, min(8, int(cpu_budget().effective)))
 
 
+def folder_name(sid: str) -> str:
+    """A student's folder under DIR: the id, unless a file of the batch has that name."""
+    return sid if sid not in RESERVED else f"{sid}_"
+
+
 def _student_dir(out: Path, student: Student) -> Path:
-    name = student.id if student.id not in RESERVED else f"{student.id}_"
-    return out / name
+    return out / folder_name(student.id)
 
 
 def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | None = None,
         fresh: bool = False, budget: float | None = None, progress: bool = True,
         export_options: dict | None = None, stream=None, python=None,
-        late: str | None = None) -> BatchResult:
+        late: str | None = None, shard: tuple[int, int] | None = None) -> BatchResult:
     """Grade every submission of the download `path` into `out`: find them, reuse what an
     earlier run graded, grade the rest `jobs` at a time, then the exports and the
     summary (not after Ctrl-C: half a batch exports nothing). `late`: the late policy
-    (default: the manifest's), applied to the exports, never to the saved rows."""
+    (default: the manifest's), applied to the exports, never to the saved rows. `shard`:
+    (K, M), grade only the K-th of M parts of the download (sharding.py)."""
     policy = LatePolicy.parse(assignment.late if late is None else late)
     out.mkdir(parents=True, exist_ok=True)
     work = out / WORK
@@ -86,6 +91,8 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     work.mkdir()
     found = lms.discover(path, assignment, work)
     students = found.students
+    if shard is not None:
+        students = sharding.write_shard_json(out, assignment, found.students, shard)
     jobs = jobs or default_jobs()
     bar = Progress(len(students), stream=stream, enabled=progress, jobs=jobs)
     rows, todo = _reuse(students, assignment, out, bar, fresh=fresh, python=python)
@@ -96,17 +103,28 @@ def run(assignment: manifest.Assignment, path: Path, out: Path, *, jobs: int | N
     warnings: list[str] = list(found.notes)
     if not interrupted:
         ordered = penalise(ordered, policy)
-        write_batch_json(out, assignment, policy)
-        result = exports.write_all(ordered, assignment, out, **(export_options or {}))
-        files, warnings = list(result.paths), warnings + list(result.warnings)
-        if found.unmatched:
-            files.append(_write_unmatched(out / "unmatched.csv", found.unmatched))
-        text = summary(ordered, found.unmatched, assignment, time.monotonic() - bar.started,
-                       reused=bar.reused, sandbox=batch.sandbox)
-        atomic_write(out / "summary.txt", text + "\n")
-        files.append(out / "summary.txt")
+        more, notes = write_outputs(out, ordered, found.unmatched, assignment, policy,
+                                    export_options, time.monotonic() - bar.started,
+                                    reused=bar.reused, sandbox=batch.sandbox)
+        files, warnings = more, warnings + notes
     return BatchResult(rows=ordered, unmatched=found.unmatched, reused=bar.reused, out=out,
                        files=files, warnings=warnings, interrupted=interrupted)
+
+
+def write_outputs(out: Path, rows: list[GradeRow], unmatched: list[Unmatched],
+                  assignment: manifest.Assignment, policy: LatePolicy, export_options,
+                  elapsed: float, *, reused: int = 0, sandbox=()) -> tuple[list[Path], list[str]]:
+    """batch.json, the exports, unmatched.csv and summary.txt of `rows` (a batch's, or the
+    shards' that merge put together): the files written and the warnings to print."""
+    write_batch_json(out, assignment, policy)
+    result = exports.write_all(rows, assignment, out, **(export_options or {}))
+    files = list(result.paths)
+    if unmatched:
+        files.append(_write_unmatched(out / "unmatched.csv", unmatched))
+    text = summary(rows, unmatched, assignment, elapsed, reused=reused, sandbox=sandbox)
+    atomic_write(out / "summary.txt", text + "\n")
+    files.append(out / "summary.txt")
+    return files, list(result.warnings)
 
 
 BATCH_JSON = "batch.json"
@@ -277,6 +295,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the Canvas assignment id (from its URL), for the column header")
     p.add_argument("--moodle-template", metavar="CSV",
                    help="the grading worksheet downloaded from Moodle: moodle.csv fills it")
+    p.add_argument("--shard", metavar="K/M", default=None, type=sharding.parse_shard,
+                   help="grade only the K-th of M parts of the download (1 <= K <= M): the "
+                        "same discovery and ids in every part; `merge` puts the parts together")
     p.add_argument("--late", metavar="POLICY", default=None,
                    help="the late policy, e.g. '10%%/day, cap 50%%, grace 15m' or 'none' "
                         "(default: the manifest's); the exports keep the raw score beside")
@@ -302,7 +323,7 @@ def main(argv: list[str]) -> int:
     try:
         result = run(assignment, path, out, jobs=jobs, fresh=args.fresh, budget=args.budget,
                      progress=not args.no_progress, export_options=options, python=python,
-                     late=args.late)
+                     late=args.late, shard=args.shard)
     except SubmissionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
