@@ -247,6 +247,9 @@ def test_canvas_refusals_stop_before_any_student(canvas, monkeypatch, capsys):
     code, said = run(["canvas", str(out), "--url", "http://canvas.example.edu", "--course", "7",
                       "--assignment", "42"], monkeypatch, capsys, {"CANVAS_TOKEN": TOKEN})
     assert code == 2 and "not an https:// address" in said.err
+    code, said = run(["canvas", str(out), "--url", "http://canvas.example.edu", "--course", "7",
+                      "--assignment", "42", "--dry-run"], monkeypatch, capsys, {"CANVAS_TOKEN": TOKEN})
+    assert code == 2 and "not an https:// address" in said.err     # a dry run reads with it
 
 
 def test_canvas_anonymous_and_plain_students_are_not_sent(tmp_path, monkeypatch, capsys):

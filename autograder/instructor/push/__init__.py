@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
         return _cannot(f"set {TOKENS[args.lms]} to your {args.lms.title()} token (the kit "
                        "reads it from the environment only)")
     why = check_url(args.url)
-    if why and not args.dry_run:
+    if why and token:                 # a dry run with a token still reads the LMS with it
         return _cannot(why)
     try:
         policy = policy_of(args)
