@@ -63,6 +63,8 @@ def main() -> None:
     extra = (total - one) / max(1, opts.shards - 1)
     share = 100 * (total - one) / one
     print(f"  overhead per extra shard: {extra:+.1f} s ({share:+.0f}% of the 1-shard run)")
+    print(f"  throughput of this node: {opts.students / one * 3600:.0f} submissions an hour "
+          f"({one / opts.students:.1f} s each)")
 
 
 if __name__ == "__main__":
