@@ -29,7 +29,7 @@ A2 = manifest.get(CLASS_ASSIGNMENT)
 N = CLASS_SIZE
 # The first test of the group grades the shared batches (flows/conftest.py): 22
 # submissions, some hanging to their budget, take minutes on a loaded 2-core machine.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch"), pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch"), pytest.mark.timeout(2400)]
 
 
 def _csv(path: Path) -> list[dict]:

@@ -17,7 +17,7 @@ from standins.moodle import MoodleApp
 
 # The first test of the group grades the shared batches (flows/conftest.py): 22
 # submissions, some hanging to their budget, take minutes on a loaded 2-core machine.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch"), pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch"), pytest.mark.timeout(2400)]
 TOKEN = "flow-token-9"
 
 
