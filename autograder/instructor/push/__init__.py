@@ -36,8 +36,8 @@ from pathlib import Path
 from ..batch import BATCH_JSON
 from ..late import LatePolicy, LatePolicyError
 from . import outbox
-from .canvas import CanvasTarget, check_url
-from .deliver import Refused, Tally, push
+from .canvas import CanvasTarget
+from .deliver import Refused, Tally, check_url, push
 from .ledger import LEDGER, Ledger
 from .moodle import MoodleTarget
 

@@ -29,7 +29,6 @@ Sources: https://canvas.instructure.com/doc/api/submissions.html (update, show),
 """
 from __future__ import annotations
 
-import urllib.parse
 import warnings
 
 import requests
@@ -198,14 +197,3 @@ def _words(exc) -> str:
     if isinstance(msg, list):
         msg = "; ".join(str(m.get("message", m)) if isinstance(m, dict) else str(m) for m in msg)
     return " ".join(str(msg).split())[:300]
-
-
-def check_url(url: str) -> str | None:
-    """Why this URL must not get a token (None: it may): https, or http to this machine."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" and parts.netloc:
-        return None
-    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
-        return None
-    return (f"{url} is not an https:// address: the token would cross the network in the "
-            "clear (http:// is accepted only for this machine)")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
+import urllib.parse
 from typing import Callable, Protocol
 
 from .ledger import Ledger
@@ -143,3 +144,14 @@ def _with_backoff(call: Callable[[], str], backoff: float, tally: Tally,
             tally.waited += pause
             wait = min(BACKOFF_CAP, wait * 2)
     raise AssertionError("unreachable")
+
+
+def check_url(url: str) -> str | None:
+    """Why this URL must not get a token (None: it may): https, or http to this machine."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return None
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (f"{url} is not an https:// address: the token would cross the network in the "
+            "clear (http:// is accepted only for this machine)")
