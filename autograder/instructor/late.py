@@ -94,8 +94,10 @@ class LatePolicy:
         return text
 
     def periods(self, lateness: Lateness) -> int:
-        """Periods begun past the grace (1 when the LMS only says 'late')."""
-        if not lateness.late and not lateness.seconds:
+        """Periods begun past the grace (1 when the LMS only says 'late'). The LMS's 'late'
+        decides: Canvas's seconds_late keeps growing for work it does not count as late
+        (nothing submitted, an excused student), and then its late is false."""
+        if not lateness.late:
             return 0
         if lateness.seconds is None:
             return 1
@@ -109,7 +111,7 @@ class LatePolicy:
         if periods == 0:
             why = (f"submitted {_duration(lateness.seconds)} late, within the "
                    f"{_duration(self.grace)} of grace ({lateness.source})"
-                   if lateness.seconds and lateness.seconds > 0 else "")
+                   if lateness.late and lateness.seconds else "")
             return Late(score, score, 0.0, why)
         percent = min(self.cap, periods * self.percent)
         penalised = max(0.0, round(score - max_score * percent / 100, 2))

@@ -76,3 +76,10 @@ def test_every_export_keeps_the_raw_score_beside_and_says_why(tmp_path):
     with open(tmp_path / "canvas.csv", encoding="utf-8", newline="") as f:
         book = list(csv.DictReader(f))
     assert [b[f"{a2.title} (4242)"] for b in book if b["ID"]] == ["27"]
+
+
+def test_the_lms_saying_not_late_wins_over_seconds():
+    """Canvas: seconds_late grows for an excused or unsubmitted student whose late is false."""
+    p = LatePolicy.parse("10%/day")
+    late = p.apply(30.0, 30.0, Lateness(False, 5 * DAY, "Canvas's seconds_late"))
+    assert (late.score, late.why) == (30.0, "")
