@@ -137,6 +137,14 @@ def write_batch_json(out: Path, assignment: manifest.Assignment, policy: LatePol
          "late": policy.spec}, indent=1) + "\n")
 
 
+def batch_late(out: Path) -> str | None:
+    """The late policy a batch in `out` ran with (batch.json), or None when it says none."""
+    try:
+        return json.loads((out / BATCH_JSON).read_text(encoding="utf-8")).get("late")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _reuse(students: list[Student], assignment: manifest.Assignment, out: Path, bar: Progress,
            *, fresh: bool, python) -> tuple[dict[str, GradeRow], list[tuple[Student, str]]]:
     """The rows an earlier run saved for unchanged submissions (none when `fresh`), and

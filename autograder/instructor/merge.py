@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from .. import manifest
-from .batch import BATCH_JSON, folder_name, write_outputs
+from .batch import batch_late, folder_name, write_outputs
 from .late import LatePolicy, LatePolicyError, penalise
 from .records import GradeRow, Student, Unmatched
 from .rows import error_row, from_json
@@ -115,12 +115,7 @@ def _one_student(sid: str, shards: list[Shard], out: Path, assignment):
 
 
 def _batch_late(shards: list[Shard]) -> str | None:
-    for s in shards:
-        try:
-            return json.loads((s.out / BATCH_JSON).read_text(encoding="utf-8")).get("late")
-        except (OSError, ValueError, AttributeError):
-            continue
-    return None
+    return next((spec for s in shards if (spec := batch_late(s.out)) is not None), None)
 
 
 def _unmatched(shards: list[Shard]) -> list[Unmatched]:

@@ -28,12 +28,11 @@ not start (no token, a refused token, no such course or assignment); 130 on Ctrl
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
-from ..batch import BATCH_JSON
+from ..batch import batch_late
 from ..late import LatePolicy, LatePolicyError
 from . import outbox
 from .canvas import CanvasTarget
@@ -75,13 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def policy_of(args) -> LatePolicy:
     """--late, else the policy the batch was run with (OUTDIR/batch.json)."""
-    if args.late is not None:
-        return LatePolicy.parse(args.late)
-    try:
-        spec = json.loads((args.outdir / BATCH_JSON).read_text(encoding="utf-8")).get("late")
-    except (OSError, ValueError, AttributeError):
-        spec = None
-    return LatePolicy.parse(spec)
+    return LatePolicy.parse(args.late if args.late is not None else batch_late(args.outdir))
 
 
 def target_of(args, token: str, policy: LatePolicy):
