@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 
 import pytest
+from racing import near_best, race, race_text
 from workloads import (STRATEGY_NAMES, YOURS, check_choice_value, check_results, ms,
-                       near_best, processes, race, race_text, sequential, thinking, threads,
-                       tiny, waiting)
+                       processes, sequential, thinking, threads, tiny, waiting)
 
 from pools import (accepted_for_thinking, describe_cost, pool_cost, sampling_rounds,
                    sampling_verdict, thinking_size)
@@ -156,7 +156,8 @@ def test_run_best_waiting_near_best(run_best, feedback, python_facts):
                                                          python_facts.start_method),
         YOURS: yours,
     }
-    times = race(runners, rounds=3)
+    run = race(runners, n_items=len(items))
+    times = run.times
     for work, result in rounds:
         check_results(feedback, result, work, what=what, any_order=True)
     overlap = max(work.ledger.peak for work, _ in rounds)   # waits in flight, counted here
@@ -172,7 +173,7 @@ def test_run_best_waiting_near_best(run_best, feedback, python_facts):
                             "with). Waiting work releases the GIL, so threads can all wait "
                             "together: check what choose_executor picks, and that run_best "
                             "really runs that way.")
-    near_best(feedback, times, n_items=len(items), what=what)
+    near_best(feedback, run, what=what)
 
 
 @pytest.mark.points(2)

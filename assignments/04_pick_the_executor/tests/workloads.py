@@ -25,11 +25,10 @@ import math
 import multiprocessing
 import os
 import random
-import statistics
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from autograder.checks import CallTracker, clip, timing
 from autograder.grading.ckworker import workloads as w
@@ -215,47 +214,10 @@ STRATEGY_NAMES = {"sequential": "sequential loop",
 YOURS = "your run_best"
 
 
-def race(runners: dict[str, Callable[[], object]], rounds: int = 3, *,
-         keep: str = YOURS, far: float | None = 3.0) -> dict[str, list[float]]:
-    """Wall time of each runner, interleaved: each round runs them all, starting with a
-    different one, so a slow moment of the machine hits them all alike.
-
-    A strategy more than `far` times slower than the fastest in the first round is out of
-    the running and is not repeated (its one time is still shown); `keep` always is.
-    far=None repeats every runner."""
-    names = list(runners)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            times[name].append(timing.time_call(runners[name]))
-        if r == 0 and far is not None:
-            fastest = min(t[0] for t in times.values())
-            names = [n for n in names if n == keep or times[n][0] <= far * fastest + 0.002]
-    return times
-
-
-def medians(times: dict[str, list[float]]) -> dict[str, float]:
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
-def fastests(times: dict[str, list[float]]) -> dict[str, float]:
-    return {name: min(ts) for name, ts in times.items()}
-
-
 def ms(seconds: float) -> str:
     """A duration in milliseconds, with enough digits to tell tiny ones apart."""
     value = seconds * 1000
     return f"{value:.3f} ms" if value < 1 else f"{value:.1f} ms"
-
-
-def race_text(times: dict[str, list[float]]) -> str:
-    """Every strategy's runs and median, and a bar chart of the medians."""
-    width = max(len(n) for n in times)
-    lines = [f"  {name.ljust(width)}  median {ms(statistics.median(ts)):>10}   runs: "
-             + ", ".join(ms(t) for t in ts)
-             for name, ts in times.items()]
-    return "\n".join(lines) + "\n" + timing.bars(medians(times))
 
 
 # ------------------------------------------------------------------ checking
@@ -311,51 +273,3 @@ def check_results(feedback, result, work: Work, *, what: str, any_order: bool = 
                   measured=f"result[{first}] = {result[first]!r}",
                   expected=f"result[{first}] = func(items[{first}]) = {want[first]!r}",
                   cause="func applied to the wrong items, or results lost when the work was split")
-
-
-def near_best(feedback, times: dict[str, list[float]], *, n_items: int, what: str,
-              factor: float = 1.6, slack: float = 0.02, fastest: bool = False) -> None:
-    """Fail unless run_best's median is close to the best strategy's median.
-
-    Close = factor x the best median, plus what sampling a few items may cost (three
-    items' worth of sequential work), plus a small absolute slack for start-up. With
-    `fastest`, each side's fastest round stands for it instead: for work of a few
-    milliseconds, where a busy machine only ever adds time, and adds it to any round."""
-    med = fastests(times) if fastest else medians(times)
-    stat = "fastest round" if fastest else "median"
-    strategies = {k: v for k, v in med.items() if k != YOURS}
-    best_name = min(strategies, key=strategies.get)
-    best = strategies[best_name]
-    per_item = med[STRATEGY_NAMES["sequential"]] / max(1, n_items)
-    sampling = 3 * per_item
-    limit = factor * best + sampling + slack
-    mine = med[YOURS]
-    feedback.measure(f"run_best {stat} ({what})", ms(mine), expected=f"<= {ms(limit)}")
-    feedback.measure(f"best strategy: {best_name}", ms(best))
-    if mine <= limit:
-        feedback.note(race_text(times))
-        return
-    slower = min(strategies.values(), key=lambda v: abs(v - mine))
-    like = next(k for k, v in strategies.items() if v == slower)
-    feedback.fail(
-        f"run_best() took {mine / best:.1f}x as long as the best strategy ({best_name}) for {what}.",
-        measured=f"run_best {stat} {ms(mine)}; {best_name} {ms(best)} (all runs, interleaved:)\n"
-                 + race_text(times),
-        expected=f"at most {factor:g} x {ms(best)} + {ms(sampling)} for sampling "
-                 f"+ {ms(slack)} = {ms(limit)}",
-        cause=f"run_best ran about as slowly as the {like}: "
-              + _slow_cause(best_name, like))
-
-
-def _slow_cause(best: str, like: str) -> str:
-    if best == STRATEGY_NAMES["threads"]:
-        return ("this work waits (the GIL's 'key' is handed on while it waits), so threads "
-                "overlap the waits; a plain loop waits for each item in turn, and a process "
-                "pool has only one worker per core to wait with. Check what choose_executor "
-                "picks, and that run_best really runs that way (enough threads).")
-    if best == STRATEGY_NAMES["sequential"]:
-        return ("the whole job is smaller than the cost of starting a pool ('Is it worth "
-                "parallelizing? (>0.1s total work)'): starting threads or processes and "
-                "handing them tiny items costs more than the work. Stay sequential.")
-    return ("this is thinking work: only separate processes (each with its own interpreter "
-            "and GIL) run it in parallel.")
