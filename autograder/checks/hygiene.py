@@ -58,13 +58,16 @@ def wait_for(predicate, timeout: float, interval: float = 0.005) -> bool:
     return bool(predicate())
 
 
-def settled(read, *, quiet: float, limit: float, interval: float = 0.02):
+def settled(read, *, quiet: float, limit: float, interval: float = 0.02, until=None):
     """Poll `read()` on the trusted clock until its value has not changed for `quiet` s
-    (or `limit` s have passed); return the last value. How far a producer got while
-    everything downstream is blocked, for instance."""
+    (or `limit` s have passed, or `until()` says there is nothing more to wait for: the
+    kernel's word that the process is at rest, grading/rest.py); return the last value.
+    How far a producer got while everything downstream is blocked, for instance."""
     last, began = read(), now()
     stable_since = began
     while now() - stable_since < quiet and now() - began < limit:
+        if until is not None and until():
+            return read()
         sleep(interval)
         value = read()
         if value != last:

@@ -11,8 +11,11 @@ the judge takes it as tampering.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import socket
 import struct
+import termios
 import threading
 
 from .ckworker import wire
@@ -43,6 +46,7 @@ class Connection:
         self._waiting: dict[int, list] = {}
         self._next = 0
         self._reader: threading.Thread | None = None
+        self.frames = 0                # frames read and handed on, so far
 
     def start(self, first: dict | None = None) -> None:
         if first is not None:
@@ -90,6 +94,23 @@ class Connection:
             raise Closed("the worker's process ended")
         return slot[1]
 
+    def drained(self) -> bool:
+        """Has every frame the worker sent been read and handed on? The reader thread is
+        blocked in a read (the kernel's word, /proc/self/task) with nothing unread in the
+        socket: a frame in between (read, not yet dispatched) shows as a reader at work."""
+        from . import procfs, rest
+        reader = self._reader
+        if reader is None or not reader.is_alive() or reader.native_id is None:
+            return self.closed.is_set()
+        try:
+            unread = struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.FIONREAD,
+                                                    b"\0\0\0\0"))[0]
+        except OSError:
+            return False
+        task = (os.getpid(), reader.native_id)
+        return (unread == 0 and rest.reading(procfs.task_file(*task, "syscall"))
+                and procfs.task_file(*task, "stat").rsplit(")", 1)[-1].split()[:1] == ["S"])
+
     def _read(self) -> None:
         recv = wire.recv_exact_from(self.sock)
         try:
@@ -106,6 +127,7 @@ class Connection:
             self.close()
 
     def _dispatch(self, message: dict) -> None:
+        self.frames += 1
         if message.get("op") == "answer":
             with self._lock:
                 slot = self._waiting.pop(message.get("id"), None)

@@ -216,6 +216,11 @@ def wait_gone(pids, timeout: float = 1.0, pause: float = 0.002) -> bool:
     return False
 
 
+def task_file(pid: int, tid: int, name: str) -> str:
+    """/proc/PID/task/TID/<name> (stat, syscall, schedstat, ...); "" if gone."""
+    return _read(f"/proc/{pid}/task/{tid}/{name}")
+
+
 def name_of_thread(pid: int, tid: int) -> str:
     """The kernel's name of a thread (its comm: 15 characters; Python 3.14 sets it)."""
     return _read(f"/proc/{pid}/task/{tid}/comm").strip() or f"thread {tid}"

@@ -41,6 +41,8 @@ class Session:
         self.ended_code: int | None = None
         self.closed = False
         self._active = 0                     # calls (and questions) under way
+        self._serving = 0                    # doubles' calls taken, not yet answered
+        self._serving_lock = threading.Lock()
         self.extra_sessions: list[Session] = []   # RemoteModule.fresh(): closed with this one
         self.start_method: str | None = None      # as the judge set it (configure)
         self.baseline_threads: set[int] = set()
@@ -65,10 +67,12 @@ class Session:
             self.baseline_threads = procfs.threads(self.pid)
             self.ready.set()
         elif op == "cb":
+            with self._serving_lock:
+                self._serving += 1
             try:
                 self.worker.doubles.submit(self._serve, conn, message)
             except RuntimeError:
-                pass                                  # shutting down
+                self._served()                        # shutting down
         elif op == "closed":
             if conn.garbled and not self.garbled:
                 self.garbled = conn.garbled
@@ -80,6 +84,13 @@ class Session:
             conn.close()
 
     def _serve(self, conn: Connection, message: dict) -> None:
+        """A double's call from the worker, answered; counted until the answer is sent."""
+        try:
+            self._answer(conn, message)
+        finally:
+            self._served()
+
+    def _answer(self, conn: Connection, message: dict) -> None:
         caller = crossing.CALLER
         thread = message.get("thread") if isinstance(message.get("thread"), list) else [None, ""]
         caller.pid, caller.ident = conn.pid, thread[0] if thread else None
@@ -125,6 +136,22 @@ class Session:
             caller.pid = caller.ident = None
         with contextlib.suppress(Closed):
             conn.send(reply)
+
+    def _served(self) -> None:
+        with self._serving_lock:
+            self._serving -= 1
+
+    def quiet_mark(self, held: int) -> tuple | None:
+        """The judge's side quiet but for `held` calls of doubles it is holding on
+        purpose: every frame the worker sent read and handed on, no more than `held` of
+        its doubles' calls unanswered (a call counts from the moment its frame is read
+        until its answer has been sent). Then a mark (the frames read so far): the same
+        mark before and after a look at the worker (grading/rest.py) means nothing
+        crossed in between; None when not quiet."""
+        conns = [c for c in [self.conn, *self.extras] if c is not None]
+        if self._serving > held or not all(c.drained() for c in conns):
+            return None
+        return tuple(c.frames for c in conns)
 
     # ------------------------------------------------------------------ freezing
     def tree(self) -> set[int]:

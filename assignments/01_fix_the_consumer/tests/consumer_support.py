@@ -10,10 +10,11 @@ import threading
 
 from autograder.checks import CallTracker, Items, exactly_once, timing
 from autograder.checks.hygiene import settled, wait_for
-from autograder.grading import procfs
+from autograder.grading import procfs, rest
 
 # How long the threads of the student's process must stay unchanged (none started, none
-# ended) before a held item is let go, and the most any hold lasts.
+# ended) before a held item is let go, unless the kernel says it is at rest sooner; and
+# the most any hold lasts.
 QUIET = 0.3
 HOLD_LIMIT = 2.0
 
@@ -37,17 +38,42 @@ def unreached(handle, n):
     return f"{missed} of {n} items never reached a consumer" if missed > 0 else ""
 
 
-def threads_of(process_all):
+class ThreadsOf:
     """() -> the kernel's ids of the threads of the process that runs process_all (read
-    here, from /proc): what a consumer that gave up, or a producer that finished, changes."""
-    pid = process_all.session.pid
-    return lambda: frozenset(procfs.threads(pid))
+    here, from /proc): what a consumer that gave up, or a producer that finished, changes.
+    `.at_rest()`: the kernel says every one of them is blocked where only the judge can
+    wake it (grading/rest.py): nothing is left to wait for."""
+
+    def __init__(self, session) -> None:
+        self.session, self.pid = session, session.pid
+
+    def __call__(self) -> frozenset[int]:
+        return frozenset(procfs.threads(self.pid))
+
+    def at_rest(self, held: int = 1) -> bool:
+        """Nothing left to happen but the `held` calls: the judge quiet but for them,
+        the student's threads blocked for good, and nothing crossed meanwhile."""
+        before = self.session.quiet_mark(held)
+        if before is None or not rest.at_rest(self.pid):
+            return False
+        return self.session.quiet_mark(held) == before
+
+
+def threads_of(process_all) -> ThreadsOf:
+    return ThreadsOf(process_all.session)
+
+
+def _settle(threads: ThreadsOf) -> None:
+    """Until the threads are unchanged for QUIET s, or at rest (HOLD_LIMIT s at most)."""
+    settled(threads, quiet=QUIET, limit=HOLD_LIMIT, until=threads.at_rest)
 
 
 class LastCallHeld(CallTracker):
     """A CallTracker whose last call (the `n`-th) is held until the rest of process_all has
     visibly finished: every other call ended, then the threads of the student's process
-    unchanged for QUIET s (the producer and the other consumers are done). A design that
+    unchanged for QUIET s (the producer and the other consumers are done), or all of them
+    blocked where only the judge can wake them (at rest: nothing is left to happen before
+    the answer, so the wait ends at once). A design that
     collects its results before the consumers are done (a drain with `while not
     q.empty()` after joining only the producer, a return without joining the consumers)
     then misses that result every time, not only when the scheduler happens to go that way.
@@ -71,7 +97,7 @@ class LastCallHeld(CallTracker):
     def _held(self, arg):
         began = timing.now()
         wait_for(lambda: self.in_flight <= 1, timeout=HOLD_LIMIT)
-        settled(self.threads, quiet=QUIET, limit=HOLD_LIMIT)
+        _settle(self.threads)
         self.held = timing.now() - began
         return self.func(arg)
 
@@ -102,7 +128,7 @@ def raising_for(bad, delay=0.01, result=lambda x: x * 10, hold=None):
 
 class PausingItems(Items):
     """Items whose pause before an index lasts its seconds and then as long as the threads
-    of the student's process keep changing (until unchanged for QUIET s, HOLD_LIMIT s at
+    of the student's process keep changing (until unchanged for QUIET s or at rest, HOLD_LIMIT s at
     most): a consumer that gives up on a get() timeout during the pause has visibly exited
     before the next item comes, however late a busy machine lets it run."""
 
@@ -114,7 +140,7 @@ class PausingItems(Items):
         for i, value in enumerate(self.values):
             if i in self.pauses:
                 timing.sleep(self.pauses[i])
-                settled(self.threads, quiet=QUIET, limit=HOLD_LIMIT)
+                _settle(self.threads)
             with self._lock:
                 self.pulled += 1
             yield value
