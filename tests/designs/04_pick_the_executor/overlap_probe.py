@@ -1,22 +1,27 @@
 """Correct alternative, near one edge: no CPU clock at all. It times the first item alone,
-then the next two in two threads at once: waiting work overlaps (the pair takes about one
-item's time), thinking work takes turns on the GIL (about two items' time). Each timing
-leaves out what the kernel says its threads spent queued for a busy CPU
-(/proc/thread-self/schedstat), so a loaded machine stretches neither the lone item nor
-the pair into the other's answer. Three calls, but the pair of thinking items costs two
-items' time: on 16 x 25 ms of thinking work the sample is ~75 ms of a 100 ms allowance,
-and three items' time of thinking work is done in one process before the pool starts, so
-on a busy machine its sampling-cost and speedup verdicts are close calls (flagged when
-the rounds cannot tell).
+then the next two in two threads started together: two waits begin together and overlap,
+two thinkers take turns on the GIL, the second beginning when the first lets go. The
+lone item, less what the kernel says its thread spent queued for a busy CPU
+(/proc/thread-self/schedstat), says whether the work is worth a pool at all. Three
+calls, but the pair of thinking items costs two items' time: on 16 x 25 ms of thinking
+work the sample is ~75 ms of a 100 ms allowance, and three items' time of thinking work
+is done in one process before the pool starts, so on a busy machine its sampling-cost
+and speedup verdicts are close calls (flagged when the rounds cannot tell).
 
-An earlier version timed wall clock only: under the heavy sweep (2026-12-02) a lone item
-slowed by a busy CPU made thinking work look like overlapping waits, and its own choices
-for thinking work went either way, grading to grading.
+Earlier versions (2026-12-02/03 heavy sweeps) compared the pair's time with the lone
+item's, taken at another moment: a lone item slowed by a busy CPU (or a busy sibling of
+its core, 1.7x with nothing queued) made thinking work look like overlapping waits, and
+a waiting pair whose second thread started late looked like turns. Its choices went
+either way, grading to grading. Now the pair alone decides: both threads start from one
+gate, the switch interval is 1 s while they run (a thinker keeps the GIL until its item
+lets go of it), and the second to begin begins at once (waits: under 1% of the pair's
+time, stress-ng on a core) or about halfway (turns: 29% at the least).
 
 Scores: 32
 Borderline: test_sampling_costs_little_thinking, test_run_best_thinking_work_in_processes
 """
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -39,22 +44,34 @@ def _decide(func, items):
     alone = max(time.perf_counter() - start - (_queued() - queued), 1e-9)
     if alone * len(items) < 0.1 or len(items) < 3:
         return "sequential", done
-    pair, waited = [None, None], [0.0, 0.0]
+    pair, begun, ended = [None, None], [0.0, 0.0], [0.0, 0.0]
+    gate = threading.Barrier(3)             # both items begin when the clock does
 
     def one(i):
-        queued = _queued()
+        gate.wait()
+        begun[i] = time.perf_counter()      # a thinker holding the GIL delays the other's
         pair[i] = func(items[1 + i])
-        waited[i] = _queued() - queued
+        ended[i] = time.perf_counter()
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    together = max(time.perf_counter() - start - sum(waited), 0.0)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)              # whoever holds the GIL keeps it while it thinks
+    try:
+        for t in threads:
+            t.start()
+        while gate.n_waiting < 2:           # both at the gate: this thread opens it
+            time.sleep(0.0005)
+        start = time.perf_counter()
+        gate.wait()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
     done += pair
-    if together < 1.5 * alone:
+    # Two waits begin together; of two thinkers, the second begins only when the first
+    # lets go of the GIL, about halfway through the pair. Both times are taken in the
+    # same moment, so a busy or slowed CPU stretches them alike.
+    if abs(begun[1] - begun[0]) < 0.15 * (max(ended) - start):
         return "threads", done              # the two waits overlapped
     return ("processes" if len(os.sched_getaffinity(0)) >= 2 else "sequential"), done
 
