@@ -128,9 +128,10 @@ def raising_for(bad, delay=0.01, result=lambda x: x * 10, hold=None):
 
 class PausingItems(Items):
     """Items whose pause before an index lasts its seconds and then as long as the threads
-    of the student's process keep changing (until unchanged for QUIET s or at rest, HOLD_LIMIT s at
-    most): a consumer that gives up on a get() timeout during the pause has visibly exited
-    before the next item comes, however late a busy machine lets it run."""
+    of the student's process keep changing (until unchanged for QUIET s or at rest,
+    HOLD_LIMIT s at most): a consumer that gives up on a get() timeout during the pause
+    has visibly exited before the next item comes, however late a busy machine lets it
+    run."""
 
     def __init__(self, values, pauses, threads):
         super().__init__(values, pauses)
@@ -149,16 +150,17 @@ class PausingItems(Items):
 
 class FirstWaveHeld(CallTracker):
     """A CallTracker that holds the first calls until more than `limit` are in flight (too
-    many workers, shown) or no new call has started for QUIET s (every worker the design
-    has is busy; HOLD_LIMIT s at most), then lets every call run. The peak in flight is
-    then what the design allows, not what a busy scheduler happened to give."""
+    many workers, shown) or no new call has started for QUIET s, or at once when the
+    student's process is at rest with them held (`threads`: every worker the design has is
+    busy; HOLD_LIMIT s at most), then lets every call run. The peak in flight is then what
+    the design allows, not what a busy scheduler happened to give."""
 
     hold_note = ("the test held the first calls until no new one started for a moment, to "
                  "see how many run at once")
 
-    def __init__(self, func, limit):
+    def __init__(self, func, limit, threads: ThreadsOf | None = None):
         super().__init__(func, label="handle() calls")
-        self.limit = limit
+        self.limit, self.threads = limit, threads
         self._open = threading.Event()
         self._first = self._latest = None
 
@@ -172,19 +174,22 @@ class FirstWaveHeld(CallTracker):
             while not self._open.is_set():
                 t = timing.now()
                 if (self.in_flight > self.limit or t - self._latest >= QUIET
-                        or t - self._first >= HOLD_LIMIT):
+                        or t - self._first >= HOLD_LIMIT or self._at_rest()):
                     self._open.set()
                 else:
                     timing.sleep(0.01)
         return self.func(arg)
 
+    def _at_rest(self) -> bool:
+        return self.threads is not None and self.threads.at_rest(held=self.in_flight)
 
-def waiting_wave(delay, limit):
+
+def waiting_wave(delay, limit, threads: ThreadsOf | None = None):
     """A handle that waits `delay` s, its first calls held by FirstWaveHeld(limit)."""
     def handle(x):
         timing.sleep(delay)
         return x * 10
-    return FirstWaveHeld(handle, limit)
+    return FirstWaveHeld(handle, limit, threads)
 
 
 def check_did_the_work(feedback, result, values, handle, what):
@@ -208,10 +213,10 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
     """How far ahead the producer runs while every consumer is stuck in handle().
 
     Every handle() call blocks on a gate; we watch how many items are taken from the
-    input until the count stops growing (0.25 s without change, 3 s at most), then open
-    the gate. Returns (items taken while blocked, whether process_all returned after,
-    how many items handle() saw by then: a function that never reads its input is not
-    "bounded", it does nothing).
+    input until the count stops growing (0.25 s without change, or the student's process
+    at rest with the calls blocked; 3 s at most), then open the gate. Returns (items
+    taken while blocked, whether process_all returned after, how many items handle() saw
+    by then: a function that never reads its input is not "bounded", it does nothing).
     """
     items = Items(range(n_items))
     gate = threading.Event()
@@ -220,7 +225,9 @@ def producer_lead(process_all, n_items, num_workers, queue_size):
                               name="ck-backpressure-caller", daemon=True)
     caller._ck_internal = True
     caller.start()
-    ahead = settled(lambda: items.pulled, quiet=0.25, limit=3)
+    threads = threads_of(process_all)
+    ahead = settled(lambda: items.pulled, quiet=0.25, limit=3,
+                    until=lambda: threads.at_rest(held=handle.in_flight))
     gate.set()
     caller.join(5)
     return ahead, not caller.is_alive(), handle.count

@@ -72,7 +72,7 @@ def test_every_handle_raises(process_all, guard, feedback):
 def test_workers_bounded_other_sizes(process_all, guard, feedback, workers):
     """num_workers is respected and fully used for other worker counts"""
     values = list(range(4 * workers + 3))
-    handle = waiting_wave(0.04, limit=workers)
+    handle = waiting_wave(0.04, limit=workers, threads=threads_of(process_all))
     result = guard.call(process_all, values, handle, num_workers=workers, queue_size=3, deadline=4)
     check_did_the_work(feedback, result, values, handle, "How many workers ran at once")
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=workers)

@@ -105,7 +105,7 @@ def test_returns_promptly(process_all, guard, feedback):
 def test_workers_bounded_and_all_used(process_all, guard, feedback):
     """at most num_workers calls at once, and all of them busy when handle waits"""
     values = list(range(12))
-    handle = waiting_wave(0.05, limit=3)
+    handle = waiting_wave(0.05, limit=3, threads=threads_of(process_all))
     result = guard.call(process_all, values, handle, num_workers=3, queue_size=5, deadline=4)
     check_did_the_work(feedback, result, values, handle, "How many workers ran at once")
     feedback.measure("most handle() calls in flight at once", handle.peak, expected=3)
