@@ -198,7 +198,19 @@ def record_of(subject: Subject, run: int, grade, commit: str) -> dict:
             "seconds": round(grade.duration, 2), "problem": subject.problem(grade),
             "tests": {r.info.nodeid.split("::")[-1]: [r.passed, bool(r.flags)]
                       for r in grade.tests},
-            "unflagged": _unflagged(subject, grade)}
+            "unflagged": _unflagged(subject, grade),
+            "why": _why(subject, grade)}
+
+
+def _why(subject: Subject, grade) -> dict[str, str]:
+    """What the tests said when a grading is not what the subject must get: every failed
+    test's message and measurements (a sweep of hours is read the next day)."""
+    if subject.problem(grade) is None:
+        return {}
+    return {r.info.nodeid.split("::")[-1]: "\n".join(
+                [r.message, *(f"{m['label']}: {m['value']}" for m in r.measurements),
+                 *r.notes])[:4000]
+            for r in grade.tests if not r.passed}
 
 
 def take(seen: dict, index: int, rec: dict) -> None:
