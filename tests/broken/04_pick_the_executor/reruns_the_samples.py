@@ -6,6 +6,8 @@ item run twice (an extra call the judge's ledger counts). Rerunning the two item
 thinking sample takes costs a twelfth of the work on top of the sample itself, which put
 its speedup right at the bar of test_run_best_thinking_work_in_processes (1.17x against
 1.26x in one grading of a busy machine, above it in others): a second bug by accident.
+(Since 2026-12-03 that bar comes from a grader's run that samples three items first, as a
+correct design may, so it sits lower still.)
 
 Fails: test_run_best_reuses_samples
 """
