@@ -18,6 +18,7 @@ import struct
 import termios
 import threading
 
+from . import procfs, rest
 from .ckworker import wire
 
 
@@ -98,7 +99,6 @@ class Connection:
         """Has every frame the worker sent been read and handed on? The reader thread is
         blocked in a read (the kernel's word, /proc/self/task) with nothing unread in the
         socket: a frame in between (read, not yet dispatched) shows as a reader at work."""
-        from . import procfs, rest
         reader = self._reader
         if reader is None or not reader.is_alive() or reader.native_id is None:
             return self.closed.is_set()
@@ -109,7 +109,7 @@ class Connection:
             return False
         task = (os.getpid(), reader.native_id)
         return (unread == 0 and rest.reading(procfs.task_file(*task, "syscall"))
-                and procfs.task_file(*task, "stat").rsplit(")", 1)[-1].split()[:1] == ["S"])
+                and procfs.task_state(*task) == "S")
 
     def _read(self) -> None:
         recv = wire.recv_exact_from(self.sock)

@@ -39,7 +39,10 @@ def alive(pid: int) -> bool:
 
 def stat(pid: int) -> list[str]:
     """/proc/PID/stat fields after the command name: [state, ppid, ...] ([] if gone)."""
-    text = _read(f"/proc/{pid}/stat")
+    return _stat_fields(_read(f"/proc/{pid}/stat"))
+
+
+def _stat_fields(text: str) -> list[str]:
     if not text or ")" not in text:
         return []
     return text.rsplit(")", 1)[1].split()
@@ -219,6 +222,12 @@ def wait_gone(pids, timeout: float = 1.0, pause: float = 0.002) -> bool:
 def task_file(pid: int, tid: int, name: str) -> str:
     """/proc/PID/task/TID/<name> (stat, syscall, schedstat, ...); "" if gone."""
     return _read(f"/proc/{pid}/task/{tid}/{name}")
+
+
+def task_state(pid: int, tid: int) -> str:
+    """A thread's state letter (R running, S asleep, D in the disk, ...); "" if gone."""
+    fields = _stat_fields(task_file(pid, tid, "stat"))
+    return fields[0] if fields else ""
 
 
 def name_of_thread(pid: int, tid: int) -> str:

@@ -62,10 +62,9 @@ def snapshot(pid: int) -> dict[int, tuple[str, int]] | None:
         return None
     seen = {}
     for tid in sorted(procfs.threads(pid)):
-        state = procfs.task_file(pid, tid, "stat").rsplit(")", 1)[-1].split()[:1]
         line = procfs.task_file(pid, tid, "syscall").strip()
         ran = procfs.task_file(pid, tid, "schedstat").split()[:1]
-        if state != ["S"] or not ran or not blocked_for_good(line, calls):
+        if procfs.task_state(pid, tid) != "S" or not ran or not blocked_for_good(line, calls):
             return None
         seen[tid] = (" ".join(line.split()[:5]), int(ran[0]))
     return seen or None

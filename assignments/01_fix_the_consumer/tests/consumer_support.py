@@ -162,6 +162,7 @@ class FirstWaveHeld(CallTracker):
         super().__init__(func, label="handle() calls")
         self.limit, self.threads = limit, threads
         self._open = threading.Event()
+        self._looking = threading.Lock()     # one held call looks at the kernel at a time
         self._first = self._latest = None
 
     def __call__(self, arg):
@@ -181,7 +182,12 @@ class FirstWaveHeld(CallTracker):
         return self.func(arg)
 
     def _at_rest(self) -> bool:
-        return self.threads is not None and self.threads.at_rest(held=self.in_flight)
+        if self.threads is None or not self._looking.acquire(blocking=False):
+            return False
+        try:
+            return self.threads.at_rest(held=self.in_flight)
+        finally:
+            self._looking.release()
 
 
 def waiting_wave(delay, limit, threads: ThreadsOf | None = None):
