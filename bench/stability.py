@@ -24,8 +24,10 @@ Gradings (--jobs N) run N at once: the machine lock still gives each timed test 
 machine to itself, so only untimed tests overlap. --record FILE appends one JSON line per
 grading (the commit, the subject, the run, every test's verdict and flag) and resumes
 from it: a sweep of hours can be stopped and started again, and the report covers every
-grading in the file of this commit or of one that grades alike (the same engine, tests,
-references and subjects: GRADING); the others are left out, and counted.
+grading in the file of this commit or of one that grades its assignment alike (the same
+engine, and the same tests, references and subjects of that assignment: GRADING, so a
+change to assignment 4 leaves the others' gradings standing); the others are left out,
+and counted.
 Exit status 1 when any verdict changed, disagreed or went unflagged.
 """
 from __future__ import annotations
@@ -227,39 +229,56 @@ def take(seen: dict, index: int, rec: dict) -> None:
 
 
 # What a verdict depends on: the engine (not its student and instructor rooms), the tests,
-# the references and the subjects. Commits that change none of these grade alike.
+# the references and the subjects. Commits that change none of these grade alike; one that
+# changes only assignment N's folders (PER_ASSIGNMENT/<slug>/) grades the others alike.
 GRADING = ("assignments", "reference", "tests/broken", "tests/designs", "autograder")
 NOT_GRADING = ("autograder/instructor", "autograder/student")
+PER_ASSIGNMENT = ("assignments/", "reference/", "tests/broken/", "tests/designs/")
+
+
+def _slug_of(path: str) -> str | None:
+    """'tests/broken/04_pick_the_executor/x.py' -> '04_pick_the_executor'; None for a
+    file every assignment shares (the engine, assignments/manifest.toml)."""
+    for prefix in PER_ASSIGNMENT:
+        if path.startswith(prefix) and "/" in path[len(prefix):]:
+            return path[len(prefix):].split("/", 1)[0]
+    return None
 
 
 @functools.cache
-def grading_tree(commit: str) -> str | None:
-    """A digest of what grades at `commit` (None: a dirty tree, or a commit git lacks)."""
+def grading_tree(commit: str, slug: str) -> str | None:
+    """A digest of what grades assignment `slug` at `commit` (None: a dirty tree, or a
+    commit git lacks)."""
     if commit.endswith("-dirty"):
         return None
     out = subprocess.run(["git", "ls-tree", "-r", "--full-tree", commit, "--", *GRADING],
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
     if out.returncode != 0:
         return None
-    kept = [line for line in out.stdout.splitlines()
-            if not line.split("\t")[1].startswith(NOT_GRADING)]
+    kept = []
+    for line in out.stdout.splitlines():
+        path = line.split("\t")[1]
+        if not path.startswith(NOT_GRADING) and _slug_of(path) in (None, slug):
+            kept.append(line)
     return hashlib.sha1("\n".join(kept).encode()).hexdigest()
 
 
-def same_grading(recorded: str, commit: str) -> bool:
-    theirs = grading_tree(recorded)
-    return recorded == commit or (theirs is not None and theirs == grading_tree(commit))
+def same_grading(recorded: str, commit: str, subject: str) -> bool:
+    """Did `recorded` grade `subject` ('<slug>/<name>') as `commit` does?"""
+    slug = subject.split("/", 1)[0]
+    theirs = grading_tree(recorded, slug)
+    return recorded == commit or (theirs is not None and theirs == grading_tree(commit, slug))
 
 
 def resume(plan: list[Subject], record: Path | None, commit: str, seen: dict) -> None:
-    """The gradings in `record` of this commit, or of one that grades alike (the same
-    engine, tests and subjects: GRADING), count as done."""
+    """The gradings in `record` of this commit, or of one that grades the subject's
+    assignment alike (the same engine, and its tests and subjects: GRADING), count as done."""
     if record is None or not record.exists():
         return
     index = {key(s): i for i, s in enumerate(plan)}
     for line in record.read_text().splitlines():
         rec = json.loads(line)
-        if not same_grading(rec["commit"], commit):
+        if not same_grading(rec["commit"], commit, rec["subject"]):
             seen["other_commits"] += 1
         elif rec["subject"] in index and (rec["subject"], rec["run"]) not in seen["done"]:
             take(seen, index[rec["subject"]], rec)
