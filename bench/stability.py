@@ -194,9 +194,38 @@ def key(subject: Subject) -> str:
     return f"{subject.assignment.slug}/{subject.label}"
 
 
-def record_of(subject: Subject, run: int, grade, commit: str) -> dict:
+class Clock:
+    """Each test's seconds as the grader saw them (its progress events): how long it ran,
+    how long it queued for the machine, and whether it is timed (holds the machine alone).
+    Not part of any verdict; read to see where a sweep's or `make test`'s time goes."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, list] = {}
+        self._began: dict[str, float] = {}
+
+    def __call__(self, event: dict) -> None:
+        name = str(event.get("nodeid", "")).split("::")[-1]
+        if event.get("event") == "worker-start":
+            # The worker's start (a child, its jail, the imports) up to its first test.
+            name = "(worker start)"
+            self._began[name] = time.monotonic()
+            self.tests[name] = [0.0, round(float(event.get("waited") or 0.0), 2), False]
+        if event.get("event") == "queued":
+            if "(worker start)" in self._began:
+                self.tests["(worker start)"][0] = round(
+                    time.monotonic() - self._began.pop("(worker start)"), 2)
+            self.tests[name] = [0.0, 0.0, bool(event.get("timing"))]
+        elif event.get("event") == "start" and name in self.tests:
+            self._began[name] = time.monotonic()
+            self.tests[name][1] = round(float(event.get("waited") or 0.0), 2)
+        elif event.get("event") in ("result", "hung") and name in self._began:
+            self.tests[name][0] = round(time.monotonic() - self._began.pop(name), 2)
+
+
+def record_of(subject: Subject, run: int, grade, commit: str, clock: Clock | None = None) -> dict:
     """One grading as a JSON line: what the report needs, and enough to read it again."""
-    return {"commit": commit, "subject": key(subject), "run": run, "score": grade.score,
+    return {"clock": clock.tests if clock is not None else {},
+            "commit": commit, "subject": key(subject), "run": run, "score": grade.score,
             "seconds": round(grade.duration, 2), "problem": subject.problem(grade),
             "tests": {r.info.nodeid.split("::")[-1]: [r.passed, bool(r.flags)]
                       for r in grade.tests},
@@ -297,10 +326,11 @@ def sweep(plan: list[Subject], runs: int, seen: dict, *, jobs: int = 1,
 
     def grade_one(run: int, i: int) -> None:
         subject = plan[i]
-        grade = runner.grade(subject.assignment, subject.path, cancel=cancel)
+        clock = Clock()
+        grade = runner.grade(subject.assignment, subject.path, cancel=cancel, progress=clock)
         if cancel.is_set():
             return                     # cut short: incomplete, not a verdict
-        rec = record_of(subject, run, grade, commit)
+        rec = record_of(subject, run, grade, commit, clock)
         with lock:
             take(seen, i, rec)
             if record is not None:
