@@ -51,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import manifest, paths, runner  # noqa: E402
+from clock import Clock  # noqa: E402  (bench/clock.py: where each grading's time goes)
 from autograder.instructor.readtests import (  # noqa: E402
     declared_borderline, declared_failures, function_of, scored_as_declared)
 
@@ -192,34 +193,6 @@ def _empty() -> dict:
 
 def key(subject: Subject) -> str:
     return f"{subject.assignment.slug}/{subject.label}"
-
-
-class Clock:
-    """Each test's seconds as the grader saw them (its progress events): how long it ran,
-    how long it queued for the machine, and whether it is timed (holds the machine alone).
-    Not part of any verdict; read to see where a sweep's or `make test`'s time goes."""
-
-    def __init__(self) -> None:
-        self.tests: dict[str, list] = {}
-        self._began: dict[str, float] = {}
-
-    def __call__(self, event: dict) -> None:
-        name = str(event.get("nodeid", "")).split("::")[-1]
-        if event.get("event") == "worker-start":
-            # The worker's start (a child, its jail, the imports) up to its first test.
-            name = "(worker start)"
-            self._began[name] = time.monotonic()
-            self.tests[name] = [0.0, round(float(event.get("waited") or 0.0), 2), False]
-        if event.get("event") == "queued":
-            if "(worker start)" in self._began:
-                self.tests["(worker start)"][0] = round(
-                    time.monotonic() - self._began.pop("(worker start)"), 2)
-            self.tests[name] = [0.0, 0.0, bool(event.get("timing"))]
-        elif event.get("event") == "start" and name in self.tests:
-            self._began[name] = time.monotonic()
-            self.tests[name][1] = round(float(event.get("waited") or 0.0), 2)
-        elif event.get("event") in ("result", "hung") and name in self._began:
-            self.tests[name][0] = round(time.monotonic() - self._began.pop(name), 2)
 
 
 def record_of(subject: Subject, run: int, grade, commit: str, clock: Clock | None = None) -> dict:
