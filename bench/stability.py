@@ -248,20 +248,26 @@ def _slug_of(path: str) -> str | None:
 
 
 @functools.cache
-def grading_tree(commit: str, slug: str) -> str | None:
-    """A digest of what grades assignment `slug` at `commit` (None: a dirty tree, or a
-    commit git lacks)."""
+def _grading_files(commit: str) -> tuple[str, ...] | None:
+    """`git ls-tree` of what grades at `commit`, read once per commit (None: a dirty
+    tree, or a commit git lacks)."""
     if commit.endswith("-dirty"):
         return None
     out = subprocess.run(["git", "ls-tree", "-r", "--full-tree", commit, "--", *GRADING],
                          capture_output=True, text=True, cwd=Path(__file__).resolve().parent)
     if out.returncode != 0:
         return None
-    kept = []
-    for line in out.stdout.splitlines():
-        path = line.split("\t")[1]
-        if not path.startswith(NOT_GRADING) and _slug_of(path) in (None, slug):
-            kept.append(line)
+    return tuple(line for line in out.stdout.splitlines()
+                 if not line.split("\t")[1].startswith(NOT_GRADING))
+
+
+@functools.cache
+def grading_tree(commit: str, slug: str) -> str | None:
+    """A digest of what grades assignment `slug` at `commit` (None: see _grading_files)."""
+    files = _grading_files(commit)
+    if files is None:
+        return None
+    kept = [line for line in files if _slug_of(line.split("\t")[1]) in (None, slug)]
     return hashlib.sha1("\n".join(kept).encode()).hexdigest()
 
 
